@@ -1,0 +1,476 @@
+/*
+ * The NodeMCU `mqtt` module for Moddable: mqtt.Client(...) and the client's methods, events
+ * and reason codes, as documented for NodeMCU (docs/modules/mqtt.md) with the fixes listed in
+ * our behaviour notes. Arguments are checked here, at the API boundary; errors name the
+ * argument and the rule it broke.
+ */
+
+import { MAX_REMAINING_LENGTH, publishRemaining, utf8Length, writeUtf8 } from "./codec.js";
+import type { ConnectFields } from "./codec.js";
+import {
+	Session, EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK,
+	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
+} from "./session.js";
+import type { SessionOwner } from "./session.js";
+import type { TLSOptions } from "./link.js";
+import { topicFilterError, topicNameError } from "./topic.js";
+import { Transport } from "./transport.js";
+import defaultClientId from "./identity.js";
+import Timer from "timer";
+
+export type { TLSOptions };
+
+export type Payload = string | ArrayBuffer | ArrayBufferView;
+export type Flag = boolean | 0 | 1;
+export type EventName = "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback";
+
+/** Options beyond the NodeMCU arguments; every field is optional. */
+export interface ClientOptions {
+	/** Deliver message payloads as ArrayBuffer instead of string. Default false. */
+	binary?: boolean;
+	/** QoS 1/2 publishes, subscribes and unsubscribes in flight at once. Default 8. */
+	window?: number;
+	/** Packets that may wait behind the window before publish() returns false. Default 16. */
+	queue?: number;
+	/** Milliseconds an acknowledgement may take before the link is declared dead. Default: keepalive. */
+	ackTimeout?: number;
+	/** Certificate settings for connect(..., secure = true). */
+	tls?: TLSOptions;
+	/** Reconnect by itself after offline or a failed attempt, with exponential backoff and jitter. */
+	reconnect?: boolean | { min?: number; max?: number };
+}
+
+export interface MQTTClient {
+	lwt(topic: string, message: Payload, qos?: number, retain?: Flag): undefined;
+	on(event: "connect", handler: ((client: MQTTClient, sessionPresent: boolean) => void) | undefined): undefined;
+	on(event: "connfail", handler: ((client: MQTTClient, reason: number) => void) | undefined): undefined;
+	on(event: "offline", handler: ((client: MQTTClient) => void) | undefined): undefined;
+	on(event: "message" | "overflow", handler: ((client: MQTTClient, topic: string, data: string | ArrayBuffer | undefined) => void) | undefined): undefined;
+	on(event: "puback" | "unsuback", handler: ((client: MQTTClient, packetId: number) => void) | undefined): undefined;
+	on(event: "suback", handler: ((client: MQTTClient, packetId: number, granted: number[]) => void) | undefined): undefined;
+	connect(host: string, ...rest: unknown[]): boolean;
+	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: (client: MQTTClient, packetId: number) => void): boolean;
+	subscribe(topic: string, qos?: number, onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
+	subscribe(table: Record<string, number> | [string, number][], onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
+	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: (client: MQTTClient, packetId: number) => void): boolean;
+	close(): boolean;
+	/** Packet id given to the latest publish, subscribe or unsubscribe (0 for QoS 0). */
+	readonly packetId: number;
+}
+
+// Internally every handler takes the client and up to two values; the public overloads type them.
+type Handler = (client: MQTTClient, a?: any, b?: any) => void;
+
+// Handler slots are indexed by the session's event numbers.
+const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
+
+const DEFAULT_PORT = 1883;
+const DEFAULT_KEEPALIVE = 60;
+const DEFAULT_MAX_MESSAGE_LENGTH = 1024;
+const MIN_MAX_MESSAGE_LENGTH = 32;
+const MAX_MAX_MESSAGE_LENGTH = MAX_REMAINING_LENGTH + 5;
+const RECONNECT_MIN = 1_000;
+const RECONNECT_MAX = 60_000;
+
+let warnedSecureNumber = false;
+
+function fail(method: string, argument: string, rule: string, type = false): never {
+	const message = `${method}: ${argument} ${rule}`;
+	throw type ? new TypeError(message) : new RangeError(message);
+}
+
+function isFlag(value: unknown): value is Flag {
+	return value === true || value === false || value === 0 || value === 1;
+}
+
+function integerIn(value: unknown, min: number, max: number): boolean {
+	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function describe(value: unknown): string {
+	return typeof value === "string" ? JSON.stringify(value) : String(value);
+}
+
+function checkQos(method: string, argument: string, qos: unknown): number {
+	if (qos !== 0 && qos !== 1 && qos !== 2)
+		fail(method, argument, `must be 0, 1 or 2, got ${describe(qos)}`);
+	return qos as number;
+}
+
+/** Payload bytes: a string becomes UTF-8, binary is viewed as it is. */
+function toBytes(method: string, argument: string, value: unknown): Uint8Array {
+	if (typeof value === "string") {
+		const length = utf8Length(value);
+		if (length < 0)
+			fail(method, argument, "must be valid UTF-8 (lone surrogate)");
+		const bytes = new Uint8Array(length);
+		writeUtf8(bytes, 0, value);
+		return bytes;
+	}
+	if (value instanceof ArrayBuffer)
+		return new Uint8Array(value);
+	if (ArrayBuffer.isView(value))
+		return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+	return fail(method, argument, `must be a string, ArrayBuffer or typed array, got ${typeof value}`, true);
+}
+
+class Client implements MQTTClient, SessionOwner {
+	#session: Session;
+	#handlers: (Handler | undefined)[] = new Array(EVENTS.length);
+	#fields: ConnectFields;
+	#host = "";
+	#port = DEFAULT_PORT;
+	#secure = false;
+	#tls: TLSOptions | undefined;
+	#packetId = 0;
+	#reconnect: { min: number; max: number } | undefined;
+	#attempt = 0;
+	#retry: Timer | undefined;
+	#userClosed = false;
+
+	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
+		const m = "mqtt.Client";
+		clientid ??= defaultClientId();
+		if (typeof clientid !== "string")
+			fail(m, "clientid", `must be a string, got ${typeof clientid}`, true);
+		const clientIdBytes = utf8Length(clientid);
+		if (clientIdBytes < 0 || clientIdBytes > 65_535)
+			fail(m, "clientid", "must be at most 65535 bytes of valid UTF-8");
+		if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
+			keepalive = DEFAULT_KEEPALIVE;
+		if (!integerIn(keepalive, 0, 65_535))
+			fail(m, "keepalive", `must be an integer from 0 to 65535 seconds, got ${describe(keepalive)}`);
+		if (username != null && typeof username !== "string")
+			fail(m, "username", `must be a string, got ${typeof username}`, true);
+		if (typeof username === "string" && utf8Length(username) < 0)
+			fail(m, "username", "must be valid UTF-8 (lone surrogate)");
+		let passwordBytes: Uint8Array | undefined;
+		if (password != null) {
+			passwordBytes = toBytes(m, "password", password);
+			if (!username)	// 3.1.2-22
+				fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
+		}
+		cleansession ??= true;
+		if (!isFlag(cleansession))
+			fail(m, "cleansession", `must be a boolean or 0/1, got ${describe(cleansession)}`, true);
+		if (clientid === "" && !cleansession)	// 3.1.3-7
+			fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
+		if (!max_message_length)
+			max_message_length = DEFAULT_MAX_MESSAGE_LENGTH;
+		if (!integerIn(max_message_length, MIN_MAX_MESSAGE_LENGTH, MAX_MAX_MESSAGE_LENGTH))
+			fail(m, "max_message_length", `must be an integer from ${MIN_MAX_MESSAGE_LENGTH} to ${MAX_MAX_MESSAGE_LENGTH}, got ${describe(max_message_length)}`);
+		if (options != null && typeof options !== "object")
+			fail(m, "options", "must be an object", true);
+		const o = options ?? {};
+		const window = o.window ?? 8;
+		if (!integerIn(window, 1, 65_535))
+			fail(m, "options.window", `must be an integer from 1 to 65535, got ${describe(window)}`);
+		const queue = o.queue ?? 16;
+		if (!integerIn(queue, 1, 65_535))
+			fail(m, "options.queue", `must be an integer from 1 to 65535, got ${describe(queue)}`);
+		const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
+		if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
+			fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
+		if (o.reconnect) {
+			const r = o.reconnect === true ? {} : o.reconnect;
+			const min = r.min ?? RECONNECT_MIN, max = r.max ?? RECONNECT_MAX;
+			if (!integerIn(min, 1, 0x7FFFFFFF) || !integerIn(max, min, 0x7FFFFFFF))
+				fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
+			this.#reconnect = { min, max };
+		}
+		this.#tls = o.tls;
+		this.#fields = {
+			clientId: clientid,
+			clientIdBytes,
+			keepalive: keepalive as number,
+			cleanSession: !!cleansession,
+			username: (username as string | undefined) ?? undefined,
+			usernameBytes: typeof username === "string" ? utf8Length(username) : 0,
+			password: passwordBytes,
+			willTopic: undefined,
+			willTopicBytes: 0,
+			willPayload: undefined,
+			willQos: 0,
+			willRetain: false,
+		};
+		this.#session = new Session(new Transport(), this, {
+			maxMessageLength: max_message_length as number,
+			keepalive: keepalive as number,
+			cleanSession: !!cleansession,
+			binary: !!o.binary,
+			window,
+			queueLength: queue,
+			ackTimeout,
+		});
+	}
+
+	get packetId(): number {
+		return this.#packetId;
+	}
+
+	lwt(topic: string, message: Payload, qos: number = 0, retain: Flag = 0): undefined {
+		const error = topicNameError(topic);
+		if (error)
+			fail("lwt", "topic", error, typeof topic !== "string");
+		const payload = toBytes("lwt", "message", message);
+		if (payload.length > 65_535)
+			fail("lwt", "message", `must be at most 65535 bytes, got ${payload.length}`);
+		qos = checkQos("lwt", "qos", qos ?? 0);
+		retain ??= 0;
+		if (!isFlag(retain))
+			fail("lwt", "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
+		const fields = this.#fields;	// read at the next connect (3.1.2.5)
+		fields.willTopic = topic;
+		fields.willTopicBytes = utf8Length(topic);
+		fields.willPayload = payload;
+		fields.willQos = qos;
+		fields.willRetain = !!retain;
+		return undefined;
+	}
+
+	on(event: EventName, handler: Handler | undefined): undefined {
+		const index = EVENTS.indexOf(event);
+		if (index < 1)
+			fail("on", "event", `must be one of ${EVENTS.slice(1).join(", ")}, got ${describe(event)}`);
+		if (handler != null && typeof handler !== "function")
+			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
+		this.#handlers[index] = handler ?? undefined;
+		return undefined;
+	}
+
+	connect(host: string, ...rest: unknown[]): boolean {
+		const m = "connect";
+		if (!this.#session.idle)
+			throw new Error("connect: already connected");
+		if (typeof host !== "string" || !host.length || host.length > 253)
+			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
+		let i = 0;
+		let port: unknown = DEFAULT_PORT, secure: unknown = false;
+		if (i < rest.length && typeof rest[i] !== "function")
+			port = rest[i++] ?? DEFAULT_PORT;
+		if (i < rest.length && typeof rest[i] !== "function")
+			secure = rest[i++] ?? false;
+		if (!integerIn(port, 1, 65_535))
+			fail(m, "port", `must be an integer from 1 to 65535, got ${describe(port)}`);
+		if (secure === 0 || secure === 1) {
+			if (!warnedSecureNumber) {
+				warnedSecureNumber = true;
+				trace("mqtt: connect(): secure as 0/1 is deprecated; use false/true\n");
+			}
+			secure = secure === 1;
+		}
+		if (typeof secure !== "boolean")
+			fail(m, "secure", `must be a boolean, got ${describe(secure)}`, true);
+		const connected = rest[i], failed = rest[i + 1];
+		if (connected != null && typeof connected !== "function")
+			fail(m, "onConnected", "must be a function", true);
+		if (failed != null && typeof failed !== "function")
+			fail(m, "onFailed", "must be a function", true);
+		if (i + 2 < rest.length)
+			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
+		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
+			this.#handlers[EV_CONNECT] = connected as Handler;
+		if (failed)
+			this.#handlers[EV_CONNFAIL] = failed as Handler;
+		this.#host = host;
+		this.#port = port as number;
+		this.#secure = secure as boolean;
+		this.#userClosed = false;
+		this.#attempt = 0;
+		this.#cancelRetry();
+		this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
+		return true;
+	}
+
+	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: Handler): boolean {
+		const m = "publish";
+		const error = topicNameError(topic);
+		if (error)
+			fail(m, "topic", error, typeof topic !== "string");
+		let payloadBytes: number;
+		if (typeof payload === "string") {
+			payloadBytes = utf8Length(payload);
+			if (payloadBytes < 0)
+				fail(m, "payload", "must be valid UTF-8 (lone surrogate)");
+		}
+		else if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload))
+			payloadBytes = payload.byteLength;
+		else
+			return fail(m, "payload", `must be a string, ArrayBuffer or typed array, got ${payload === null ? "null" : typeof payload}`, true);
+		checkQos(m, "qos", qos);
+		retain ??= 0;
+		if (!isFlag(retain))
+			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
+		if (onPuback != null && typeof onPuback !== "function")
+			fail(m, "onPuback", "must be a function", true);
+		const topicBytes = utf8Length(topic);
+		if (publishRemaining(topicBytes, payloadBytes, qos) > MAX_REMAINING_LENGTH)
+			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${payloadBytes} bytes)`);
+		if (!this.#session.connected)
+			throw new Error("publish: not connected");
+		if (onPuback)	// one handler serves every publish, as documented
+			this.#handlers[EV_PUBACK] = onPuback;
+		const bytes = typeof payload === "string" ? payload
+			: payload instanceof ArrayBuffer ? new Uint8Array(payload)
+			: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+		const id = this.#session.publish(topic, topicBytes, bytes, payloadBytes, qos, !!retain);
+		if (id < 0)
+			return false;
+		this.#packetId = id;
+		return true;
+	}
+
+	subscribe(topicOrTable: unknown, ...rest: unknown[]): boolean {
+		const m = "subscribe";
+		const topics: string[] = [];
+		const qos: number[] = [];
+		let callback: unknown;
+		if (typeof topicOrTable === "string") {
+			const error = topicFilterError(topicOrTable);
+			if (error)
+				fail(m, "topic", error);
+			let i = 0;
+			const level = typeof rest[0] === "function" ? 0 : (i++, rest[0] ?? 0);
+			topics.push(topicOrTable);
+			qos.push(checkQos(m, "qos", level));
+			callback = rest[i];
+		}
+		else {
+			this.#table(m, topicOrTable, topics, qos);
+			callback = rest[0];
+		}
+		if (callback != null && typeof callback !== "function")
+			fail(m, "onSuback", "must be a function", true);
+		return this.#request(m, topics, qos, callback as Handler | undefined, EV_SUBACK);
+	}
+
+	unsubscribe(topicOrTable: unknown, callback?: unknown): boolean {
+		const m = "unsubscribe";
+		const topics: string[] = [];
+		if (typeof topicOrTable === "string") {
+			const error = topicFilterError(topicOrTable);
+			if (error)
+				fail(m, "topic", error);
+			topics.push(topicOrTable);
+		}
+		else
+			this.#table(m, topicOrTable, topics, undefined);
+		if (callback != null && typeof callback !== "function")
+			fail(m, "onUnsuback", "must be a function", true);
+		return this.#request(m, topics, undefined, callback as Handler | undefined, EV_UNSUBACK);
+	}
+
+	close(): boolean {
+		this.#userClosed = true;
+		this.#cancelRetry();
+		return this.#session.close();
+	}
+
+	/** SessionOwner: runs the handler outside the parser; an exception is traced, never rethrown. */
+	deliver(kind: number, a: unknown, b: unknown): void {
+		if (kind === EV_CONNECT)
+			this.#attempt = 0;
+		const handler = this.#handlers[kind];
+		if (handler) {
+			try {
+				if (kind === EV_MESSAGE || kind === EV_OVERFLOW || kind === EV_SUBACK)
+					handler(this, a, b);
+				else if (kind === EV_OFFLINE)
+					handler(this);
+				else
+					handler(this, a);
+			}
+			catch (e) {
+				trace(`mqtt: ${EVENTS[kind]} handler threw: ${e}\n`);
+			}
+		}
+		if ((kind === EV_OFFLINE || kind === EV_CONNFAIL) && this.#reconnect && !this.#userClosed && this.#session.idle)
+			this.#scheduleRetry();
+	}
+
+	/** Topic tables: a map { topic = qos } as in the Lua docs, or an array of [topic, qos] pairs. */
+	#table(m: string, table: unknown, topics: string[], qos: number[] | undefined): void {
+		if (table === null || typeof table !== "object")
+			fail(m, "topic", `must be a topic string or a table of topics, got ${table === null ? "null" : typeof table}`, true);
+		const add = (topic: unknown, level: unknown) => {
+			const error = topicFilterError(topic);
+			if (error)
+				fail(m, `topic ${describe(topic)}`, error);
+			topics.push(topic as string);
+			qos?.push(checkQos(m, `qos of ${describe(topic)}`, level ?? 0));
+		};
+		if (Array.isArray(table)) {
+			for (const entry of table) {
+				if (!Array.isArray(entry))
+					fail(m, "table", "entries must be [topic, qos] pairs", true);
+				add(entry[0], entry[1]);
+			}
+		}
+		else {
+			for (const topic of Object.keys(table))
+				add(topic, (table as Record<string, unknown>)[topic]);
+		}
+		if (!topics.length)
+			fail(m, "table", "must name at least one topic");
+	}
+
+	#request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
+		const sizes: number[] = [];
+		let total = 2;
+		for (const topic of topics) {
+			const bytes = utf8Length(topic);
+			sizes.push(bytes);
+			total += 3 + bytes;
+		}
+		if (total > MAX_REMAINING_LENGTH)
+			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
+		if (!this.#session.connected)
+			throw new Error(`${m}: not connected`);
+		if (callback)
+			this.#handlers[event] = callback;
+		const id = this.#session.subscribe(topics, sizes, qos);
+		if (id < 0)
+			return false;
+		this.#packetId = id;
+		return true;
+	}
+
+	#scheduleRetry(): void {
+		const { min, max } = this.#reconnect!;
+		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
+		const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);	// jitter spreads a fleet's reconnects
+		this.#retry = Timer.set(() => {
+			this.#retry = undefined;
+			if (this.#userClosed || !this.#session.idle)
+				return;
+			this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
+		}, delay);
+	}
+
+	#cancelRetry(): void {
+		if (this.#retry) {
+			Timer.clear(this.#retry);
+			this.#retry = undefined;
+		}
+	}
+}
+
+const mqtt = Object.freeze({
+	/** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
+	Client(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient {
+		return new Client(clientid, keepalive, username, password, cleansession, max_message_length, options);
+	},
+	CONN_FAIL_SERVER_NOT_FOUND,
+	CONN_FAIL_NOT_A_CONNACK_MSG,
+	CONN_FAIL_DNS,
+	CONN_FAIL_TIMEOUT_RECEIVING,
+	CONN_FAIL_TIMEOUT_SENDING,
+	CONNACK_ACCEPTED: 0,
+	CONNACK_REFUSED_PROTOCOL_VER: 1,
+	CONNACK_REFUSED_ID_REJECTED: 2,
+	CONNACK_REFUSED_SERVER_UNAVAILABLE: 3,
+	CONNACK_REFUSED_BAD_USER_OR_PASS: 4,
+	CONNACK_REFUSED_NOT_AUTHORIZED: 5,
+});
+
+export default mqtt;

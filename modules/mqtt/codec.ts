@@ -1,0 +1,429 @@
+/*
+ * MQTT 3.1.1 packets <-> bytes, in buffers the caller owns. No I/O, no timers, no allocation:
+ * encoders write at an offset and return the next offset; the decoder fills a reusable Packet.
+ * Section numbers refer to the OASIS MQTT 3.1.1 standard (2014).
+ */
+
+export const CONNECT = 1;
+export const CONNACK = 2;
+export const PUBLISH = 3;
+export const PUBACK = 4;
+export const PUBREC = 5;
+export const PUBREL = 6;
+export const PUBCOMP = 7;
+export const SUBSCRIBE = 8;
+export const SUBACK = 9;
+export const UNSUBSCRIBE = 10;
+export const UNSUBACK = 11;
+export const PINGREQ = 12;
+export const PINGRESP = 13;
+export const DISCONNECT = 14;
+
+export const MAX_REMAINING_LENGTH = 268_435_455;	// 2.2.3: four bytes of seven bits
+export const SUBACK_FAILURE = 0x80;
+
+// Decoder results: a positive number is a packet's total length, NEED_MORE asks for more bytes,
+// a negative number is a protocol error named for what went wrong.
+export const NEED_MORE = 0;
+export const ERR_REMAINING_LENGTH = -1;
+export const ERR_RESERVED_FLAGS = -2;
+export const ERR_UNKNOWN_TYPE = -3;
+export const ERR_UNEXPECTED_TYPE = -4;
+export const ERR_LENGTH = -5;
+export const ERR_QOS = -6;
+export const ERR_PACKET_ID = -7;
+export const ERR_TOPIC = -8;
+export const ERR_CONNACK = -9;
+export const ERR_SUBACK_CODE = -10;
+
+const errorNames: readonly string[] = Object.freeze([
+	"",
+	"malformed remaining length",
+	"reserved flags set",
+	"unknown packet type",
+	"packet a server never sends",
+	"wrong remaining length for packet type",
+	"invalid qos",
+	"packet id 0",
+	"invalid topic name",
+	"malformed connack",
+	"invalid suback return code",
+]);
+
+export function errorName(code: number): string {
+	return errorNames[-code] ?? "protocol error";
+}
+
+/** One decoded packet; offsets point into the buffer that was decoded. Reused for every packet. */
+export class Packet {
+	type = 0;
+	flags = 0;
+	headerLength = 0;
+	length = 0;	// fixed header + remaining length
+	id = 0;
+	qos = 0;
+	dup = false;
+	retain = false;
+	topicOffset = 0;
+	topicLength = 0;
+	payloadOffset = 0;
+	payloadLength = 0;
+	returnCode = 0;
+	sessionPresent = false;
+}
+
+export function remainingLengthSize(length: number): number {
+	return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
+}
+
+export function writeFixedHeader(buffer: Uint8Array, offset: number, first: number, remaining: number): number {
+	buffer[offset++] = first;
+	do {
+		let digit = remaining & 0x7F;
+		remaining >>>= 7;
+		if (remaining)
+			digit |= 0x80;
+		buffer[offset++] = digit;
+	} while (remaining);
+	return offset;
+}
+
+/** UTF-8 length of a string, or -1 when it holds a lone surrogate (not encodable, 1.5.3). */
+export function utf8Length(text: string): number {
+	let bytes = 0;
+	for (let i = 0, length = text.length; i < length; i++) {
+		const c = text.charCodeAt(i);
+		if (c < 0x80)
+			bytes += 1;
+		else if (c < 0x800)
+			bytes += 2;
+		else if ((c & 0xFC00) === 0xD800) {
+			const next = text.charCodeAt(i + 1);
+			if ((next & 0xFC00) !== 0xDC00)
+				return -1;
+			bytes += 4;
+			i++;
+		}
+		else if ((c & 0xFC00) === 0xDC00)
+			return -1;
+		else
+			bytes += 3;
+	}
+	return bytes;
+}
+
+/** Writes text as UTF-8; the caller has checked it with utf8Length. */
+export function writeUtf8(buffer: Uint8Array, offset: number, text: string): number {
+	for (let i = 0, length = text.length; i < length; i++) {
+		let c = text.charCodeAt(i);
+		if (c < 0x80)
+			buffer[offset++] = c;
+		else if (c < 0x800) {
+			buffer[offset++] = 0xC0 | (c >> 6);
+			buffer[offset++] = 0x80 | (c & 0x3F);
+		}
+		else if ((c & 0xFC00) === 0xD800) {
+			c = 0x10000 + ((c & 0x3FF) << 10) + (text.charCodeAt(++i) & 0x3FF);
+			buffer[offset++] = 0xF0 | (c >> 18);
+			buffer[offset++] = 0x80 | ((c >> 12) & 0x3F);
+			buffer[offset++] = 0x80 | ((c >> 6) & 0x3F);
+			buffer[offset++] = 0x80 | (c & 0x3F);
+		}
+		else {
+			buffer[offset++] = 0xE0 | (c >> 12);
+			buffer[offset++] = 0x80 | ((c >> 6) & 0x3F);
+			buffer[offset++] = 0x80 | (c & 0x3F);
+		}
+	}
+	return offset;
+}
+
+/** A UTF-8 string field with its two-byte length prefix (1.5.3). */
+export function writeString(buffer: Uint8Array, offset: number, text: string, bytes: number): number {
+	buffer[offset++] = bytes >> 8;
+	buffer[offset++] = bytes & 0xFF;
+	return writeUtf8(buffer, offset, text);
+}
+
+export function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array): number {
+	buffer[offset++] = bytes.length >> 8;
+	buffer[offset++] = bytes.length & 0xFF;
+	buffer.set(bytes, offset);
+	return offset + bytes.length;
+}
+
+/** PUBACK, PUBREC, PUBREL, PUBCOMP: four bytes. PUBREL carries flags 0b0010 (3.6.1). */
+export function writeAck(buffer: Uint8Array, offset: number, type: number, id: number): number {
+	buffer[offset] = (type << 4) | (type === PUBREL ? 2 : 0);
+	buffer[offset + 1] = 2;
+	buffer[offset + 2] = id >> 8;
+	buffer[offset + 3] = id & 0xFF;
+	return offset + 4;
+}
+
+/** PINGREQ and DISCONNECT: two bytes. */
+export function writeEmpty(buffer: Uint8Array, offset: number, type: number): number {
+	buffer[offset] = type << 4;
+	buffer[offset + 1] = 0;
+	return offset + 2;
+}
+
+/** What CONNECT carries; string lengths are UTF-8 byte counts measured by the caller. */
+export interface ConnectFields {
+	clientId: string;
+	clientIdBytes: number;
+	keepalive: number;
+	cleanSession: boolean;
+	username: string | undefined;
+	usernameBytes: number;
+	password: Uint8Array | undefined;
+	willTopic: string | undefined;
+	willTopicBytes: number;
+	willPayload: Uint8Array | undefined;
+	willQos: number;
+	willRetain: boolean;
+}
+
+function connectRemaining(c: ConnectFields): number {
+	let length = 10 + 2 + c.clientIdBytes;	// 3.1.2: protocol name, level, flags, keepalive
+	if (c.willTopic !== undefined)
+		length += 2 + c.willTopicBytes + 2 + c.willPayload!.length;
+	if (c.username !== undefined)
+		length += 2 + c.usernameBytes;
+	if (c.password !== undefined)
+		length += 2 + c.password.length;
+	return length;
+}
+
+export function connectLength(c: ConnectFields): number {
+	const remaining = connectRemaining(c);
+	return 1 + remainingLengthSize(remaining) + remaining;
+}
+
+export function writeConnect(buffer: Uint8Array, offset: number, c: ConnectFields): number {
+	offset = writeFixedHeader(buffer, offset, CONNECT << 4, connectRemaining(c));
+	buffer[offset++] = 0;
+	buffer[offset++] = 4;
+	buffer[offset++] = 0x4D;	// "MQTT"
+	buffer[offset++] = 0x51;
+	buffer[offset++] = 0x54;
+	buffer[offset++] = 0x54;
+	buffer[offset++] = 4;	// protocol level 3.1.1
+	let flags = c.cleanSession ? 0x02 : 0;
+	if (c.willTopic !== undefined)
+		flags |= 0x04 | (c.willQos << 3) | (c.willRetain ? 0x20 : 0);
+	if (c.password !== undefined)
+		flags |= 0x40;
+	if (c.username !== undefined)
+		flags |= 0x80;
+	buffer[offset++] = flags;
+	buffer[offset++] = c.keepalive >> 8;
+	buffer[offset++] = c.keepalive & 0xFF;
+	offset = writeString(buffer, offset, c.clientId, c.clientIdBytes);
+	if (c.willTopic !== undefined) {
+		offset = writeString(buffer, offset, c.willTopic, c.willTopicBytes);
+		offset = writeBytes(buffer, offset, c.willPayload!);
+	}
+	if (c.username !== undefined)
+		offset = writeString(buffer, offset, c.username, c.usernameBytes);
+	if (c.password !== undefined)
+		offset = writeBytes(buffer, offset, c.password);
+	return offset;
+}
+
+export function publishRemaining(topicBytes: number, payloadBytes: number, qos: number): number {
+	return 2 + topicBytes + (qos ? 2 : 0) + payloadBytes;
+}
+
+export function publishLength(topicBytes: number, payloadBytes: number, qos: number): number {
+	const remaining = publishRemaining(topicBytes, payloadBytes, qos);
+	return 1 + remainingLengthSize(remaining) + remaining;
+}
+
+/** Fixed header, topic and packet id of a PUBLISH; the caller writes the payload after them. */
+export function writePublishHead(buffer: Uint8Array, offset: number, topic: string, topicBytes: number, payloadBytes: number, qos: number, retain: boolean, id: number): number {
+	const first = (PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
+	offset = writeFixedHeader(buffer, offset, first, publishRemaining(topicBytes, payloadBytes, qos));
+	offset = writeString(buffer, offset, topic, topicBytes);
+	if (qos) {
+		buffer[offset++] = id >> 8;
+		buffer[offset++] = id & 0xFF;
+	}
+	return offset;
+}
+
+/** Sets the DUP flag of an encoded PUBLISH for redelivery (3.3.1.1). */
+export function markDuplicate(packet: Uint8Array): void {
+	packet[0] |= 0x08;
+}
+
+/** SUBSCRIBE (qos given) or UNSUBSCRIBE (qos undefined) for topics whose UTF-8 sizes are known. */
+export function subscribeRemaining(topicBytes: readonly number[], subscribe: boolean): number {
+	let length = 2;
+	for (let i = 0; i < topicBytes.length; i++)
+		length += 2 + topicBytes[i] + (subscribe ? 1 : 0);
+	return length;
+}
+
+export function subscribeLength(topicBytes: readonly number[], subscribe: boolean): number {
+	const remaining = subscribeRemaining(topicBytes, subscribe);
+	return 1 + remainingLengthSize(remaining) + remaining;
+}
+
+export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
+	const type = qos ? SUBSCRIBE : UNSUBSCRIBE;
+	offset = writeFixedHeader(buffer, offset, (type << 4) | 2, subscribeRemaining(topicBytes, qos !== undefined));	// 3.8.1: flags 0b0010
+	buffer[offset++] = id >> 8;
+	buffer[offset++] = id & 0xFF;
+	for (let i = 0; i < topics.length; i++) {
+		offset = writeString(buffer, offset, topics[i], topicBytes[i]);
+		if (qos)
+			buffer[offset++] = qos[i];
+	}
+	return offset;
+}
+
+/**
+ * Reads the fixed header at offset. Returns the packet's total length, NEED_MORE when the
+ * header is incomplete, or a negative error. Fills type, flags, headerLength and length.
+ */
+export function decodeHeader(buffer: Uint8Array, offset: number, end: number, packet: Packet): number {
+	if (offset >= end)
+		return NEED_MORE;
+	const first = buffer[offset];
+	let remaining = 0;
+	let multiplier = 1;
+	let position = offset + 1;
+	for (;;) {
+		if (position >= end)
+			return NEED_MORE;
+		const digit = buffer[position++];
+		remaining += (digit & 0x7F) * multiplier;
+		if (!(digit & 0x80))
+			break;
+		if (multiplier === 0x200000)	// a fifth length byte is malformed (2.2.3)
+			return ERR_REMAINING_LENGTH;
+		multiplier *= 128;
+	}
+	packet.type = first >> 4;
+	packet.flags = first & 0x0F;
+	packet.headerLength = position - offset;
+	packet.length = packet.headerLength + remaining;
+	return packet.length;
+}
+
+/** Checks the first byte and remaining length against what a server may send (2.2.2). */
+export function checkHeader(packet: Packet): number {
+	const remaining = packet.length - packet.headerLength;
+	switch (packet.type) {
+		case PUBLISH: {
+			const qos = (packet.flags >> 1) & 3;
+			if (qos === 3)
+				return ERR_QOS;
+			if (!qos && (packet.flags & 0x08))	// 3.3.1-2: no DUP at QoS 0
+				return ERR_RESERVED_FLAGS;
+			return remaining < (qos ? 5 : 3) ? ERR_LENGTH : 0;	// topic of one byte at least
+		}
+		case PUBREL:
+			if (packet.flags !== 2)
+				return ERR_RESERVED_FLAGS;
+			return remaining === 2 ? 0 : ERR_LENGTH;
+		case CONNACK:
+		case PUBACK:
+		case PUBREC:
+		case PUBCOMP:
+		case UNSUBACK:
+			if (packet.flags)
+				return ERR_RESERVED_FLAGS;
+			return remaining === 2 ? 0 : ERR_LENGTH;
+		case SUBACK:
+			if (packet.flags)
+				return ERR_RESERVED_FLAGS;
+			return remaining >= 3 ? 0 : ERR_LENGTH;
+		case PINGRESP:
+			if (packet.flags)
+				return ERR_RESERVED_FLAGS;
+			return remaining === 0 ? 0 : ERR_LENGTH;
+		case CONNECT:
+		case SUBSCRIBE:
+		case UNSUBSCRIBE:
+		case PINGREQ:
+		case DISCONNECT:
+			return ERR_UNEXPECTED_TYPE;
+		default:
+			return ERR_UNKNOWN_TYPE;
+	}
+}
+
+/**
+ * Decodes the variable header of a packet whose header passed checkHeader. For PUBLISH only
+ * the first `available` bytes need be present (an oversized message is read in part); every
+ * other type must be complete.
+ */
+export function decodeBody(buffer: Uint8Array, offset: number, available: number, packet: Packet): number {
+	const body = offset + packet.headerLength;
+	switch (packet.type) {
+		case PUBLISH: {
+			const qos = (packet.flags >> 1) & 3;
+			packet.qos = qos;
+			packet.dup = (packet.flags & 0x08) !== 0;
+			packet.retain = (packet.flags & 1) !== 0;
+			const topicLength = (buffer[body] << 8) | buffer[body + 1];
+			let position = body + 2 + topicLength;
+			const end = offset + packet.length;
+			if (!topicLength || position + (qos ? 2 : 0) > end)
+				return ERR_LENGTH;
+			if (position + (qos ? 2 : 0) > offset + available)
+				return NEED_MORE;
+			packet.topicOffset = body + 2;
+			packet.topicLength = topicLength;
+			if (!checkTopicBytes(buffer, body + 2, topicLength))
+				return ERR_TOPIC;
+			if (qos) {
+				packet.id = (buffer[position] << 8) | buffer[position + 1];
+				if (!packet.id)
+					return ERR_PACKET_ID;
+				position += 2;
+			}
+			else
+				packet.id = 0;
+			packet.payloadOffset = position;
+			packet.payloadLength = end - position;
+			return 0;
+		}
+		case CONNACK: {
+			const flags = buffer[body];
+			if (flags & 0xFE)
+				return ERR_CONNACK;
+			packet.sessionPresent = flags === 1;
+			packet.returnCode = buffer[body + 1];
+			return packet.returnCode > 5 ? ERR_CONNACK : 0;
+		}
+		case SUBACK: {
+			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			packet.payloadOffset = body + 2;
+			packet.payloadLength = packet.length - packet.headerLength - 2;
+			for (let i = packet.payloadOffset, end = offset + packet.length; i < end; i++) {
+				const code = buffer[i];
+				if (code > 2 && code !== SUBACK_FAILURE)
+					return ERR_SUBACK_CODE;
+			}
+			return packet.id ? 0 : ERR_PACKET_ID;
+		}
+		case PINGRESP:
+			return 0;
+		default:	// the four-byte acknowledgements
+			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			return packet.id ? 0 : ERR_PACKET_ID;
+	}
+}
+
+/** A topic name from the server: no wildcards, no NUL (4.7.1, 1.5.3); UTF-8 is checked on decode. */
+function checkTopicBytes(buffer: Uint8Array, offset: number, length: number): boolean {
+	for (let i = offset, end = offset + length; i < end; i++) {
+		const c = buffer[i];
+		if (c === 0x23 || c === 0x2B || c === 0)
+			return false;
+	}
+	return true;
+}

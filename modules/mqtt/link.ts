@@ -1,0 +1,43 @@
+/*
+ * The seam between the protocol and the platform. The session drives a Link; a Link reports
+ * back through the LinkOwner methods. transport.ts implements it over Moddable's modules;
+ * the session tests implement it over a script and a manual clock.
+ */
+
+export interface LinkOwner {
+	/** DNS answer; undefined when the name does not resolve. */
+	linkResolved(address: string | undefined): void;
+	/** Free send space; the first call means the connection is up. */
+	linkWritable(count: number): void;
+	/** Bytes waiting to be read. */
+	linkReadable(count: number): void;
+	/** Refused, reset, closed by the peer, or failed TLS: the link is gone. */
+	linkError(): void;
+	/** The one timer fired. */
+	linkTimer(): void;
+}
+
+export interface TLSOptions {
+	/** DER bytes of a CA certificate to trust (Moddable's `secure.certificate`). */
+	certificate?: ArrayBuffer;
+	/** false disables verification of the server certificate. */
+	verify?: boolean;
+	/** Server name for SNI and verification when it differs from the host. */
+	serverName?: string;
+}
+
+export interface Link {
+	attach(owner: LinkOwner): void;
+	resolve(host: string): void;
+	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void;
+	/** Reads exactly `length` bytes into `into` at `offset`; length is at most what was reported readable. */
+	read(into: Uint8Array, offset: number, length: number): void;
+	/** Writes exactly `length` bytes; length is at most the free space. Returns the new free space. */
+	write(from: Uint8Array, offset: number, length: number): number;
+	/** Idempotent; no owner call follows. */
+	close(): void;
+	/** Arms the one timer `ms` from now, replacing any earlier arming. */
+	schedule(ms: number): void;
+	cancel(): void;
+	now(): number;
+}

@@ -1,0 +1,864 @@
+/*
+ * The MQTT 3.1.1 client state machine: handshake, keepalive, packet ids, in-flight QoS 1/2
+ * state, the send queue, and receive assembly in one buffer allocated at construction.
+ *
+ * Sending has two lanes. Acknowledgements and pings we owe the broker sit in a small control
+ * lane that is written before any data packet starts; data packets (PUBLISH, SUBSCRIBE,
+ * UNSUBSCRIBE) wait in a bounded queue and go out while the in-flight window has room, in
+ * pieces when they exceed the socket's free space. A packet already started is always
+ * finished first: bytes of two packets never interleave on the stream.
+ *
+ * Events for the application are posted to a small ring and delivered after the parser has
+ * finished with the bytes at hand, so a handler never runs inside the parser and may call
+ * back into the client freely.
+ */
+
+import {
+	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
+	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
+	connectLength, writeConnect, publishLength, writePublishHead, subscribeLength, writeSubscribe,
+	writeAck, writeEmpty, writeUtf8,
+} from "./codec.js";
+import type { ConnectFields } from "./codec.js";
+import type { Link, LinkOwner, TLSOptions } from "./link.js";
+
+export const EV_CONNECT = 1;
+export const EV_CONNFAIL = 2;
+export const EV_OFFLINE = 3;
+export const EV_MESSAGE = 4;
+export const EV_OVERFLOW = 5;
+export const EV_PUBACK = 6;
+export const EV_SUBACK = 7;
+export const EV_UNSUBACK = 8;
+
+// Failure reasons, the NodeMCU values.
+export const CONN_FAIL_SERVER_NOT_FOUND = -5;
+export const CONN_FAIL_NOT_A_CONNACK_MSG = -4;
+export const CONN_FAIL_DNS = -3;
+export const CONN_FAIL_TIMEOUT_RECEIVING = -2;
+export const CONN_FAIL_TIMEOUT_SENDING = -1;
+
+const IDLE = 0;
+const RESOLVING = 1;
+const OPENING = 2;
+const HANDSHAKE = 3;
+const CONNECTED = 4;
+const CLOSING = 5;
+
+// What a queued or in-flight slot holds.
+const KIND_PUBLISH0 = 1;
+const KIND_PUBLISH1 = 2;
+const KIND_PUBLISH2 = 3;
+const KIND_SUBSCRIBE = 4;
+const KIND_UNSUBSCRIBE = 5;
+
+// In-flight slot states: which acknowledgement it waits for.
+const FREE = 0;
+const WAIT_PUBACK = 1;
+const WAIT_PUBREC = 2;
+const WAIT_PUBCOMP = 3;
+const WAIT_SUBACK = 4;
+const WAIT_UNSUBACK = 5;
+
+const WRITING_CONNECT = -2;
+const WRITING_UNACKED = -1;
+
+const OPEN_TIMEOUT = 10_000;	// TCP/TLS connect; lwIP's own SYN retries take far longer
+const SEND_TIMEOUT = 5_000;	// CONNECT handed over (NodeMCU's figure)
+const CONNACK_TIMEOUT = 5_000;
+const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
+const CONTROL_CAPACITY = 64;
+const EVENT_CAPACITY = 16;
+const INCOMING_QOS2_CAPACITY = 32;
+const TOPIC_CACHE = 64;
+
+export interface SessionOwner {
+	/** Called outside the parser; a, b, c depend on the event kind. */
+	deliver(kind: number, a: unknown, b: unknown, c: unknown): void;
+}
+
+export interface SessionOptions {
+	maxMessageLength: number;
+	keepalive: number;	// seconds, 1..65535
+	cleanSession: boolean;
+	binary: boolean;	// payloads as ArrayBuffer instead of string
+	window: number;	// acknowledged packets in flight at once
+	queueLength: number;	// data packets waiting behind the window
+	ackTimeout: number;	// ms an acknowledgement may take before the link is declared dead
+}
+
+export class Session implements LinkOwner {
+	#link: Link;
+	#owner: SessionOwner;
+	#options: SessionOptions;
+	#state = IDLE;
+	#deadline = 0;
+	#connectSent = false;
+	#host = "";
+	#port = 0;
+	#secure = false;
+	#tls: TLSOptions | undefined;
+	#connect: Uint8Array | undefined;
+
+	// receive assembly
+	#rx: Uint8Array;
+	#fill = 0;
+	#skip = 0;
+	#packet = new Packet();
+	#parsing = false;
+	#topicBytes = new Uint8Array(TOPIC_CACHE);
+	#topicLength = -1;
+	#topic = "";
+	#incoming = new Uint16Array(INCOMING_QOS2_CAPACITY);
+	#incomingCount = 0;
+
+	// sending
+	#writable = 0;
+	#pumping = false;
+	#pumpAgain = false;
+	#lastSend = 0;
+	#pingSentAt = 0;
+	#ack = new Uint8Array(4);
+	#empty = new Uint8Array(2);
+	#controlType = new Uint8Array(CONTROL_CAPACITY);
+	#controlId = new Uint16Array(CONTROL_CAPACITY);
+	#controlHead = 0;
+	#controlCount = 0;
+	#writing: Uint8Array | undefined;
+	#writingOffset = 0;
+	#writingSlot = 0;	// in-flight slot, WRITING_UNACKED for QoS 0, WRITING_CONNECT
+	#nextId = 0;
+
+	// queue of data packets not yet started
+	#queuePacket: (Uint8Array | undefined)[];
+	#queueKind: Uint8Array;
+	#queueId: Uint16Array;
+	#queueHead = 0;
+	#queueCount = 0;
+
+	// in-flight table
+	#flightState: Uint8Array;
+	#flightId: Uint16Array;
+	#flightPacket: (Uint8Array | undefined)[];
+	#flightSent: Float64Array;	// 0: (re)send pending
+	#flightOrder: Float64Array;
+	#flightCount = 0;
+	#order = 0;
+
+	// events for the application
+	#eventKind = new Uint8Array(EVENT_CAPACITY);
+	#eventA: unknown[] = new Array(EVENT_CAPACITY);
+	#eventB: unknown[] = new Array(EVENT_CAPACITY);
+	#eventC: unknown[] = new Array(EVENT_CAPACITY);
+	#eventHead = 0;
+	#eventCount = 0;
+	#draining = false;
+
+	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
+		this.#link = link;
+		this.#owner = owner;
+		this.#options = options;
+		this.#rx = new Uint8Array(options.maxMessageLength);
+		this.#queuePacket = new Array(options.queueLength);
+		this.#queueKind = new Uint8Array(options.queueLength);
+		this.#queueId = new Uint16Array(options.queueLength);
+		this.#flightState = new Uint8Array(options.window);
+		this.#flightId = new Uint16Array(options.window);
+		this.#flightPacket = new Array(options.window);
+		this.#flightSent = new Float64Array(options.window);
+		this.#flightOrder = new Float64Array(options.window);
+		link.attach(this);
+	}
+
+	get connected(): boolean {
+		return this.#state === CONNECTED;
+	}
+	get idle(): boolean {
+		return this.#state === IDLE;
+	}
+	/** Packets waiting: queued, being written, or in flight. */
+	get pending(): number {
+		return this.#queueCount + this.#flightCount + (this.#writing && this.#writingSlot === WRITING_UNACKED ? 1 : 0);
+	}
+
+	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
+		const packet = new Uint8Array(connectLength(fields));
+		writeConnect(packet, 0, fields);
+		this.#connect = packet;
+		this.#host = host;
+		this.#port = port;
+		this.#secure = secure;
+		this.#tls = tls;
+		this.#connectSent = false;
+		this.#state = RESOLVING;
+		this.#arm(OPEN_TIMEOUT);
+		this.#link.resolve(host);
+	}
+
+	/** Returns true when there was a connection or attempt to end. */
+	close(): boolean {
+		switch (this.#state) {
+			case CONNECTED:
+				this.#state = CLOSING;
+				this.#control(DISCONNECT, 0);
+				this.#arm(CLOSE_TIMEOUT);
+				this.#pump();
+				return true;
+			case RESOLVING:
+			case OPENING:
+			case HANDSHAKE:
+				this.#teardown();	// an abort the application asked for: no callback
+				return true;
+			default:
+				return false;
+		}
+	}
+
+	/** Queues a PUBLISH. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
+	publish(topic: string, topicBytes: number, payload: string | Uint8Array, payloadBytes: number, qos: number, retain: boolean): number {
+		if (this.#queueCount === this.#queuePacket.length)
+			return -1;
+		const id = qos ? this.#allocateId() : 0;
+		if (id < 0)
+			return -1;
+		const packet = new Uint8Array(publishLength(topicBytes, payloadBytes, qos));
+		const offset = writePublishHead(packet, 0, topic, topicBytes, payloadBytes, qos, retain, id);
+		if (typeof payload === "string")
+			writeUtf8(packet, offset, payload);
+		else
+			packet.set(payload, offset);
+		this.#enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		return id;
+	}
+
+	/** Queues a SUBSCRIBE (qos given) or UNSUBSCRIBE for several topics at once. Returns the id or -1. */
+	subscribe(topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
+		if (this.#queueCount === this.#queuePacket.length)
+			return -1;
+		const id = this.#allocateId();
+		if (id < 0)
+			return -1;
+		const packet = new Uint8Array(subscribeLength(topicBytes, qos !== undefined));
+		writeSubscribe(packet, 0, id, topics, topicBytes, qos);
+		this.#enqueue(packet, qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE, id);
+		return id;
+	}
+
+	// LinkOwner
+
+	linkResolved(address: string | undefined): void {
+		this.#resolved(address);
+		this.#drain();
+	}
+
+	linkError(): void {
+		this.#error();
+		this.#drain();
+	}
+
+	linkTimer(): void {
+		this.#timer();
+		this.#drain();
+	}
+
+	#resolved(address: string | undefined): void {
+		if (this.#state !== RESOLVING)
+			return;
+		if (address === undefined)
+			return this.#fail(CONN_FAIL_DNS);
+		this.#state = OPENING;
+		try {
+			this.#link.open(address, this.#port, this.#host, this.#secure, this.#tls);
+		}
+		catch {
+			this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+		}
+	}
+
+	linkWritable(count: number): void {
+		this.#writable = count;
+		if (this.#state === OPENING) {
+			this.#state = HANDSHAKE;
+			this.#writing = this.#connect;	// CONNECT goes at once, ahead of everything
+			this.#writingOffset = 0;
+			this.#writingSlot = WRITING_CONNECT;
+			this.#arm(SEND_TIMEOUT);
+		}
+		this.#pump();
+		this.#drain();
+	}
+
+	linkReadable(count: number): void {
+		const rx = this.#rx;
+		while (count > 0 && this.#state >= HANDSHAKE) {
+			if (this.#skip) {	// the unread tail of an oversized message
+				const n = Math.min(count, this.#skip, rx.length);
+				this.#link.read(rx, 0, n);
+				this.#skip -= n;
+				count -= n;
+				continue;
+			}
+			const n = Math.min(count, rx.length - this.#fill);
+			this.#link.read(rx, this.#fill, n);
+			this.#fill += n;
+			count -= n;
+			do
+				this.#parse();
+			while (this.#eventCount === EVENT_CAPACITY && this.#drain() && this.#state >= HANDSHAKE);
+		}
+		this.#pump();
+		this.#drain();
+	}
+
+	#error(): void {
+		switch (this.#state) {
+			case OPENING:
+				return this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+			case HANDSHAKE:
+				return this.#fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
+			case CONNECTED:
+				return this.#lost("connection lost");
+			case CLOSING:
+				return this.#finishClose();
+		}
+	}
+
+	#timer(): void {
+		const now = this.#link.now();
+		switch (this.#state) {
+			case RESOLVING:
+				return this.#fail(CONN_FAIL_DNS);
+			case OPENING:
+				return this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+			case HANDSHAKE:
+				return this.#fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
+			case CLOSING:
+				return this.#finishClose();
+			case CONNECTED:
+				break;
+			default:
+				return;
+		}
+		const keepalive = this.#options.keepalive * 1000;
+		if (this.#pingSentAt && now - this.#pingSentAt >= keepalive)
+			return this.#lost("no PINGRESP");
+		const oldest = this.#oldestSent();
+		if (oldest && now - oldest >= this.#options.ackTimeout)
+			return this.#lost("no acknowledgement");
+		if (!this.#pingSentAt && now - this.#lastSend >= keepalive) {
+			this.#pingSentAt = now;
+			this.#control(PINGREQ, 0);
+			this.#pump();
+		}
+		let next = this.#pingSentAt ? this.#pingSentAt + keepalive : this.#lastSend + keepalive;
+		if (oldest && oldest + this.#options.ackTimeout < next)
+			next = oldest + this.#options.ackTimeout;
+		this.#link.schedule(Math.max(next - now, 1));
+	}
+
+	// receiving
+
+	#parse(): void {
+		const rx = this.#rx;
+		const packet = this.#packet;
+		let offset = 0;
+		this.#parsing = true;
+		while (this.#eventCount < EVENT_CAPACITY && this.#state >= HANDSHAKE) {
+			let result = decodeHeader(rx, offset, this.#fill, packet);
+			if (result === NEED_MORE)
+				break;
+			if (result > 0)
+				result = checkHeader(packet);
+			if (result < 0)
+				return this.#protocolError(result);
+			if (packet.length > rx.length) {
+				if (packet.type !== PUBLISH)
+					return this.#protocolError(0, "packet larger than max_message_length");
+				if (offset) {
+					rx.copyWithin(0, offset, this.#fill);
+					this.#fill -= offset;
+					offset = 0;
+				}
+				if (this.#fill < rx.length)
+					break;
+				result = decodeBody(rx, 0, this.#fill, packet);
+				if (result === NEED_MORE)
+					return this.#protocolError(0, "topic longer than max_message_length");
+				if (result < 0)
+					return this.#protocolError(result);
+				this.#overflow(packet);
+				this.#skip = packet.length - this.#fill;
+				this.#fill = 0;
+				break;
+			}
+			if (this.#fill - offset < packet.length)
+				break;
+			result = decodeBody(rx, offset, packet.length, packet);
+			if (result < 0)
+				return this.#protocolError(result);
+			this.#receive(packet);
+			offset += packet.length;
+		}
+		this.#parsing = false;
+		if (offset && this.#state >= HANDSHAKE) {
+			rx.copyWithin(0, offset, this.#fill);
+			this.#fill -= offset;
+		}
+	}
+
+	#receive(packet: Packet): void {
+		if (this.#state === HANDSHAKE) {
+			if (packet.type !== CONNACK)
+				return this.#fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+			if (packet.returnCode)
+				return this.#fail(packet.returnCode);
+			return this.#established(packet.sessionPresent);
+		}
+		switch (packet.type) {
+			case PUBLISH:
+				return this.#incomingPublish(packet);
+			case PUBREL:
+				this.#forgetIncoming(packet.id);
+				return this.#control(PUBCOMP, packet.id);
+			case PUBACK:
+				return this.#acknowledged(packet.id, WAIT_PUBACK, EV_PUBACK);
+			case PUBREC: {
+				const slot = this.#findFlight(packet.id, WAIT_PUBREC);
+				if (slot >= 0) {
+					this.#flightState[slot] = WAIT_PUBCOMP;
+					this.#flightPacket[slot] = undefined;	// 4.3.3: from here on only PUBREL is resent
+				}
+				return this.#control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+			}
+			case PUBCOMP:
+				return this.#acknowledged(packet.id, WAIT_PUBCOMP, EV_PUBACK);
+			case SUBACK:
+				return this.#subscribed(packet);
+			case UNSUBACK:
+				if (this.#findFlight(packet.id, WAIT_UNSUBACK) < 0)
+					return this.#protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
+				return this.#acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
+			case PINGRESP:
+				this.#pingSentAt = 0;
+				return;
+			default:	// a second CONNACK
+				return this.#protocolError(0, "unexpected CONNACK");
+		}
+	}
+
+	#incomingPublish(packet: Packet): void {
+		if (packet.qos === 1)
+			this.#control(PUBACK, packet.id);
+		else if (packet.qos === 2) {
+			this.#control(PUBREC, packet.id);
+			if (!this.#rememberIncoming(packet.id))
+				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
+		}
+		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
+		if (topic === undefined)
+			return this.#protocolError(0, "topic is not UTF-8");
+		const data = packet.payloadLength ? this.#decodePayload(packet.payloadOffset, packet.payloadLength) : undefined;
+		this.#post(EV_MESSAGE, topic, data, packet.id);
+	}
+
+	#overflow(packet: Packet): void {
+		if (packet.qos === 1)
+			this.#control(PUBACK, packet.id);
+		else if (packet.qos === 2) {
+			this.#control(PUBREC, packet.id);
+			if (!this.#rememberIncoming(packet.id))
+				return;
+		}
+		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
+		if (topic === undefined)
+			return this.#protocolError(0, "topic is not UTF-8");
+		const length = this.#fill - packet.payloadOffset;
+		this.#post(EV_OVERFLOW, topic, length ? this.#decodePayload(packet.payloadOffset, length) : undefined, packet.id);
+	}
+
+	#subscribed(packet: Packet): void {
+		const slot = this.#findFlight(packet.id, WAIT_SUBACK);
+		if (slot < 0)
+			return this.#protocolError(0, `SUBACK for unknown id ${packet.id}`);
+		const granted: number[] = [];
+		for (let i = 0; i < packet.payloadLength; i++)
+			granted.push(this.#rx[packet.payloadOffset + i]);
+		this.#release(slot);
+		this.#post(EV_SUBACK, packet.id, granted, undefined);
+	}
+
+	#acknowledged(id: number, state: number, event: number): void {
+		const slot = this.#findFlight(id, state);
+		if (slot < 0)
+			return;	// a late duplicate after a resend; nothing waits for it
+		this.#release(slot);
+		this.#post(event, id, undefined, undefined);
+	}
+
+	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
+	#decodeTopic(offset: number, length: number): string | undefined {
+		const rx = this.#rx;
+		const cache = this.#topicBytes;
+		if (length === this.#topicLength) {
+			let i = 0;
+			while (i < length && cache[i] === rx[offset + i])
+				i++;
+			if (i === length)
+				return this.#topic;
+		}
+		let topic: string;
+		try {
+			topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);
+		}
+		catch {
+			return undefined;
+		}
+		if (length <= TOPIC_CACHE) {
+			cache.set(rx.subarray(offset, offset + length));
+			this.#topicLength = length;
+			this.#topic = topic;
+		}
+		return topic;
+	}
+
+	#decodePayload(offset: number, length: number): string | ArrayBuffer {
+		const rx = this.#rx;
+		const start = rx.byteOffset + offset;
+		if (this.#options.binary)
+			return (rx.buffer as ArrayBuffer).slice(start, start + length);
+		try {
+			return String.fromArrayBuffer(rx.buffer, start, length);
+		}
+		catch {
+			return byteString(rx, offset, length);	// not UTF-8: one character per byte, nothing lost
+		}
+	}
+
+	#rememberIncoming(id: number): boolean {
+		const ids = this.#incoming;
+		for (let i = 0; i < this.#incomingCount; i++) {
+			if (ids[i] === id)
+				return false;
+		}
+		if (this.#incomingCount === ids.length) {
+			trace("mqtt: too many QoS 2 messages awaiting PUBREL; duplicate detection lost for one\n");
+			ids.copyWithin(0, 1);
+			this.#incomingCount--;
+		}
+		ids[this.#incomingCount++] = id;
+		return true;
+	}
+
+	#forgetIncoming(id: number): void {
+		const ids = this.#incoming;
+		for (let i = 0; i < this.#incomingCount; i++) {
+			if (ids[i] === id) {
+				ids.copyWithin(i, i + 1, this.#incomingCount);
+				this.#incomingCount--;
+				return;
+			}
+		}
+	}
+
+	// sending
+
+	#enqueue(packet: Uint8Array, kind: number, id: number): void {
+		const capacity = this.#queuePacket.length;
+		const tail = (this.#queueHead + this.#queueCount) % capacity;
+		this.#queuePacket[tail] = packet;
+		this.#queueKind[tail] = kind;
+		this.#queueId[tail] = id;
+		this.#queueCount++;
+		this.#pump();
+		this.#drain();
+	}
+
+	#control(type: number, id: number): void {
+		if (this.#controlCount === CONTROL_CAPACITY)
+			return this.#lost("acknowledgements backed up");
+		const tail = (this.#controlHead + this.#controlCount) % CONTROL_CAPACITY;
+		this.#controlType[tail] = type;
+		this.#controlId[tail] = id;
+		this.#controlCount++;
+	}
+
+	#pump(): void {
+		if (this.#pumping) {
+			this.#pumpAgain = true;
+			return;
+		}
+		this.#pumping = true;
+		do {
+			this.#pumpAgain = false;
+			this.#pumpOnce();
+		} while (this.#pumpAgain);
+		this.#pumping = false;
+	}
+
+	#pumpOnce(): void {
+		const state = this.#state;
+		if (state < HANDSHAKE)
+			return;
+		if (this.#writing && !this.#continueWriting())
+			return;
+		if (state === HANDSHAKE)
+			return;
+		while (this.#controlCount) {
+			const type = this.#controlType[this.#controlHead];
+			const bytes = type === PINGREQ || type === DISCONNECT ? this.#empty : this.#ack;
+			if (this.#writable < bytes.length)
+				return;
+			if (bytes === this.#ack)
+				writeAck(bytes, 0, type, this.#controlId[this.#controlHead]);
+			else
+				writeEmpty(bytes, 0, type);
+			this.#controlHead = (this.#controlHead + 1) % CONTROL_CAPACITY;
+			this.#controlCount--;
+			this.#send(bytes, 0, bytes.length);
+			if (type === DISCONNECT)
+				return this.#arm(0);	// offline is delivered from the timer, never inside close()
+			if (this.#state !== CONNECTED && this.#state !== CLOSING)
+				return;
+		}
+		if (state !== CONNECTED)
+			return;
+		for (;;) {
+			const resend = this.#nextResend();
+			if (resend >= 0) {
+				const packet = this.#flightPacket[resend]!;
+				markDuplicate(packet);
+				this.#flightSent[resend] = this.#link.now();
+				this.#start(packet, resend);
+			}
+			else if (this.#queueCount) {
+				const head = this.#queueHead;
+				const kind = this.#queueKind[head];
+				let slot = WRITING_UNACKED;
+				if (kind !== KIND_PUBLISH0) {
+					slot = this.#freeFlight();
+					if (slot < 0)
+						return;	// window full: wait for an acknowledgement
+					this.#flightState[slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
+					this.#flightId[slot] = this.#queueId[head];
+					this.#flightPacket[slot] = kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2 ? this.#queuePacket[head] : undefined;
+					this.#flightSent[slot] = this.#link.now();
+					this.#flightOrder[slot] = ++this.#order;
+					this.#flightCount++;
+				}
+				const packet = this.#queuePacket[head]!;
+				this.#queuePacket[head] = undefined;
+				this.#queueHead = (head + 1) % this.#queuePacket.length;
+				this.#queueCount--;
+				this.#start(packet, slot);
+			}
+			else
+				return;
+			if (this.#writing || this.#state !== CONNECTED)
+				return;	// a packet is only part written: wait for space
+		}
+	}
+
+	#start(packet: Uint8Array, slot: number): void {
+		this.#writing = packet;
+		this.#writingOffset = 0;
+		this.#writingSlot = slot;
+		this.#continueWriting();
+	}
+
+	/** Writes what fits of the packet being sent; true when it is complete. */
+	#continueWriting(): boolean {
+		const packet = this.#writing!;
+		const n = Math.min(this.#writable, packet.length - this.#writingOffset);
+		if (n <= 0)
+			return false;
+		this.#send(packet, this.#writingOffset, n);
+		this.#writingOffset += n;
+		if (this.#writingOffset < packet.length)
+			return false;
+		this.#writing = undefined;
+		if (this.#writingSlot === WRITING_CONNECT) {
+			this.#connectSent = true;
+			this.#arm(CONNACK_TIMEOUT);
+		}
+		else if (this.#writingSlot === WRITING_UNACKED)
+			this.#post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
+		return true;
+	}
+
+	#send(bytes: Uint8Array, offset: number, length: number): void {
+		this.#writable = this.#link.write(bytes, offset, length);
+		this.#lastSend = this.#link.now();
+	}
+
+	#allocateId(): number {
+		for (let tries = 0; tries < 65_535; tries++) {
+			const id = this.#nextId = this.#nextId === 65_535 ? 1 : this.#nextId + 1;
+			if (!this.#idInUse(id))
+				return id;
+		}
+		return -1;
+	}
+
+	#idInUse(id: number): boolean {
+		for (let i = 0; i < this.#flightState.length; i++) {
+			if (this.#flightState[i] !== FREE && this.#flightId[i] === id)
+				return true;
+		}
+		for (let i = 0, capacity = this.#queuePacket.length; i < this.#queueCount; i++) {
+			if (this.#queueKind[(this.#queueHead + i) % capacity] !== KIND_PUBLISH0 && this.#queueId[(this.#queueHead + i) % capacity] === id)
+				return true;
+		}
+		return false;
+	}
+
+	#findFlight(id: number, state: number): number {
+		for (let i = 0; i < this.#flightState.length; i++) {
+			if (this.#flightState[i] === state && this.#flightId[i] === id)
+				return i;
+		}
+		return -1;
+	}
+
+	#freeFlight(): number {
+		return this.#flightState.indexOf(FREE);
+	}
+
+	#release(slot: number): void {
+		this.#flightState[slot] = FREE;
+		this.#flightPacket[slot] = undefined;
+		this.#flightCount--;
+	}
+
+	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */
+	#nextResend(): number {
+		let found = -1;
+		for (let i = 0; i < this.#flightState.length; i++) {
+			if (this.#flightState[i] !== FREE && !this.#flightSent[i] && this.#flightPacket[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
+				found = i;
+		}
+		return found;
+	}
+
+	#oldestSent(): number {
+		let oldest = 0;
+		for (let i = 0; i < this.#flightState.length; i++) {
+			const sent = this.#flightSent[i];
+			if (this.#flightState[i] !== FREE && sent && (!oldest || sent < oldest))
+				oldest = sent;
+		}
+		return oldest;
+	}
+
+	// lifecycle
+
+	#established(sessionPresent: boolean): void {
+		this.#state = CONNECTED;
+		this.#pingSentAt = 0;
+		this.#lastSend = this.#link.now();
+		// 4.4: unacknowledged PUBLISH and PUBREL go again, in order, before anything new
+		for (let i = 0; i < this.#flightState.length; i++) {
+			const state = this.#flightState[i];
+			if (state === WAIT_PUBCOMP) {
+				this.#control(PUBREL, this.#flightId[i]);
+				this.#flightSent[i] = this.#lastSend;
+			}
+			else if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
+				this.#release(i);	// a subscription request cut off by the link loss is not replayed
+			else if (state !== FREE)
+				this.#flightSent[i] = 0;
+		}
+		this.#arm(this.#options.keepalive * 1000);
+		this.#post(EV_CONNECT, sessionPresent, undefined, undefined);
+	}
+
+	#fail(reason: number): void {
+		this.#teardown();
+		this.#post(EV_CONNFAIL, reason, undefined, undefined);
+	}
+
+	#lost(why: string): void {
+		trace(`mqtt: ${why}\n`);
+		this.#teardown();
+		this.#post(EV_OFFLINE, undefined, undefined, undefined);
+	}
+
+	#finishClose(): void {
+		this.#teardown();
+		this.#post(EV_OFFLINE, undefined, undefined, undefined);
+	}
+
+	#protocolError(code: number, why?: string): void {
+		this.#parsing = false;
+		const message = `protocol error: ${why ?? errorName(code)}`;
+		if (this.#state === HANDSHAKE)
+			return this.#fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+		this.#lost(message);
+	}
+
+	#teardown(): void {
+		this.#state = IDLE;
+		this.#link.cancel();
+		this.#link.close();
+		this.#fill = 0;
+		this.#skip = 0;
+		this.#writable = 0;
+		this.#pingSentAt = 0;
+		this.#writing = undefined;
+		this.#controlCount = 0;
+		if (this.#options.cleanSession) {	// 3.1.2.4: the session ends with the connection
+			for (let i = 0; i < this.#queuePacket.length; i++)
+				this.#queuePacket[i] = undefined;
+			this.#queueCount = 0;
+			for (let i = 0; i < this.#flightState.length; i++) {
+				if (this.#flightState[i] !== FREE)
+					this.#release(i);
+			}
+			this.#incomingCount = 0;
+		}
+	}
+
+	#arm(ms: number): void {
+		this.#link.schedule(ms);
+	}
+
+	// events
+
+	#post(kind: number, a: unknown, b: unknown, c: unknown): void {
+		if (this.#eventCount === EVENT_CAPACITY) {
+			// only a burst of QoS 0 completions can fill the ring outside the parser
+			this.#owner.deliver(kind, a, b, c);
+			return;
+		}
+		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
+		this.#eventKind[tail] = kind;
+		this.#eventA[tail] = a;
+		this.#eventB[tail] = b;
+		this.#eventC[tail] = c;
+		this.#eventCount++;
+	}
+
+	/** Delivers posted events; returns true so it can sit in a loop condition. */
+	#drain(): boolean {
+		if (this.#draining || this.#parsing)
+			return true;
+		this.#draining = true;
+		while (this.#eventCount) {
+			const head = this.#eventHead;
+			const kind = this.#eventKind[head];
+			const a = this.#eventA[head], b = this.#eventB[head], c = this.#eventC[head];
+			this.#eventA[head] = this.#eventB[head] = this.#eventC[head] = undefined;
+			this.#eventHead = (head + 1) % EVENT_CAPACITY;
+			this.#eventCount--;
+			this.#owner.deliver(kind, a, b, c);
+		}
+		this.#draining = false;
+		return true;
+	}
+}
+
+function byteString(bytes: Uint8Array, offset: number, length: number): string {
+	let text = "";
+	for (let i = 0; i < length; i += 256)
+		text += String.fromCharCode.apply(null, bytes.subarray(offset + i, offset + Math.min(i + 256, length)) as unknown as number[]);
+	return text;
+}

@@ -1,0 +1,9 @@
+/*
+ * XS built-ins that @moddable/typings declares only in part. XS's String.fromArrayBuffer
+ * takes a byte offset and length (xs/sources/xsString.c), which lets the client decode a
+ * topic or payload straight out of its receive buffer without copying it first.
+ */
+
+interface StringConstructor {
+	fromArrayBuffer(buffer: ArrayBufferLike, byteOffset?: number, byteLength?: number): string;
+}

@@ -1,0 +1,87 @@
+/*
+ * The default device app: joins Wi-Fi, connects to the broker named in the manifest's config,
+ * leaves a last will, listens for commands, reports its status every `interval` ms, and
+ * retries with a timer whenever the connection fails or drops, as the NodeMCU documentation
+ * recommends. Build: mcconfig -d -m -p esp ssid=<wifi> password=<secret> broker=<host>
+ */
+
+import mqtt from "mqtt/client";
+import type { MQTTClient } from "mqtt/client";
+import config from "mc/config";
+import Net from "net";
+import Timer from "timer";
+import WiFi from "wifi";
+
+const RETRY_MS = 10_000;
+const prefix: string = config.prefix;
+const client = mqtt.Client(config.clientid || null, 60);
+const base = `${prefix}/${config.clientid || "device"}`;
+let status: Timer | undefined;
+let retry: Timer | undefined;
+let started = false;
+let count = 0;
+
+client.lwt(`${base}/state`, "offline", 1, 1);
+
+client.on("message", (_client, topic, data) => {
+	trace(`message ${topic}: ${data ?? "(empty)"}\n`);
+	if (topic === `${base}/command` && data === "ping")
+		_client.publish(`${base}/reply`, "pong", 1, 0);
+});
+
+client.on("offline", () => {
+	trace("offline\n");
+	stopStatus();
+	retryLater();
+});
+
+function connect(): void {
+	retry = undefined;
+	trace(`connecting to ${config.broker}:${config.port}\n`);
+	client.connect(config.broker, Number(config.port), false, connected, (_client: MQTTClient, reason: number) => {
+		trace(`connect failed, reason ${reason}\n`);
+		retryLater();
+	});
+}
+
+function connected(c: MQTTClient): void {
+	trace("connected\n");
+	c.subscribe({ [`${base}/command`]: 1 }, (_client: MQTTClient, id: number, granted: number[]) => {
+		trace(`subscribed (packet ${id}, granted qos ${granted.join(",")})\n`);
+	});
+	c.publish(`${base}/state`, "online", 1, 1);
+	status = Timer.repeat(() => {
+		count++;
+		if (!c.publish(`${base}/status`, `{"uptime":${count * Number(config.interval)},"count":${count}}`, 0, 0))
+			trace("status dropped: send queue full\n");
+	}, Number(config.interval));
+}
+
+function stopStatus(): void {
+	if (status)
+		Timer.clear(status);
+	status = undefined;
+}
+
+function retryLater(): void {
+	if (!retry)
+		retry = Timer.set(connect, RETRY_MS);
+}
+
+function start(): void {
+	if (started)
+		return;
+	started = true;
+	connect();
+}
+
+// The SDK's network setup may already have joined the network named by `ssid`; otherwise join it here.
+const online = !!Net.get("IP");
+new WiFi(online ? undefined : { ssid: config.ssid, password: config.password }, message => {
+	if (message === WiFi.gotIP)
+		start();
+	else if (message === WiFi.disconnected && started)
+		trace("Wi-Fi lost; the client reports offline and retries\n");
+});
+if (online)
+	start();
