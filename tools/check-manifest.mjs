@@ -1,0 +1,159 @@
+// Checks our Moddable manifests against the sources, without the SDK:
+//  - every relative path a manifest of ours names exists (with .ts/.js/.json where mcconfig adds one);
+//  - every module that modules/ and src/ import is ours (mapped in a manifest), or provided by an
+//    SDK manifest we include (the table below, checked against $MODDABLE when it is set), and
+//    is implemented by the host runtime (test-host/specifiers.js);
+//  - every `config.key` the code reads is declared in a manifest's config.
+// Prints what it checked; exits 1 listing every problem. Run by the test suite.
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+// What the SDK manifests we include provide, and which one provides it.
+const SDK = {
+	"timer": "$(MODDABLE)/examples/manifest_base.json (build/devices/<platform>/manifest.json)",
+	"net": "$(MODDABLE)/modules/network/net/manifest.json",
+	"wifi": "$(MODDABLE)/examples/manifest_net.json (modules/network/wifi/manifest.json)",
+	"mc/config": "mcconfig (generated from the manifests' config)",
+	"embedded:io/socket/tcp": "$(MODDABLE)/modules/io/manifest.json",
+	"embedded:io/socket/tcp/tls": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+};
+
+function readJson(path) {
+	return JSON.parse(readFileSync(path, "utf8"));
+}
+
+/** Our manifests: the top-level one and every relative include, recursively. */
+function manifests(path = join(root, "manifest.json"), seen = new Map()) {
+	if (seen.has(path))
+		return seen;
+	const json = readJson(path);
+	seen.set(path, json);
+	const includes = [];
+	const collect = (section) => {
+		const value = section?.include;
+		if (value)
+			includes.push(...(Array.isArray(value) ? value : [value]));
+	};
+	collect(json);
+	for (const platform of Object.values(json.platforms ?? {}))
+		collect(platform);
+	for (const include of includes) {
+		if (!include.startsWith("$("))
+			manifests(resolve(dirname(path), include), seen);
+	}
+	return seen;
+}
+
+function sections(json) {
+	return [json, ...Object.values(json.platforms ?? {})];
+}
+
+function sourceExists(base) {
+	return [".ts", ".js", ".json", ".d.ts", ""].some((extension) => existsSync(base + extension));
+}
+
+function walk(dir, out = []) {
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory())
+			walk(path, out);
+		else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts"))
+			out.push(path);
+	}
+	return out;
+}
+
+export async function checkManifests() {
+	const problems = [];
+	const notes = [];
+	const all = manifests();
+	const ours = new Map();	// specifier -> source file base
+	const config = new Set();
+	const sdkIncludes = new Set();
+	for (const [path, json] of all) {
+		const here = dirname(path);
+		for (const section of sections(json)) {
+			for (const include of [section.include ?? []].flat()) {
+				if (include.startsWith("$(MODDABLE)"))
+					sdkIncludes.add(include);
+				else if (!existsSync(resolve(here, include)))
+					problems.push(`${relative(root, path)}: include ${include} does not exist`);
+			}
+			for (const [specifier, source] of Object.entries(section.modules ?? {})) {
+				for (const item of [source].flat()) {
+					if (item.startsWith("$("))
+						continue;
+					const base = resolve(here, item);
+					if (!sourceExists(base))
+						problems.push(`${relative(root, path)}: module ${specifier} -> ${item} does not exist`);
+					if (specifier !== "*")
+						ours.set(specifier, base);
+				}
+			}
+			for (const type of section.typescript?.tsconfig?.compilerOptions?.types ?? []) {
+				if (!type.startsWith("$(") && !sourceExists(resolve(here, type)) && !existsSync(resolve(here, type) + ".d.ts"))
+					problems.push(`${relative(root, path)}: typescript type ${type} does not exist`);
+			}
+			for (const key of Object.keys(section.config ?? {}))
+				config.add(key);
+		}
+	}
+
+	const moddable = process.env.MODDABLE;
+	if (moddable && existsSync(moddable)) {
+		for (const include of sdkIncludes) {
+			const path = include.replace("$(MODDABLE)", moddable);
+			if (!existsSync(path))
+				problems.push(`SDK include ${include} not found under ${moddable}`);
+		}
+	}
+	else
+		notes.push("MODDABLE is not set: SDK include paths were not checked against an SDK tree");
+
+	const { specifierFor } = await import(join(root, "test-host/specifiers.js"));
+	const files = [...walk(join(root, "modules")), ...walk(join(root, "src"))];
+	const imported = new Set();
+	for (const file of files) {
+		const text = readFileSync(file, "utf8");
+		for (const match of text.matchAll(/^\s*import\s+(type\s+)?(?:[^"';]*?\s+from\s+)?["']([^"']+)["']/gm)) {
+			const typeOnly = !!match[1];
+			const specifier = match[2];
+			if (specifier.startsWith(".")) {
+				const target = resolve(dirname(file), specifier.replace(/\.js$/, ""));
+				if (!sourceExists(target))
+					problems.push(`${relative(root, file)}: import ${specifier} does not exist`);
+				else if (!typeOnly && ![...ours.values()].includes(target))
+					problems.push(`${relative(root, file)}: imports ${specifier}, which no manifest of ours maps`);
+				continue;
+			}
+			imported.add(specifier);
+			if (ours.has(specifier) || typeOnly)
+				continue;
+			if (!(specifier in SDK))
+				problems.push(`${relative(root, file)}: imports ${specifier}, which is neither ours nor provided by an SDK manifest we include`);
+			if (!specifierFor(specifier, "node"))
+				problems.push(`${relative(root, file)}: imports ${specifier}, which the host runtime does not provide`);
+		}
+		for (const match of text.matchAll(/\bconfig\.([A-Za-z_$][\w$]*)/g)) {
+			if (!config.has(match[1]))
+				problems.push(`${relative(root, file)}: reads config.${match[1]}, which no manifest declares`);
+		}
+	}
+	return { problems, notes, manifests: all.size, files: files.length, specifiers: [...imported].sort(), ours: [...ours.keys()].sort(), config: [...config].sort() };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+	const result = await checkManifests();
+	console.log(`manifests: ${result.manifests}, source files: ${result.files}`);
+	console.log(`our modules: ${result.ours.join(", ")}`);
+	console.log(`platform modules imported: ${result.specifiers.filter((s) => !result.ours.includes(s)).join(", ")}`);
+	console.log(`config keys: ${result.config.join(", ")}`);
+	for (const note of result.notes)
+		console.log(`note: ${note}`);
+	for (const problem of result.problems)
+		console.log(`problem: ${problem}`);
+	process.exit(result.problems.length ? 1 : 0);
+}
