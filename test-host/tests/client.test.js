@@ -1,0 +1,377 @@
+// The NodeMCU API against a real mosquitto (and the scripted fault broker where mosquitto
+// cannot produce the case), driven through the public API in both engines: Node and XS.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import mqttjs from "mqtt";
+import { ENGINES, startEngine } from "../engine.js";
+import { startMosquitto } from "../brokers/mosquitto.js";
+import { FaultBroker, closedPort } from "../brokers/fault-broker.js";
+import { startCutProxy } from "../brokers/cut-proxy.js";
+
+const HOST = "127.0.0.1";
+let unique = 0;
+function topic(name) {
+	return `t/${process.pid}/${++unique}/${name}`;
+}
+
+function observer(port, options = {}) {
+	return new Promise((resolve, reject) => {
+		const client = mqttjs.connect({ host: HOST, port, protocolVersion: 4, reconnectPeriod: 0, ...options });
+		client.once("connect", () => resolve(client));
+		client.once("error", reject);
+	});
+}
+
+function nextMessage(client, wanted, timeout = 5000) {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`no message on ${wanted} within ${timeout} ms`)), timeout);
+		const listener = (t, payload, packet) => {
+			if (t !== wanted)
+				return;
+			clearTimeout(timer);
+			client.off("message", listener);
+			resolve({ payload, packet });
+		};
+		client.on("message", listener);
+	});
+}
+
+function value(result) {
+	if (result.error)
+		assert.fail(`unexpected ${result.error.name}: ${result.error.message}`);
+	return result.value;
+}
+
+function text(bytes) {
+	return new TextDecoder().decode(bytes);
+}
+
+for (const name of ENGINES) {
+	describe(`NodeMCU API on ${name}`, () => {
+		let broker, engine, peer;
+
+		before(async () => {
+			broker = await startMosquitto({ tls: true });
+			engine = await startEngine(name);
+			peer = await observer(broker.port);
+		});
+		after(async () => {
+			peer?.end(true);
+			await engine?.close();
+			await broker?.stop();
+		});
+
+		async function connected(args = [], options) {
+			const client = await engine.newClient(`c${process.pid}-${++unique}`, 30, ...args, ...(options ? [options] : []));
+			value(await client.call("connect", HOST, broker.port, false, engine.fn("connected"), engine.fn("failed")));
+			await client.next("connected");
+			return client;
+		}
+
+		it("runs in the engine it names", async () => {
+			const probe = await engine.probe();
+			assert.equal(probe.engine, name);
+		});
+
+		it("publishes QoS 0, 1 and 2 with string, ArrayBuffer and typed-array payloads", async () => {
+			const client = await connected();
+			const t = topic("pub");
+			await peer.subscribeAsync(`${t}/#`, { qos: 2 });
+			for (const [qos, payload, expected] of [
+				[0, "hello", "hello"],
+				[1, engine.bytes(new TextEncoder().encode("bytes")), "bytes"],
+				[2, engine.bytes(new Uint8Array([0x68, 0xC3, 0xA9])), "h\u00e9"],
+			]) {
+				const got = nextMessage(peer, `${t}/${qos}`);
+				assert.equal(value(await client.call("publish", `${t}/${qos}`, payload, qos, 0, engine.fn(`puback${qos}`))), true);
+				const { payload: bytes, packet } = await got;
+				assert.equal(text(bytes), expected);
+				assert.equal(packet.qos, qos);
+				const [, id] = await client.next(`puback${qos}`);
+				assert.equal(id, qos ? value(await client.call("get", "packetId")) : 0);
+			}
+			await client.call("close");
+		});
+
+		it("receives QoS 0, 1 and 2, a zero-length payload as undefined, and binary as ArrayBuffer when asked", async () => {
+			const client = await connected();
+			const binary = await connected([null, null, 1, 1024], { binary: true });
+			const t = topic("in");
+			value(await client.call("on", "message", engine.fn("message")));
+			value(await binary.call("on", "message", engine.fn("message")));
+			value(await client.call("subscribe", `${t}/#`, 2, engine.fn("suback")));
+			value(await binary.call("subscribe", `${t}/#`, 2, engine.fn("suback")));
+			const [, , granted] = await client.next("suback");
+			assert.deepEqual(granted, [2]);
+			await binary.next("suback");
+			for (const qos of [0, 1, 2])
+				await peer.publishAsync(`${t}/${qos}`, `m${qos}`, { qos });
+			await peer.publishAsync(`${t}/empty`, "", { qos: 1 });
+			await peer.publishAsync(`${t}/bin`, Buffer.from([0, 0xFF, 0x80]), { qos: 1 });
+			const seen = [];
+			for (let i = 0; i < 5; i++)
+				seen.push((await client.next("message")).slice(1));
+			assert.deepEqual(seen.slice(0, 3).map(([tp, data]) => [tp, data]), [[`${t}/0`, "m0"], [`${t}/1`, "m1"], [`${t}/2`, "m2"]]);
+			assert.deepEqual(seen[3], [`${t}/empty`, undefined]);
+			assert.equal(seen[4][1].length, 3, "invalid UTF-8 arrives as one character per byte");
+			assert.deepEqual([...seen[4][1]].map((c) => c.charCodeAt(0)), [0, 0xFF, 0x80]);
+			for (let i = 0; i < 4; i++)
+				await binary.next("message");
+			const [, , bin] = await binary.next("message");
+			assert.deepEqual([...bin.bytes], [0, 0xFF, 0x80]);
+			await client.call("close");
+			await binary.call("close");
+		});
+
+		it("subscribes to a table of topics in one SUBSCRIBE and reports the granted QoS per topic", async () => {
+			const client = await connected();
+			const t = topic("table");
+			value(await client.call("subscribe", { [`${t}/a`]: 0, [`${t}/b`]: 1, [`${t}/c`]: 2 }, engine.fn("suback")));
+			const [, id, granted] = await client.next("suback");
+			assert.ok(id > 0);
+			assert.deepEqual(granted, [0, 1, 2]);
+			value(await client.call("unsubscribe", { [`${t}/a`]: 0, [`${t}/b`]: "x" }, engine.fn("unsuback")));
+			const [, unsubId] = await client.next("unsuback");
+			assert.ok(unsubId > 0);
+			await client.call("close");
+		});
+
+		it("delivers its will when the connection dies without DISCONNECT", async () => {
+			const proxy = await startCutProxy({ targetPort: broker.port });
+			const will = topic("will");
+			await peer.subscribeAsync(will, { qos: 1 });
+			const client = await engine.newClient(`will-${process.pid}-${++unique}`, 30);
+			value(await client.call("lwt", will, "gone", 1, 0));
+			value(await client.call("connect", HOST, proxy.port, false, engine.fn("connected")));
+			await client.next("connected");
+			const got = nextMessage(peer, will);
+			proxy.cutAll();
+			assert.equal(text((await got).payload), "gone");
+			await client.next("offline").catch(() => {});
+			await client.call("close");
+			await proxy.close();
+		});
+
+		it("connects over TLS with the test CA and fails with -5 on a name the certificate does not cover", async () => {
+			const client = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, 1024, { tls: { certificate: engine.bytes(broker.caDer) } });
+			value(await client.call("connect", "localhost", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
+			await client.next("connected", 10_000);
+			const t = topic("tls");
+			const got = nextMessage(peer, t);
+			value(await client.call("publish", t, "secret", 1, 0));
+			assert.equal(text((await got).payload), "secret");
+			await client.call("close");
+			const untrusted = await engine.newClient(`tls-${++unique}`, 30);
+			value(await untrusted.call("connect", "localhost", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
+			const [, reason] = await untrusted.next("failed", 10_000);
+			assert.equal(reason, -5);
+		});
+
+		it("reports -5 when nobody listens and -3 when the name does not resolve, once each", async () => {
+			const client = await engine.newClient(`nf-${++unique}`, 30);
+			value(await client.call("on", "offline", engine.fn("offline")));
+			value(await client.call("connect", HOST, await closedPort(), false, engine.fn("connected"), engine.fn("failed")));
+			assert.deepEqual((await client.next("failed")).slice(1), [-5]);
+			value(await client.call("connect", "no-such-host.invalid", 1883, engine.fn("connected"), engine.fn("failed")));
+			assert.deepEqual((await client.next("failed", 10_000)).slice(1), [-3]);
+			await new Promise((r) => setTimeout(r, 200));
+			assert.deepEqual(client.events.map((e) => e.label), ["failed", "failed"]);
+		});
+
+		for (const code of [1, 2, 3, 4, 5]) {
+			it(`reports CONNACK refusal ${code} through the failure callback only`, async () => {
+				const fault = await FaultBroker.start();
+				const client = await engine.newClient(`r-${++unique}`, 30);
+				value(await client.call("on", "offline", engine.fn("offline")));
+				value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+				const conn = await fault.nextConnection();
+				await conn.acceptConnect({ returnCode: code });
+				assert.deepEqual((await client.next("failed")).slice(1), [code]);
+				await new Promise((r) => setTimeout(r, 200));
+				assert.deepEqual(client.events.map((e) => e.label), ["failed"]);
+				await fault.close();
+			});
+		}
+
+		it("reports -4 when the first packet is not a CONNACK and -2 when no answer comes", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`x-${++unique}`, 30);
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+			let conn = await fault.nextConnection();
+			await conn.nextPacket();
+			conn.send({ cmd: "pingresp" });
+			assert.deepEqual((await client.next("failed")).slice(1), [-4]);
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+			conn = await fault.nextConnection();
+			await conn.nextPacket();
+			assert.deepEqual((await client.next("failed", 8000)).slice(1), [-2]);
+			await fault.close();
+		});
+
+		it("rejects unknown events, traces a throwing handler and keeps working", async () => {
+			const client = await connected();
+			const bad = await client.call("on", "mesage", engine.fn("x"));
+			assert.equal(bad.error?.name, "RangeError");
+			assert.match(bad.error.message, /on: event must be one of/);
+			value(await client.call("on", "message", engine.fn("message", { throws: "boom" })));
+			const t = topic("throw");
+			value(await client.call("subscribe", t, 0, engine.fn("suback")));
+			await client.next("suback");
+			await peer.publishAsync(t, "one");
+			await peer.publishAsync(t, "two");
+			await client.next("message");
+			await client.next("message");
+			assert.ok(engine.traces.some((line) => /message handler threw: .*boom/.test(line)), engine.traces.join(""));
+			const got = nextMessage(peer, t);
+			value(await client.call("publish", t, "still alive", 0, 0));
+			assert.equal(text((await got).payload), "still alive");
+			await client.call("close");
+		});
+
+		it("hands an oversized message to overflow in part, acks it, and delivers the next one", async () => {
+			const client = await connected([null, null, 1, 64]);
+			const t = topic("big");
+			value(await client.call("on", "message", engine.fn("message")));
+			value(await client.call("on", "overflow", engine.fn("overflow")));
+			value(await client.call("subscribe", t, 1, engine.fn("suback")));
+			await client.next("suback");
+			await peer.publishAsync(t, "x".repeat(500), { qos: 1 });
+			await peer.publishAsync(t, "small", { qos: 1 });
+			const [, overflowTopic, part] = await client.next("overflow");
+			assert.equal(overflowTopic, t);
+			assert.ok(part.length > 0 && part.length < 64 && /^x+$/.test(part), `partial payload ${part}`);
+			assert.deepEqual((await client.next("message")).slice(1), [t, "small"]);
+			await client.call("close");
+		});
+
+		it("pings after keepalive seconds and goes offline when no PINGRESP comes", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`ka-${++unique}`, 1);
+			value(await client.call("on", "offline", engine.fn("offline")));
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected")));
+			const conn = await fault.nextConnection();
+			await conn.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			const start = Date.now();
+			assert.equal((await conn.nextPacket(3000)).cmd, "pingreq");
+			assert.ok(Date.now() - start >= 800, "PINGREQ came after about one keepalive");
+			await client.next("offline", 4000);
+			await conn.waitClosed(2000);
+			await fault.close();
+		});
+
+		it("close() sends DISCONNECT, fires offline once, and connect works again", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`close-${++unique}`, 30);
+			value(await client.call("on", "offline", engine.fn("offline")));
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected")));
+			let conn = await fault.nextConnection();
+			await conn.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			assert.equal(value(await client.call("close")), true);
+			assert.equal((await conn.nextPacket()).cmd, "disconnect");
+			await client.next("offline");
+			await conn.waitClosed(2000);
+			assert.equal(value(await client.call("close")), false);
+			value(await client.call("connect", HOST, fault.port, false));
+			conn = await fault.nextConnection();
+			await conn.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			await new Promise((r) => setTimeout(r, 100));
+			assert.equal(client.events.filter((e) => e.label === "offline").length, 1);
+			await client.call("close");
+			await fault.close();
+		});
+
+		it("close() during a connect attempt aborts it without callbacks", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`abort-${++unique}`, 30);
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+			const conn = await fault.nextConnection();
+			await conn.nextPacket();
+			assert.equal(value(await client.call("close")), true);
+			await conn.waitClosed(2000);
+			await new Promise((r) => setTimeout(r, 6000));
+			assert.deepEqual(client.events, []);
+			await fault.close();
+		});
+
+		it("closes the link and goes offline on a malformed packet, without throwing into the app", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`mal-${++unique}`, 30);
+			value(await client.call("on", "offline", engine.fn("offline")));
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected")));
+			const conn = await fault.nextConnection();
+			await conn.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			conn.sendBytes([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);	// a fifth remaining-length byte
+			await client.next("offline");
+			await conn.waitClosed(2000);
+			await fault.close();
+		});
+
+		it("validates topics, QoS and payloads with errors that name the argument", async () => {
+			const client = await connected();
+			const cases = [
+				["publish", ["a/+", "x", 0, 0], /publish: topic must not contain the wildcards/],
+				["publish", ["", "x", 0, 0], /publish: topic must not be empty/],
+				["publish", ["a", "x", 3, 0], /publish: qos must be 0, 1 or 2, got 3/],
+				["publish", ["a", 5, 0, 0], /publish: payload must be a string/],
+				["subscribe", ["a/#/b", 0], /subscribe: topic wildcard # must be the last level/],
+				["subscribe", ["a/b+", 0], /subscribe: topic wildcard \+ must occupy a whole level/],
+				["lwt", ["a/#", "x"], /lwt: topic must not contain the wildcards/],
+				["publish", ["a".repeat(65_536), "x", 0, 0], /publish: topic must be at most 65535 bytes/],
+			];
+			for (const [method, args, pattern] of cases) {
+				const result = await client.call(method, ...args);
+				assert.ok(result.error, `${method}(${args.join(", ").slice(0, 40)}) should throw`);
+				assert.match(result.error.message, pattern);
+			}
+			const t = topic("after");
+			const got = nextMessage(peer, t);
+			value(await client.call("publish", t, "ok", 0, 0));
+			await got;
+			await client.call("close");
+		});
+
+		it("keeps a bounded window in flight, refuses when the queue is full, and acks the broker at once", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`win-${++unique}`, 30, null, null, 1, 1024, { window: 4, queue: 8 });
+			value(await client.call("on", "message", engine.fn("message")));
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected")));
+			const conn = await fault.nextConnection();
+			await conn.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			const results = [];
+			for (let i = 0; i < 14; i++)
+				results.push(value(await client.call("publish", "w/t", `m${i}`, 1, 0, engine.fn("puback"))));
+			assert.deepEqual(results, [...Array(12).fill(true), false, false], "4 in flight + 8 queued, then full");
+			const sent = [];
+			for (let i = 0; i < 4; i++)
+				sent.push(await conn.nextPacket());
+			assert.deepEqual(sent.map((p) => p.payload.toString()), ["m0", "m1", "m2", "m3"]);
+			await assert.rejects(conn.nextPacket(300), "nothing beyond the window");
+			conn.send({ cmd: "publish", topic: "w/in", payload: "from broker", qos: 1, messageId: 77 });
+			const ack = await conn.nextPacket();
+			assert.deepEqual([ack.cmd, ack.messageId], ["puback", 77], "our ack does not wait behind our own unacked publishes");
+			await client.next("message");
+			conn.send({ cmd: "puback", messageId: sent[0].messageId });
+			assert.deepEqual((await client.next("puback")).slice(1), [sent[0].messageId]);
+			assert.equal((await conn.nextPacket()).payload.toString(), "m4");
+			await client.call("close");
+			await fault.close();
+		});
+
+		it("writes a packet larger than the socket's send space in pieces", async () => {
+			const client = await connected([null, null, 1, 1024]);
+			const t = topic("big-out");
+			await peer.subscribeAsync(t, { qos: 1 });
+			const big = "b".repeat(20_000);
+			const got = nextMessage(peer, t);
+			value(await client.call("publish", t, big, 1, 0, engine.fn("puback")));
+			assert.equal(text((await got).payload), big);
+			await client.next("puback");
+			await client.call("close");
+		});
+	});
+}
