@@ -240,6 +240,8 @@ class Client implements MQTTClient, SessionOwner {
 
 	connect(host: string, ...rest: unknown[]): boolean {
 		const m = "connect";
+		if (this.#session.closing)
+			throw new Error("connect: still closing; connect again from the offline handler");
 		if (!this.#session.idle)
 			throw new Error("connect: already connected");
 		if (typeof host !== "string" || !host.length || host.length > 253)
@@ -454,6 +456,7 @@ class Client implements MQTTClient, SessionOwner {
 		}
 	}
 }
+Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash
 
 const mqtt = Object.freeze({
 	/** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */

@@ -71,6 +71,7 @@ export class Packet {
 	returnCode = 0;
 	sessionPresent = false;
 }
+Object.freeze(Packet.prototype);	// preloaded: a frozen prototype stays in flash
 
 export function remainingLengthSize(length: number): number {
 	return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;

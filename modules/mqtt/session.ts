@@ -176,9 +176,8 @@ export class Session implements LinkOwner {
 	get idle(): boolean {
 		return this.#state === IDLE;
 	}
-	/** Packets waiting: queued, being written, or in flight. */
-	get pending(): number {
-		return this.#queueCount + this.#flightCount + (this.#writing && this.#writingSlot === WRITING_UNACKED ? 1 : 0);
+	get closing(): boolean {
+		return this.#state === CLOSING;
 	}
 
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
@@ -855,6 +854,7 @@ export class Session implements LinkOwner {
 		return true;
 	}
 }
+Object.freeze(Session.prototype);	// preloaded: a frozen prototype stays in flash
 
 function byteString(bytes: Uint8Array, offset: number, length: number): string {
 	let text = "";

@@ -136,3 +136,4 @@ export class Transport implements Link {
 		return Date.now();
 	}
 }
+Object.freeze(Transport.prototype);	// preloaded: a frozen prototype stays in flash
