@@ -25,6 +25,8 @@ export const SUBACK_FAILURE = 0x80;
 // Decoder results: a positive number is a packet's total length, NEED_MORE asks for more bytes,
 // a negative number is a protocol error named for what went wrong.
 export const NEED_MORE = 0;
+export const OK = 0;	// decodeBody: the packet decoded
+export const PARTIAL = 1;	// decodeBody: an oversized PUBLISH whose variable header is not all present yet
 export const ERR_REMAINING_LENGTH = -1;
 export const ERR_RESERVED_FLAGS = -2;
 export const ERR_UNKNOWN_TYPE = -3;
@@ -357,9 +359,9 @@ export function checkHeader(packet: Packet): number {
 }
 
 /**
- * Decodes the variable header of a packet whose header passed checkHeader. For PUBLISH only
- * the first `available` bytes need be present (an oversized message is read in part); every
- * other type must be complete.
+ * Decodes the variable header of a packet whose header passed checkHeader: OK, PARTIAL or a
+ * negative error. For PUBLISH only the first `available` bytes need be present (an oversized
+ * message is read in part); every other type must be complete.
  */
 export function decodeBody(buffer: Uint8Array, offset: number, available: number, packet: Packet): number {
 	const body = offset + packet.headerLength;
@@ -375,7 +377,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			if (!topicLength || position + (qos ? 2 : 0) > end)
 				return ERR_LENGTH;
 			if (position + (qos ? 2 : 0) > offset + available)
-				return NEED_MORE;
+				return PARTIAL;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
 			if (!checkTopicBytes(buffer, body + 2, topicLength))

@@ -15,7 +15,7 @@
 
 import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
-	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
+	NEED_MORE, PARTIAL, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
 	connectLength, writeConnect, publishLength, writePublishHead, subscribeLength, writeSubscribe,
 	writeAck, writeEmpty, writeUtf8,
 } from "./codec.js";
@@ -381,11 +381,11 @@ export class Session implements LinkOwner {
 				if (this.#fill < rx.length)
 					break;
 				result = decodeBody(rx, 0, this.#fill, packet);
-				if (result === NEED_MORE)
+				if (result === PARTIAL)
 					return this.#protocolError(0, "topic longer than max_message_length");
 				if (result < 0)
 					return this.#protocolError(result);
-				this.#overflow(packet);
+				this.#deliverIncoming(packet, EV_OVERFLOW, this.#fill - packet.payloadOffset);
 				this.#skip = packet.length - this.#fill;
 				this.#fill = 0;
 				break;
@@ -415,7 +415,7 @@ export class Session implements LinkOwner {
 		}
 		switch (packet.type) {
 			case PUBLISH:
-				return this.#incomingPublish(packet);
+				return this.#deliverIncoming(packet, EV_MESSAGE, packet.payloadLength);
 			case PUBREL:
 				this.#forgetIncoming(packet.id);
 				return this.#control(PUBCOMP, packet.id);
@@ -445,7 +445,11 @@ export class Session implements LinkOwner {
 		}
 	}
 
-	#incomingPublish(packet: Packet): void {
+	/**
+	 * Acknowledges an incoming PUBLISH and hands it to the application as `event`, with the
+	 * first `length` bytes of its payload (all of it, or what fit of an oversized one).
+	 */
+	#deliverIncoming(packet: Packet, event: number, length: number): void {
 		if (packet.qos === 1)
 			this.#control(PUBACK, packet.id);
 		else if (packet.qos === 2) {
@@ -456,23 +460,7 @@ export class Session implements LinkOwner {
 		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
 		if (topic === undefined)
 			return this.#protocolError(0, "topic is not UTF-8");
-		const data = packet.payloadLength ? this.#decodePayload(packet.payloadOffset, packet.payloadLength) : undefined;
-		this.#post(EV_MESSAGE, topic, data, packet.id);
-	}
-
-	#overflow(packet: Packet): void {
-		if (packet.qos === 1)
-			this.#control(PUBACK, packet.id);
-		else if (packet.qos === 2) {
-			this.#control(PUBREC, packet.id);
-			if (!this.#rememberIncoming(packet.id))
-				return;
-		}
-		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
-		if (topic === undefined)
-			return this.#protocolError(0, "topic is not UTF-8");
-		const length = this.#fill - packet.payloadOffset;
-		this.#post(EV_OVERFLOW, topic, length ? this.#decodePayload(packet.payloadOffset, length) : undefined, packet.id);
+		this.#post(event, topic, length ? this.#decodePayload(packet.payloadOffset, length) : undefined, packet.id);
 	}
 
 	#subscribed(packet: Packet): void {

@@ -46,7 +46,7 @@ function text(bytes) {
 	return new TextDecoder().decode(bytes);
 }
 
-for (const name of ENGINES) {
+for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 	describe(`NodeMCU API on ${name}`, () => {
 		let broker, engine, peer;
 
@@ -80,7 +80,7 @@ for (const name of ENGINES) {
 			for (const [qos, payload, expected] of [
 				[0, "hello", "hello"],
 				[1, engine.bytes(new TextEncoder().encode("bytes")), "bytes"],
-				[2, engine.bytes(new Uint8Array([0x68, 0xC3, 0xA9])), "h\u00e9"],
+				[2, engine.view(new Uint8Array([0x68, 0xC3, 0xA9])), "h\u00e9"],
 			]) {
 				const got = nextMessage(peer, `${t}/${qos}`);
 				assert.equal(value(await client.call("publish", `${t}/${qos}`, payload, qos, 0, engine.fn(`puback${qos}`))), true);
@@ -88,7 +88,7 @@ for (const name of ENGINES) {
 				assert.equal(text(bytes), expected);
 				assert.equal(packet.qos, qos);
 				const [, id] = await client.next(`puback${qos}`);
-				assert.equal(id, qos ? value(await client.call("get", "packetId")) : 0);
+				assert.equal(id, qos ? await client.get("packetId") : 0);
 			}
 			await client.call("close");
 		});
@@ -141,13 +141,14 @@ for (const name of ENGINES) {
 			const will = topic("will");
 			await peer.subscribeAsync(will, { qos: 1 });
 			const client = await engine.newClient(`will-${process.pid}-${++unique}`, 30);
+			value(await client.call("on", "offline", engine.fn("offline")));
 			value(await client.call("lwt", will, "gone", 1, 0));
 			value(await client.call("connect", HOST, proxy.port, false, engine.fn("connected")));
 			await client.next("connected");
 			const got = nextMessage(peer, will);
 			proxy.cutAll();
 			assert.equal(text((await got).payload), "gone");
-			await client.next("offline").catch(() => {});
+			await client.next("offline");
 			await client.call("close");
 			await proxy.close();
 		});
@@ -157,6 +158,7 @@ for (const name of ENGINES) {
 			value(await client.call("connect", "localhost", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
 			await client.next("connected", 10_000);
 			const t = topic("tls");
+			await peer.subscribeAsync(t, { qos: 1 });
 			const got = nextMessage(peer, t);
 			value(await client.call("publish", t, "secret", 1, 0));
 			assert.equal(text((await got).payload), "secret");
@@ -215,6 +217,7 @@ for (const name of ENGINES) {
 			assert.match(bad.error.message, /on: event must be one of/);
 			value(await client.call("on", "message", engine.fn("message", { throws: "boom" })));
 			const t = topic("throw");
+			await peer.subscribeAsync(t);
 			value(await client.call("subscribe", t, 0, engine.fn("suback")));
 			await client.next("suback");
 			await peer.publishAsync(t, "one");
@@ -328,6 +331,7 @@ for (const name of ENGINES) {
 				assert.match(result.error.message, pattern);
 			}
 			const t = topic("after");
+			await peer.subscribeAsync(t);
 			const got = nextMessage(peer, t);
 			value(await client.call("publish", t, "ok", 0, 0));
 			await got;

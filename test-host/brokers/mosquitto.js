@@ -1,0 +1,148 @@
+// Debian's mosquitto for tests, benchmarks and the main job: listens on 127.0.0.1 only, on a
+// free port, optionally with TLS (a CA and server certificate made with openssl at start),
+// persistence, and a password file. stop() is graceful (persistence is written), kill() is not.
+//
+//   const broker = await startMosquitto({ tls, persistence, users: { name: password }, extraConfig: [] });
+//   broker.port, broker.tlsPort, broker.caPem, broker.caDer, await broker.restart(), await broker.stop()
+import { spawn, spawnSync, execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import { join } from "node:path";
+
+const running = new Set();
+process.on("exit", () => {
+	for (const child of running)
+		child.kill("SIGKILL");
+});
+
+function binary(name) {
+	for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/usr/bin"])) {
+		if (existsSync(join(dir, name)))
+			return join(dir, name);
+	}
+	throw new Error(`${name} is not installed: run \`bash tools/setup.sh\` (it installs Debian's mosquitto)`);
+}
+
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.once("error", reject);
+		server.listen(0, "127.0.0.1", () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+function accepting(port, deadline) {
+	return new Promise((resolve, reject) => {
+		const attempt = () => {
+			const socket = net.connect({ host: "127.0.0.1", port });
+			socket.once("connect", () => {
+				socket.destroy();
+				resolve();
+			});
+			socket.once("error", () => {
+				socket.destroy();
+				if (Date.now() > deadline)
+					reject(new Error(`mosquitto did not listen on ${port}`));
+				else
+					setTimeout(attempt, 25);
+			});
+		};
+		attempt();
+	});
+}
+
+function certificates(dir) {
+	const openssl = binary("openssl");
+	const run = (...args) => execFileSync(openssl, args, { cwd: dir, stdio: "ignore" });
+	run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=nodemcu-mqtt test CA", "-keyout", "ca.key", "-out", "ca.crt");
+	run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout", "server.key", "-out", "server.csr");
+	writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+	run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt");
+	const caPem = readFileSync(join(dir, "ca.crt"), "utf8");
+	const caDer = new Uint8Array(execFileSync(openssl, ["x509", "-in", "ca.crt", "-outform", "DER"], { cwd: dir }));
+	return { caPem, caDer };
+}
+
+export async function startMosquitto(options = {}) {
+	const mosquitto = binary("mosquitto");
+	const dir = mkdtempSync(join(os.tmpdir(), "mosquitto-"));
+	const port = options.port ?? await freePort();
+	const lines = [
+		"per_listener_settings false",
+		`listener ${port} 127.0.0.1`,
+		// a broker for tests drops nothing: no queue or in-flight limits
+		"max_queued_messages 0",
+		"max_queued_bytes 0",
+		"max_inflight_messages 0",
+		"set_tcp_nodelay true",
+		"log_type error",
+		"log_type warning",
+		"log_dest stderr",
+	];
+	const broker = { host: "127.0.0.1", port, dir, tlsPort: undefined, caPem: undefined, caDer: undefined };
+	if (options.users) {
+		const file = join(dir, "passwords");
+		writeFileSync(file, "");
+		for (const [name, password] of Object.entries(options.users))
+			execFileSync(binary("mosquitto_passwd"), ["-b", file, name, password], { stdio: "ignore" });
+		lines.push("allow_anonymous false", `password_file ${file}`);
+	}
+	else
+		lines.push("allow_anonymous true");
+	if (options.persistence)
+		lines.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1");
+	if (options.tls) {
+		Object.assign(broker, certificates(dir));
+		broker.tlsPort = options.tlsPort ?? await freePort();
+		lines.push(`listener ${broker.tlsPort} 127.0.0.1`, `cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`);
+	}
+	lines.push(...(options.extraConfig ?? []));
+	writeFileSync(join(dir, "mosquitto.conf"), `${lines.join("\n")}\n`);
+	// started as root, mosquitto drops to its own user: it must still read the certificates and
+	// write persistence here (test keys only)
+	chmodSync(dir, 0o777);
+	for (const name of readdirSync(dir))
+		chmodSync(join(dir, name), 0o644);
+
+	let child;
+	let log = "";
+	async function start() {
+		log = "";
+		child = spawn(mosquitto, ["-c", join(dir, "mosquitto.conf")], { stdio: ["ignore", "ignore", "pipe"] });
+		running.add(child);
+		child.stderr.on("data", (data) => {
+			log += data;
+		});
+		const exited = new Promise((_, reject) => child.once("exit", (code) => reject(new Error(`mosquitto exited (${code}): ${log}`))));
+		exited.catch(() => {});
+		await Promise.race([accepting(port, Date.now() + 5000), exited]);
+		if (broker.tlsPort)
+			await Promise.race([accepting(broker.tlsPort, Date.now() + 5000), exited]);
+	}
+	function wait(signal) {
+		if (!child || child.exitCode !== null || child.signalCode !== null)
+			return Promise.resolve();
+		const done = new Promise((resolve) => child.once("exit", resolve));
+		child.kill(signal);
+		running.delete(child);
+		return done;
+	}
+	await start();
+	broker.version = spawnSync(mosquitto, ["-h"], { encoding: "utf8" }).stdout.match(/version (\S+)/)?.[1];
+	broker.logs = () => log;
+	broker.restart = async () => {
+		await wait("SIGTERM");
+		await start();
+	};
+	broker.kill = () => wait("SIGKILL");
+	broker.stop = async () => {
+		await wait("SIGTERM");
+		if (!options.keepDir)
+			rmSync(dir, { recursive: true, force: true });
+	};
+	return broker;
+}

@@ -1,0 +1,195 @@
+// Drives the client inside an engine, so that one test runs unchanged on Node and on XS.
+//
+//   const engine = await startEngine("node" | "xs", { config, onTrace });
+//   const client = await engine.newClient(...args);        // mqtt.Client(...args) in the engine
+//   await client.call(method, ...args)                     // → { value } or { error: { name, message } }
+//   await client.get(property)                             // → value
+//   await client.next(label, timeoutMs)                    // → args of the next unread event with that label
+//   client.events                                          // every event, in order: { label, args }
+//   engine.fn(label, { throws })                           // argument placeholder: a callback that records events
+//   engine.bytes(uint8Array) / engine.view(uint8Array)     // placeholder: an ArrayBuffer / Uint8Array in the engine
+//   engine.traces                                          // trace() output of the engine
+//   await engine.probe()                                   // { engine, issueCommand, process, ... }: which engine ran
+//   await engine.run(specifier)                            // starts a device app ("main", "examples/...")
+//   engine.meter                                           // XS: the meter of the last delivery
+//   await engine.close()                                   // drops every socket and timer, ends the worker
+//
+// Event arguments arrive decoded: a client as { client: index }, bytes as { bytes: Uint8Array },
+// undefined as undefined.
+import { createAgent } from "./agent/agent.js";
+import { setTraceSink } from "./node/globals.js";
+import TCP from "./node/tcp.js";
+import Timer from "./node/timer.js";
+
+export const ENGINES = Object.freeze(["node", "xs"]);
+
+function decode(value) {
+	if (value === null || typeof value !== "object")
+		return value;
+	if (Array.isArray(value))
+		return value.map(decode);
+	if (value.$undefined)
+		return undefined;
+	if (value.$bytes)
+		return { bytes: Uint8Array.from(value.$bytes) };
+	if (value.$client !== undefined)
+		return { client: value.$client };
+	const result = {};
+	for (const key of Object.keys(value))
+		result[key] = decode(value[key]);
+	return result;
+}
+
+class ClientHandle {
+	#engine;
+	#index;
+	#read = 0;
+	#waiters = [];
+	events = [];
+
+	constructor(engine, index) {
+		this.#engine = engine;
+		this.#index = index;
+	}
+
+	get index() {
+		return this.#index;
+	}
+
+	async call(method, ...args) {
+		const result = await this.#engine.command({ op: "call", client: this.#index, method, args });
+		return result.error ? result : { value: decode(result.value) };
+	}
+
+	async get(property) {
+		const result = await this.#engine.command({ op: "get", client: this.#index, property });
+		if (result.error)
+			throw new Error(`${result.error.name}: ${result.error.message}`);
+		return decode(result.value);
+	}
+
+	hostEvent(event) {
+		this.events.push(event);
+		for (const waiter of this.#waiters.splice(0))
+			waiter();
+	}
+
+	/** Resolves with the arguments of the next event with this label not yet returned by next(). */
+	next(label, timeout = 5000) {
+		return new Promise((resolve, reject) => {
+			const look = () => {
+				for (let i = 0; i < this.events.length; i++) {
+					const event = this.events[i];
+					if (event.label === label && !event.taken) {
+						event.taken = true;
+						clearTimeout(timer);
+						resolve(event.args);
+						return true;
+					}
+				}
+				return false;
+			};
+			const timer = setTimeout(() => {
+				this.#waiters = this.#waiters.filter((w) => w !== wait);
+				reject(new Error(`no "${label}" event within ${timeout} ms; events: ${JSON.stringify(this.events.map((e) => [e.label, ...e.args.slice(1)]))}`));
+			}, timeout);
+			const wait = () => {
+				if (!look())
+					this.#waiters.push(wait);
+			};
+			wait();
+		});
+	}
+}
+
+export class Engine {
+	name;
+	traces = [];
+	clients = [];
+	meter = undefined;
+	#onTrace;
+
+	constructor(name, onTrace) {
+		this.name = name;
+		this.#onTrace = onTrace;
+	}
+
+	fn(label, { throws } = {}) {
+		return { $fn: label, throws };
+	}
+	bytes(bytes) {
+		return { $bytes: Array.from(bytes) };
+	}
+	view(bytes) {
+		return { $view: Array.from(bytes) };
+	}
+
+	trace(text) {
+		this.traces.push(text);
+		this.#onTrace?.(text);
+	}
+
+	event({ label, client, args }) {
+		const decoded = decode(args);
+		this.clients[client]?.hostEvent({ label, args: decoded });
+	}
+
+	async newClient(...args) {
+		const result = await this.command({ op: "new", args });
+		if (result.error)
+			throw Object.assign(new Error(result.error.message), { name: result.error.name });
+		const handle = new ClientHandle(this, result.value);
+		this.clients[result.value] = handle;
+		return handle;
+	}
+
+	/** mqtt.Client(...) that is expected to throw: returns { name, message }. */
+	async newClientError(...args) {
+		const result = await this.command({ op: "new", args });
+		return result.error;
+	}
+
+	async probe() {
+		const result = await this.command({ op: "probe" });
+		return { engine: this.name, ...result.value };
+	}
+}
+
+class NodeEngine extends Engine {
+	#agent;
+
+	constructor(options) {
+		super("node", options.onTrace);
+		if (options.config)
+			process.env.MC_CONFIG = JSON.stringify(options.config);
+		setTraceSink((text) => this.trace(text));
+		this.#agent = createAgent((event) => this.event(event));
+	}
+
+	async command(message) {
+		// JSON round trip: the same values cross as they do into XS
+		return JSON.parse(JSON.stringify(this.#agent(JSON.parse(JSON.stringify(message)))));
+	}
+
+	async run(specifier) {
+		await import(specifier);
+	}
+
+	async close() {
+		for (const socket of [...TCP.hostSockets])
+			socket.hostDestroy();
+		Timer.hostClearAll();
+	}
+}
+
+export async function startEngine(name, options = {}) {
+	if (name === "node")
+		return new NodeEngine(options);
+	if (name === "xs") {
+		const { XSEngine } = await import("./xs/host.js");
+		const engine = new XSEngine(options);
+		await engine.start();
+		return engine;
+	}
+	throw new Error(`unknown engine ${name}`);
+}

@@ -1,0 +1,225 @@
+// ECMA-419 `embedded:io/socket/tcp` over Node's net, with the behaviour of Moddable's lwIP
+// implementation (modules/io/socket/lwip/tcp.c) that the client depends on:
+//  - the address must be an IP literal;
+//  - onWritable(freeSpace) once connected and whenever send space comes back; write() throws
+//    "would block" beyond the free space and returns what remains. The space models lwIP's
+//    send buffer (2 x 1,460 bytes on the ESP8266) and is given back once Node has flushed;
+//  - onReadable(bytesAvailable) as data arrives; read(buffer) fills exactly buffer.byteLength
+//    bytes and throws "invalid" when that is 0 or more than is available;
+//  - a refused, reset or peer-closed connection reports onError once, after the data already
+//    received has been read;
+//  - nothing is called back after close().
+import net from "node:net";
+import { isIPv4 } from "node:net";
+
+const sockets = new Set();
+
+export class HostSocket {
+	#socket;
+	#options;
+	#free;
+	#chunks = [];
+	#available = 0;
+	#format;
+	#failed = false;
+	#closed = false;
+	#errorPending = false;
+	#readablePending = false;
+	#writablePending = false;
+	#connected = false;
+
+	constructor(options, connect) {
+		if (typeof options?.address !== "string" || !isIPv4(options.address))
+			throw new Error("invalid address");
+		this.#options = options;
+		this.#format = options.format ?? "buffer";
+		this.#free = TCP.hostSendBufferSize;
+		const socket = this.#socket = connect(options);
+		sockets.add(this);
+		socket.on("data", (data) => {
+			this.#chunks.push(data);
+			this.#available += data.length;
+			this.#later("readable");
+		});
+		socket.on("error", () => this.#fail());
+		socket.on("end", () => this.#fail());
+		socket.on("close", () => this.#fail());
+	}
+
+	/** Called by the connect function's "connected" event. */
+	hostConnected() {
+		this.#connected = true;
+		if (this.#options.nodelay)
+			this.#socket.setNoDelay?.(true);
+		this.#later("writable");
+	}
+
+	get format() {
+		return this.#format;
+	}
+	set format(value) {
+		if (value !== "buffer" && value !== "number")
+			throw new RangeError("invalid format");
+		this.#format = value;
+	}
+	get remoteAddress() {
+		return this.#socket?.remoteAddress;
+	}
+	get remotePort() {
+		return this.#socket?.remotePort;
+	}
+
+	read(into) {
+		if (this.#closed)
+			return undefined;
+		if (this.#format === "number") {
+			if (!this.#available)
+				return undefined;
+			const byte = new Uint8Array(1);
+			this.#take(byte);
+			return byte[0];
+		}
+		let target, result;
+		if (into === undefined) {
+			if (!this.#available)
+				return undefined;
+			target = new Uint8Array(this.#available);
+			result = target.buffer;
+		}
+		else if (typeof into === "number") {
+			if (into <= 0 || into > this.#available)
+				throw new Error("invalid");
+			target = new Uint8Array(into);
+			result = target.buffer;
+		}
+		else {
+			target = into instanceof ArrayBuffer ? new Uint8Array(into) : new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+			if (!target.length || target.length > this.#available)
+				throw new Error("invalid");
+			result = target.length;
+		}
+		this.#take(target);
+		return result;
+	}
+
+	write(data) {
+		if (!this.#connected)
+			throw new Error("not ready");
+		if (this.#closed || this.#failed)
+			return undefined;
+		let bytes;
+		if (typeof data === "number") {
+			if (this.#format !== "number")
+				throw new Error("invalid");
+			bytes = Buffer.from([data & 0xFF]);
+		}
+		else
+			bytes = Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+		if (bytes.length > this.#free)
+			throw new Error("would block");
+		this.#free -= bytes.length;
+		this.#socket.write(bytes, () => {
+			this.#free += bytes.length;
+			this.#later("writable");
+		});
+		return this.#free;
+	}
+
+	close() {
+		if (this.#closed)
+			return;
+		this.#closed = true;
+		sockets.delete(this);
+		this.#socket.end();
+		setTimeout(() => this.#socket.destroy(), 1000).unref();
+	}
+
+	/** Host only: drops the connection at once, as a device losing power would. */
+	hostDestroy() {
+		this.#closed = true;
+		sockets.delete(this);
+		this.#socket.destroy();
+	}
+
+	#take(target) {
+		let offset = 0;
+		while (offset < target.length) {
+			const chunk = this.#chunks[0];
+			const n = Math.min(chunk.length, target.length - offset);
+			target.set(chunk.subarray(0, n), offset);
+			offset += n;
+			if (n === chunk.length)
+				this.#chunks.shift();
+			else
+				this.#chunks[0] = chunk.subarray(n);
+		}
+		this.#available -= target.length;
+		if (!this.#available && this.#errorPending)
+			this.#later("error");
+	}
+
+	#fail() {
+		if (this.#failed)
+			return;
+		this.#failed = true;
+		if (this.#available)
+			this.#errorPending = true;	// reported once the data already received has been read
+		else
+			this.#later("error");
+	}
+
+	#later(what) {
+		if (what === "readable") {
+			if (this.#readablePending)
+				return;
+			this.#readablePending = true;
+		}
+		else if (what === "writable") {
+			if (this.#writablePending)
+				return;
+			this.#writablePending = true;
+		}
+		setImmediate(() => {
+			if (what === "readable")
+				this.#readablePending = false;
+			else if (what === "writable")
+				this.#writablePending = false;
+			if (this.#closed)
+				return;
+			const options = this.#options;
+			if (what === "readable") {
+				if (this.#available)
+					options.onReadable?.call(this, this.#available);
+			}
+			else if (what === "writable") {
+				if (!this.#failed && this.#free)
+					options.onWritable?.call(this, this.#free);
+			}
+			else {
+				this.#errorPending = false;
+				this.#closed = true;
+				sockets.delete(this);
+				this.#socket.destroy();
+				options.onError?.call(this);
+			}
+		});
+	}
+}
+
+export default class TCP extends HostSocket {
+	/** Host only: lwIP's send buffer, in bytes (ESP8266: 2 x 1,460). */
+	static hostSendBufferSize = 2920;
+
+	constructor(options) {
+		super(options, (o) => {
+			const socket = net.connect({ host: o.address, port: o.port });
+			socket.once("connect", () => this.hostConnected());
+			return socket;
+		});
+	}
+
+	/** Host only: every open socket, TCP and TLS. */
+	static get hostSockets() {
+		return sockets;
+	}
+}
