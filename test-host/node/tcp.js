@@ -62,6 +62,14 @@ export class HostSocket {
 			throw new RangeError("invalid format");
 		this.#format = value;
 	}
+	/** Host only: bytes received and not yet read, free send space (for the XS bridge, whose events arrive late). */
+	get hostAvailable() {
+		return this.#closed ? 0 : this.#available;
+	}
+	get hostFree() {
+		return this.#closed || this.#failed ? 0 : this.#free;
+	}
+
 	get remoteAddress() {
 		return this.#socket?.remoteAddress;
 	}

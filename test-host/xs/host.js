@@ -1,0 +1,199 @@
+// The XS engine on the host: the same compiled modules, bundled with esbuild against the XS-side
+// bridge modules of this folder, evaluated in an xsnap worker. Node owns the real sockets and
+// timers (test-host/node) and delivers their events into XS one at a time.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Engine } from "../engine.js";
+import { specifierFor } from "../specifiers.js";
+import Net from "../node/net.js";
+import TCP from "../node/tcp.js";
+import TLSSocket from "../node/tls.js";
+import { XSWorker } from "./worker.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function encode(message, bytes) {
+	const head = encoder.encode(JSON.stringify(message));
+	if (!bytes)
+		return head;
+	const out = new Uint8Array(head.length + 1 + bytes.length);
+	out.set(head, 0);
+	out.set(bytes, head.length + 1);
+	return out;
+}
+
+function decode(buffer) {
+	const zero = buffer.indexOf(0);
+	const message = JSON.parse(decoder.decode(zero < 0 ? buffer : buffer.subarray(0, zero)));
+	if (zero >= 0)
+		message.bytes = buffer.subarray(zero + 1);
+	return message;
+}
+
+/** Bundles `contents` (an ES module) for XS: Moddable specifiers resolve to this folder's bridges. */
+export async function bundle(contents) {
+	const result = await build({
+		stdin: { contents, resolveDir: here, loader: "js", sourcefile: "entry.js" },
+		bundle: true,
+		write: false,
+		format: "iife",
+		platform: "neutral",
+		target: "es2022",
+		logLevel: "silent",
+		plugins: [{
+			name: "moddable-specifiers",
+			setup(esbuild) {
+				esbuild.onResolve({ filter: /^[^./]/ }, (args) => {
+					const file = specifierFor(args.path, "xs");
+					return file ? { path: file } : undefined;
+				});
+			},
+		}],
+	});
+	return result.outputFiles[0].text;
+}
+
+const AGENT = `
+import { call, on } from "./channel.js";
+import { createAgent } from "../agent/agent.js";
+const agent = createAgent((event) => call({ op: "event", event }));
+for (const op of ["new", "call", "get", "constants", "probe"])
+	on(op, agent);
+`;
+
+export class XSEngine extends Engine {
+	#worker;
+	#config;
+	#timers = new Map();
+	#sockets = new Map();
+	#closed = false;
+
+	constructor(options) {
+		super("xs", options.onTrace);
+		const manifest = JSON.parse(readFileSync(fileURLToPath(new URL("../../manifest.json", import.meta.url)), "utf8"));
+		this.#config = { ...manifest.config, ...options.config };
+	}
+
+	async start() {
+		this.#worker = new XSWorker((bytes) => this.#query(bytes));
+		await this.#worker.evaluate(await bundle(AGENT));
+	}
+
+	async command(message) {
+		const { reply, meter } = await this.#worker.command(encode(message));
+		this.meter = meter;
+		return decode(reply);
+	}
+
+	/** Evaluates a script in the worker; resolves with XS's meter for it. */
+	async evaluate(code) {
+		const { meter } = await this.#worker.evaluate(code);
+		this.meter = meter;
+		return meter;
+	}
+
+	async run(specifier) {
+		await this.#worker.evaluate(await bundle(`import ${JSON.stringify(specifier)};`));
+	}
+
+	async close() {
+		this.#closed = true;
+		for (const socket of this.#sockets.values())
+			socket.hostDestroy();
+		this.#sockets.clear();
+		for (const handle of this.#timers.values())
+			clearTimeout(handle);
+		this.#timers.clear();
+		await this.#worker?.close();
+	}
+
+	#deliver(message) {
+		if (this.#closed)
+			return;
+		this.#worker.command(encode(message)).then(({ meter }) => {
+			this.meter = meter;
+		}, (error) => this.trace(`host: delivery ${message.op} failed: ${error.message}\n`));
+	}
+
+	#query(bytes) {
+		const message = decode(bytes)
+		switch (message.op) {
+			case "event":
+				this.event(message.event);
+				return encode({});
+			case "trace":
+				this.trace(message.text);
+				return encode({});
+			case "config":
+				return encode({ value: this.#config });
+			case "timer.arm":
+				clearTimeout(this.#timers.get(message.id));
+				this.#timers.set(message.id, setTimeout(() => {
+					this.#timers.delete(message.id);
+					this.#deliver({ op: "timer.fire", id: message.id });
+				}, message.ms));
+				return encode({});
+			case "timer.disarm":
+				clearTimeout(this.#timers.get(message.id));
+				this.#timers.delete(message.id);
+				return encode({});
+			case "net.resolve":
+				Net.resolve(message.name, (name, address) => this.#deliver({ op: "net.resolved", id: message.id, name, address: address ?? null }));
+				return encode({});
+			case "net.get":
+				return encode({ value: Net.get(message.what) ?? null });
+			case "socket.new":
+				return this.#open(message);
+			case "socket.read": {
+				const socket = this.#sockets.get(message.id);
+				if (!socket)
+					return encode({ error: { message: "closed" } });
+				if (message.count === null || message.count === undefined || typeof message.count === "number") {
+					const count = message.count ?? undefined;
+					if (socket.format === "number")
+						return encode({ value: socket.read() ?? null });
+					const result = socket.read(count);
+					return result === undefined ? encode({}) : encode({}, new Uint8Array(result));
+				}
+				return encode({ error: { message: "invalid" } });
+			}
+			case "socket.write": {
+				const socket = this.#sockets.get(message.id);
+				const free = socket?.write(message.bytes ?? new Uint8Array(0));
+				return encode({ value: free ?? null });
+			}
+			case "socket.counts": {
+				// counts as they are now: an event queued for XS may be stale by the time it runs
+				const socket = this.#sockets.get(message.id);
+				return encode({ value: socket ? [socket.hostAvailable, socket.hostFree] : [0, 0] });
+			}
+			case "socket.format":
+				this.#sockets.get(message.id).format = message.format;
+				return encode({});
+			case "socket.close":
+				this.#sockets.get(message.id)?.close();
+				this.#sockets.delete(message.id);
+				return encode({});
+			default:
+				return encode({ error: { message: `host: unknown op ${message.op}` } });
+		}
+	}
+
+	#open(message) {
+		const { id, kind, address, port, nodelay, host, verify, serverName, format } = message;
+		const event = (name) => () => {
+			if (name === "error")
+				this.#sockets.delete(id);
+			this.#deliver({ op: "socket.event", id, event: name });
+		};
+		const options = { address, port, nodelay, format, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
+		const socket = kind === "tls"
+			? new TLSSocket({ ...options, host, secure: { certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName } })
+			: new TCP(options);
+		this.#sockets.set(id, socket);
+		return encode({});
+	}
+}

@@ -1,0 +1,83 @@
+// `embedded:io/socket/tcp` inside XS: each socket is a Node host socket (test-host/node/tcp.js)
+// driven through the bridge, so both engines share the same lwIP-like behaviour. read(buffer)
+// is synchronous: the bytes come back with the reply and are copied into the caller's buffer.
+import { call, host, on, register } from "./channel.js";
+
+on("socket.event", ({ id, event }) => {
+	const socket = host.objects.get(id);
+	socket?.hostEvent(event);
+});
+
+export class BridgeSocket {
+	#id;
+	#options;
+	#format;
+
+	constructor(options, kind) {
+		this.#options = options;
+		this.#format = options.format ?? "buffer";
+		this.#id = register(this);
+		const { address, port, nodelay, host: name, secure } = options;
+		const certificate = secure?.certificate;
+		try {
+			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName, format: this.#format },
+				certificate ? new Uint8Array(certificate) : undefined);
+		}
+		catch (error) {
+			host.objects.delete(this.#id);
+			throw error;
+		}
+	}
+
+	hostEvent(event) {
+		const options = this.#options;
+		if (event === "readable" || event === "writable") {
+			const [available, free] = call({ op: "socket.counts", id: this.#id }).value;
+			if (event === "readable" && available)
+				options.onReadable?.call(this, available);
+			else if (event === "writable" && free)
+				options.onWritable?.call(this, free);
+		}
+		else {
+			host.objects.delete(this.#id);
+			options.onError?.call(this);
+		}
+	}
+
+	get format() {
+		return this.#format;
+	}
+	set format(value) {
+		call({ op: "socket.format", id: this.#id, format: value });
+		this.#format = value;
+	}
+
+	read(into) {
+		if (typeof into === "object") {
+			const target = into instanceof ArrayBuffer ? new Uint8Array(into) : new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+			const reply = call({ op: "socket.read", id: this.#id, count: target.length });
+			target.set(reply.bytes);
+			return target.length;
+		}
+		const reply = call({ op: "socket.read", id: this.#id, count: into });
+		if (reply.value !== undefined)
+			return reply.value;
+		return reply.bytes ? reply.bytes.slice().buffer : undefined;
+	}
+
+	write(data) {
+		const bytes = typeof data === "number" ? new Uint8Array([data]) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+		return call({ op: "socket.write", id: this.#id }, bytes).value;
+	}
+
+	close() {
+		host.objects.delete(this.#id);
+		call({ op: "socket.close", id: this.#id });
+	}
+}
+
+export default class TCP extends BridgeSocket {
+	constructor(options) {
+		super(options, "tcp");
+	}
+}
