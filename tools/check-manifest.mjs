@@ -71,6 +71,7 @@ export async function checkManifests() {
 	const notes = [];
 	const all = manifests();
 	const ours = new Map();	// specifier -> source file base
+	const mapped = new Set();	// every source base a manifest maps, on any platform
 	const config = new Set();
 	const sdkIncludes = new Set();
 	for (const [path, json] of all) {
@@ -89,6 +90,7 @@ export async function checkManifests() {
 					const base = resolve(here, item);
 					if (!sourceExists(base))
 						problems.push(`${relative(root, path)}: module ${specifier} -> ${item} does not exist`);
+					mapped.add(base);
 					if (specifier !== "*")
 						ours.set(specifier, base);
 				}
@@ -125,7 +127,7 @@ export async function checkManifests() {
 				const target = resolve(dirname(file), specifier.replace(/\.js$/, ""));
 				if (!sourceExists(target))
 					problems.push(`${relative(root, file)}: import ${specifier} does not exist`);
-				else if (!typeOnly && ![...ours.values()].includes(target))
+				else if (!typeOnly && !mapped.has(target))
 					problems.push(`${relative(root, file)}: imports ${specifier}, which no manifest of ours maps`);
 				continue;
 			}

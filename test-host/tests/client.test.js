@@ -68,9 +68,13 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			return client;
 		}
 
-		it("runs in the engine it names", async () => {
+		it("really runs in the engine it names", async () => {
 			const probe = await engine.probe();
-			assert.equal(probe.engine, name);
+			// xsnap's issueCommand exists only inside XS; Node's process only under Node
+			assert.equal(probe.issueCommand, name === "xs");
+			assert.equal(probe.process, name === "node");
+			if (name === "xs")
+				assert.ok(engine.meter.compute > 0, "XS's meter counted the probe's computrons");
 		});
 
 		it("publishes QoS 0, 1 and 2 with string, ArrayBuffer and typed-array payloads", async () => {
