@@ -1,0 +1,118 @@
+// A Link (modules/mqtt/link.ts) for session tests: no network, no real time. It records
+// every byte written, serves inbound bytes to read() with ECMA-419's exact-length rule, lets
+// the test set the free send space, and keeps a manual clock whose advance() fires the timer.
+import mqttPacket from "mqtt-packet";
+
+export class FakeLink {
+	owner;
+	written = [];	// Uint8Array per write
+	reads = [];	// lengths requested by read()
+	inbound = [];
+	free = 1_000_000;
+	clock = 0;
+	due = undefined;
+	closed = false;
+	resolved = [];
+	opened = [];
+
+	attach(owner) {
+		this.owner = owner;
+	}
+	resolve(host) {
+		this.resolved.push(host);
+	}
+	open(address, port, host, secure, tls) {
+		this.opened.push({ address, port, host, secure, tls });
+		this.closed = false;
+	}
+	read(into, offset, length) {
+		this.reads.push(length);
+		const available = this.inbound.reduce((n, chunk) => n + chunk.length, 0);
+		if (length <= 0 || length > available)
+			throw new Error("invalid");
+		let filled = 0;
+		while (filled < length) {
+			const chunk = this.inbound[0];
+			const n = Math.min(chunk.length, length - filled);
+			into.set(chunk.subarray(0, n), offset + filled);
+			filled += n;
+			if (n === chunk.length)
+				this.inbound.shift();
+			else
+				this.inbound[0] = chunk.subarray(n);
+		}
+	}
+	write(from, offset, length) {
+		if (length > this.free)
+			throw new Error("would block");
+		this.written.push(from.slice(offset, offset + length));
+		this.free -= length;
+		return this.free;
+	}
+	close() {
+		this.closed = true;
+	}
+	schedule(ms) {
+		this.due = this.clock + ms;
+	}
+	cancel() {
+		this.due = undefined;
+	}
+	now() {
+		return this.clock;
+	}
+
+	// test side
+
+	/** Moves the clock, firing the timer whenever it comes due. */
+	advance(ms) {
+		const end = this.clock + ms;
+		while (this.due !== undefined && this.due <= end) {
+			this.clock = this.due;
+			this.due = undefined;
+			this.owner.linkTimer();
+		}
+		this.clock = end;
+	}
+	/** Delivers bytes as one readable event. */
+	receive(bytes) {
+		this.inbound.push(Uint8Array.from(bytes));
+		this.owner.linkReadable(this.inbound.reduce((n, chunk) => n + chunk.length, 0));
+	}
+	/** Gives send space back, as lwIP does when segments are acknowledged. */
+	drain(space = 1_000_000) {
+		this.free = space;
+		this.owner.linkWritable(space);
+	}
+	/** Everything written so far, parsed with mqtt-packet (an independent parser). */
+	packets() {
+		const parser = mqttPacket.parser({ protocolVersion: 4 });
+		const out = [];
+		parser.on("packet", (packet) => out.push(packet));
+		parser.on("error", (error) => out.push({ cmd: "error", error }));
+		for (const chunk of this.written)
+			parser.parse(Buffer.from(chunk));
+		return out;
+	}
+	bytes() {
+		return Buffer.concat(this.written.map((chunk) => Buffer.from(chunk)));
+	}
+}
+
+export function generate(packet) {
+	return new Uint8Array(mqttPacket.generate(packet, { protocolVersion: 4 }));
+}
+
+/** A SessionOwner that records events by name. */
+export class Recorder {
+	static NAMES = ["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"];
+	events = [];
+	onDeliver;
+	deliver(kind, a, b, c) {
+		this.events.push([Recorder.NAMES[kind], a, b, c]);
+		this.onDeliver?.(Recorder.NAMES[kind], a, b, c);
+	}
+	names() {
+		return this.events.map((event) => event[0]);
+	}
+}
