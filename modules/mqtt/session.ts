@@ -117,7 +117,8 @@ export class Session implements LinkOwner {
 	#pumping = false;
 	#pumpAgain = false;
 	#lastSend = 0;
-	#pingSentAt = 0;
+	#pingSentAt = -1;	// -1: no PINGREQ outstanding
+	#due = 0;	// when the timer fires next
 	#ack = new Uint8Array(4);
 	#empty = new Uint8Array(2);
 	#controlType = new Uint8Array(CONTROL_CAPACITY);
@@ -140,7 +141,8 @@ export class Session implements LinkOwner {
 	#flightState: Uint8Array;
 	#flightId: Uint16Array;
 	#flightPacket: (Uint8Array | undefined)[];
-	#flightSent: Float64Array;	// 0: (re)send pending
+	#flightSent: Float64Array;	// when it was last written
+	#flightResend: Uint8Array;	// 1: to be written again after reconnecting
 	#flightOrder: Float64Array;
 	#flightCount = 0;
 	#order = 0;
@@ -166,6 +168,7 @@ export class Session implements LinkOwner {
 		this.#flightId = new Uint16Array(options.window);
 		this.#flightPacket = new Array(options.window);
 		this.#flightSent = new Float64Array(options.window);
+		this.#flightResend = new Uint8Array(options.window);
 		this.#flightOrder = new Float64Array(options.window);
 		link.attach(this);
 	}
@@ -339,20 +342,20 @@ export class Session implements LinkOwner {
 				return;
 		}
 		const keepalive = this.#options.keepalive * 1000;
-		if (this.#pingSentAt && now - this.#pingSentAt >= keepalive)
+		if (this.#pingSentAt >= 0 && now - this.#pingSentAt >= keepalive)
 			return this.#lost("no PINGRESP");
 		const oldest = this.#oldestSent();
-		if (oldest && now - oldest >= this.#options.ackTimeout)
+		if (oldest >= 0 && now - oldest >= this.#options.ackTimeout)
 			return this.#lost("no acknowledgement");
-		if (!this.#pingSentAt && now - this.#lastSend >= keepalive) {
+		if (this.#pingSentAt < 0 && now - this.#lastSend >= keepalive) {
 			this.#pingSentAt = now;
 			this.#control(PINGREQ, 0);
 			this.#pump();
 		}
-		let next = this.#pingSentAt ? this.#pingSentAt + keepalive : this.#lastSend + keepalive;
-		if (oldest && oldest + this.#options.ackTimeout < next)
+		let next = this.#pingSentAt >= 0 ? this.#pingSentAt + keepalive : this.#lastSend + keepalive;
+		if (oldest >= 0 && oldest + this.#options.ackTimeout < next)
 			next = oldest + this.#options.ackTimeout;
-		this.#link.schedule(Math.max(next - now, 1));
+		this.#arm(Math.max(next - now, 1));
 	}
 
 	// receiving
@@ -438,7 +441,7 @@ export class Session implements LinkOwner {
 					return this.#protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
 				return this.#acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
 			case PINGRESP:
-				this.#pingSentAt = 0;
+				this.#pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
 				return this.#protocolError(0, "unexpected CONNACK");
@@ -615,6 +618,8 @@ export class Session implements LinkOwner {
 				const packet = this.#flightPacket[resend]!;
 				markDuplicate(packet);
 				this.#flightSent[resend] = this.#link.now();
+				this.#flightResend[resend] = 0;
+				this.#armAckDeadline();
 				this.#start(packet, resend);
 			}
 			else if (this.#queueCount) {
@@ -629,8 +634,10 @@ export class Session implements LinkOwner {
 					this.#flightId[slot] = this.#queueId[head];
 					this.#flightPacket[slot] = kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2 ? this.#queuePacket[head] : undefined;
 					this.#flightSent[slot] = this.#link.now();
+					this.#flightResend[slot] = 0;
 					this.#flightOrder[slot] = ++this.#order;
 					this.#flightCount++;
+					this.#armAckDeadline();
 				}
 				const packet = this.#queuePacket[head]!;
 				this.#queuePacket[head] = undefined;
@@ -720,17 +727,18 @@ export class Session implements LinkOwner {
 	#nextResend(): number {
 		let found = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
-			if (this.#flightState[i] !== FREE && !this.#flightSent[i] && this.#flightPacket[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
+			if (this.#flightState[i] !== FREE && this.#flightResend[i] && this.#flightPacket[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
 				found = i;
 		}
 		return found;
 	}
 
+	/** When the oldest packet on the wire that awaits an acknowledgement was written, or -1. */
 	#oldestSent(): number {
-		let oldest = 0;
+		let oldest = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
 			const sent = this.#flightSent[i];
-			if (this.#flightState[i] !== FREE && sent && (!oldest || sent < oldest))
+			if (this.#flightState[i] !== FREE && !this.#flightResend[i] && (oldest < 0 || sent < oldest))
 				oldest = sent;
 		}
 		return oldest;
@@ -740,7 +748,7 @@ export class Session implements LinkOwner {
 
 	#established(sessionPresent: boolean): void {
 		this.#state = CONNECTED;
-		this.#pingSentAt = 0;
+		this.#pingSentAt = -1;
 		this.#lastSend = this.#link.now();
 		// 4.4: unacknowledged PUBLISH and PUBREL go again, in order, before anything new
 		for (let i = 0; i < this.#flightState.length; i++) {
@@ -752,7 +760,7 @@ export class Session implements LinkOwner {
 			else if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
 				this.#release(i);	// a subscription request cut off by the link loss is not replayed
 			else if (state !== FREE)
-				this.#flightSent[i] = 0;
+				this.#flightResend[i] = 1;
 		}
 		this.#arm(this.#options.keepalive * 1000);
 		this.#post(EV_CONNECT, sessionPresent, undefined, undefined);
@@ -789,7 +797,7 @@ export class Session implements LinkOwner {
 		this.#fill = 0;
 		this.#skip = 0;
 		this.#writable = 0;
-		this.#pingSentAt = 0;
+		this.#pingSentAt = -1;
 		this.#writing = undefined;
 		this.#controlCount = 0;
 		if (this.#options.cleanSession) {	// 3.1.2.4: the session ends with the connection
@@ -804,7 +812,14 @@ export class Session implements LinkOwner {
 		}
 	}
 
+	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
+	#armAckDeadline(): void {
+		if (this.#link.now() + this.#options.ackTimeout < this.#due)
+			this.#arm(this.#options.ackTimeout);
+	}
+
 	#arm(ms: number): void {
+		this.#due = this.#link.now() + ms;
 		this.#link.schedule(ms);
 	}
 
