@@ -1,0 +1,123 @@
+// Bad input to every public function, in both engines: each gets an error that names the
+// function, the argument and the rule (or the documented false), and the client keeps working.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import mqttjs from "mqtt";
+import { ENGINES, startEngine } from "../engine.js";
+import { startMosquitto } from "../brokers/mosquitto.js";
+
+const constructorCases = [
+	[[5, 60], "TypeError", /mqtt.Client: clientid must be a string, got number/],
+	[["id", -1], "RangeError", /keepalive must be an integer from 0 to 65535 seconds, got -1/],
+	[["id", 70_000], "RangeError", /keepalive .* got 70000/],
+	[["id", 1.5], "RangeError", /keepalive/],
+	[["id", "60"], "RangeError", /keepalive .* got "60"/],
+	[["id", 60, 7], "TypeError", /username must be a string, got number/],
+	[["id", 60, null, "secret"], "RangeError", /password requires a non-empty username/],
+	[["id", 60, "", "secret"], "RangeError", /password requires a non-empty username/],
+	[["id", 60, "u", 5], "TypeError", /password must be a string, ArrayBuffer or typed array/],
+	[["id", 60, null, null, 2], "TypeError", /cleansession must be a boolean or 0\/1, got 2/],
+	[["", 60, null, null, 0], "RangeError", /clientid may be empty only with cleansession 1/],
+	[["id", 60, null, null, 1, 16], "RangeError", /max_message_length must be an integer from 32/],
+	[["id", 60, null, null, 1, 1e12], "RangeError", /max_message_length/],
+	[["id", 60, null, null, 1, 1024, { window: 0 }], "RangeError", /options.window/],
+	[["id", 60, null, null, 1, 1024, { queue: -1 }], "RangeError", /options.queue/],
+	[["id", 60, null, null, 1, 1024, { reconnect: { min: 10, max: 5 } }], "RangeError", /options.reconnect/],
+];
+
+const methodCases = [
+	["lwt", ["a/+", "x"], "RangeError", /lwt: topic must not contain the wildcards/],
+	["lwt", ["a", {}], "TypeError", /lwt: message must be a string, ArrayBuffer or typed array, got object/],
+	["lwt", ["a", "x", 3], "RangeError", /lwt: qos must be 0, 1 or 2, got 3/],
+	["lwt", ["a", "x", 0, 2], "TypeError", /lwt: retain must be a boolean or 0\/1, got 2/],
+	["on", ["mesage", null], "RangeError", /on: event must be one of connect, connfail, offline, message, overflow, puback, suback, unsuback, got "mesage"/],
+	["on", ["message", 5], "TypeError", /on: handler must be a function, got number/],
+	["connect", [""], "RangeError", /connect: host must be a host name or IP address string/],
+	["connect", [42], "TypeError", /connect: host must be a host name or IP address string, got 42/],
+	["connect", ["h", 0], "RangeError", /connect: port must be an integer from 1 to 65535, got 0/],
+	["connect", ["h", 70_000], "RangeError", /connect: port .* got 70000/],
+	["connect", ["h", 1883, "yes"], "TypeError", /connect: secure must be a boolean, got "yes"/],
+	["connect", ["h", 1883, false, 5], "TypeError", /connect: onConnected must be a function/],
+	["publish", ["a", "x", 0, 0], "Error", /publish: not connected/],
+	["subscribe", ["a", 0], "Error", /subscribe: not connected/],
+	["unsubscribe", ["a"], "Error", /unsubscribe: not connected/],
+];
+
+const connectedCases = [
+	["publish", ["a/+", "x", 0, 0], "RangeError", /publish: topic must not contain the wildcards/],
+	["publish", ["a/#", "x", 0, 0], "RangeError", /publish: topic must not contain the wildcards/],
+	["publish", ["", "x", 0, 0], "RangeError", /publish: topic must not be empty/],
+	["publish", [5, "x", 0, 0], "TypeError", /publish: topic must be a string/],
+	["publish", ["a", "x", 3, 0], "RangeError", /publish: qos must be 0, 1 or 2, got 3/],
+	["publish", ["a", "x", -1, 0], "RangeError", /publish: qos must be 0, 1 or 2, got -1/],
+	["publish", ["a", "x", "1", 0], "RangeError", /publish: qos must be 0, 1 or 2, got "1"/],
+	["publish", ["a", "x"], "RangeError", /publish: qos must be 0, 1 or 2, got undefined/],
+	["publish", ["a", 42, 0, 0], "TypeError", /publish: payload must be a string, ArrayBuffer or typed array, got number/],
+	["publish", ["a", null, 0, 0], "TypeError", /publish: payload .* got null/],
+	["publish", ["a", "x", 0, 5], "TypeError", /publish: retain must be a boolean or 0\/1, got 5/],
+	["publish", ["a", "x\uD800", 0, 0], "RangeError", /publish: payload must be valid UTF-8/],
+	["publish", ["a\uDC00", "x", 0, 0], "RangeError", /publish: topic must be valid UTF-8/],
+	["publish", ["a".repeat(65_536), "x", 0, 0], "RangeError", /publish: topic must be at most 65535 bytes/],
+	["publish", ["a", "x", 0, 0, "cb"], "TypeError", /publish: onPuback must be a function/],
+	["subscribe", ["a/#/b", 0], "RangeError", /subscribe: topic wildcard # must be the last level/],
+	["subscribe", ["a+", 0], "RangeError", /subscribe: topic wildcard \+ must occupy a whole level/],
+	["subscribe", ["a", 3], "RangeError", /subscribe: qos must be 0, 1 or 2, got 3/],
+	["subscribe", [{}], "RangeError", /subscribe: table must name at least one topic/],
+	["subscribe", [{ "a/#/b": 0 }], "RangeError", /subscribe: topic "a\/#\/b" wildcard # must be the last level/],
+	["subscribe", [{ a: 4 }], "RangeError", /subscribe: qos of "a" must be 0, 1 or 2, got 4/],
+	["subscribe", [[["a"], "b"]], "TypeError", /subscribe: table entries must be \[topic, qos\] pairs/],
+	["subscribe", [null], "TypeError", /subscribe: topic must be a topic string or a table of topics, got null/],
+	["unsubscribe", [""], "RangeError", /unsubscribe: topic must not be empty/],
+	["unsubscribe", [5], "TypeError", /unsubscribe: topic must be a topic string or a table of topics, got number/],
+	["connect", ["127.0.0.1", 1883], "Error", /connect: already connected/],
+];
+
+for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+	describe(`bad input on ${name}`, () => {
+		let broker, engine;
+		before(async () => {
+			broker = await startMosquitto();
+			engine = await startEngine(name);
+		});
+		after(async () => {
+			await engine?.close();
+			await broker?.stop();
+		});
+
+		it("mqtt.Client rejects bad arguments, naming each", async () => {
+			for (const [args, type, pattern] of constructorCases) {
+				const error = await engine.newClientError(...args);
+				assert.ok(error, `mqtt.Client(${JSON.stringify(args)}) should throw`);
+				assert.equal(error.name, type, error.message);
+				assert.match(error.message, pattern);
+			}
+		});
+
+		it("methods reject bad arguments and calls in the wrong state, and the client still works", async () => {
+			const client = await engine.newClient(`input-${process.pid}`, 30);
+			for (const [method, args, type, pattern] of methodCases) {
+				const result = await client.call(method, ...args);
+				assert.ok(result.error, `${method}(${JSON.stringify(args)}) should throw`);
+				assert.equal(result.error.name, type, result.error.message);
+				assert.match(result.error.message, pattern);
+			}
+			assert.deepEqual(await client.call("close"), { value: false }, "close() when not connected is false");
+			assert.deepEqual(await client.call("connect", "127.0.0.1", broker.port, false, engine.fn("connected")), { value: true });
+			await client.next("connected");
+			for (const [method, args, type, pattern] of connectedCases) {
+				const result = await client.call(method, ...args);
+				assert.ok(result.error, `${method}(${JSON.stringify(args).slice(0, 60)}) should throw`);
+				assert.equal(result.error.name, type, result.error.message);
+				assert.match(result.error.message, pattern);
+			}
+			const peer = mqttjs.connect({ host: "127.0.0.1", port: broker.port, reconnectPeriod: 0 });
+			await new Promise((resolve) => peer.once("connect", resolve));
+			await peer.subscribeAsync("still/works");
+			const got = new Promise((resolve) => peer.once("message", (topic, payload) => resolve(payload.toString())));
+			assert.deepEqual(await client.call("publish", "still/works", "yes", 1, true), { value: true }, "retain as a boolean is accepted");
+			assert.equal(await got, "yes");
+			peer.end(true);
+			await client.call("close");
+		});
+	});
+}
