@@ -72,8 +72,6 @@ const MAX_MAX_MESSAGE_LENGTH = MAX_REMAINING_LENGTH + 5;
 const RECONNECT_MIN = 1_000;
 const RECONNECT_MAX = 60_000;
 
-let warnedSecureNumber = false;
-
 function fail(method: string, argument: string, rule: string, type = false): never {
 	const message = `${method}: ${argument} ${rule}`;
 	throw type ? new TypeError(message) : new RangeError(message);
@@ -127,6 +125,7 @@ class Client implements MQTTClient, SessionOwner {
 	#attempt = 0;
 	#retry: Timer | undefined;
 	#userClosed = false;
+	#warnedSecureNumber = false;
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const m = "mqtt.Client";
@@ -255,8 +254,8 @@ class Client implements MQTTClient, SessionOwner {
 		if (!integerIn(port, 1, 65_535))
 			fail(m, "port", `must be an integer from 1 to 65535, got ${describe(port)}`);
 		if (secure === 0 || secure === 1) {
-			if (!warnedSecureNumber) {
-				warnedSecureNumber = true;
+			if (!this.#warnedSecureNumber) {
+				this.#warnedSecureNumber = true;
 				trace("mqtt: connect(): secure as 0/1 is deprecated; use false/true\n");
 			}
 			secure = secure === 1;
