@@ -1,7 +1,9 @@
 // The XS engine on the host: the same compiled modules, bundled with esbuild against the XS-side
 // bridge modules of this folder, evaluated in an xsnap worker. Node owns the real sockets and
 // timers (test-host/node) and delivers their events into XS one at a time.
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Engine } from "../engine.js";
@@ -93,6 +95,21 @@ export class XSEngine extends Engine {
 		const { meter } = await this.#worker.evaluate(code);
 		this.meter = meter;
 		return meter;
+	}
+
+	/**
+	 * What the JavaScript heap holds after a full collection: live slots (XS's count) and the size
+	 * of a heap snapshot, which holds every live slot and chunk. A host slot is 32 bytes (64-bit);
+	 * on the ESP8266 a slot is 16 bytes and chunks are the same size, so the device figure is
+	 * slots x 16 + (snapshot - slots x 32), up to the snapshot's fixed overhead, which cancels in a
+	 * difference of two measurements.
+	 */
+	async heap() {
+		const { meter } = await this.#worker.evaluate("gc(); gc();");
+		const path = join(tmpdir(), `xs-heap-${process.pid}-${Date.now()}.xss`);
+		const snapshot = await this.#worker.snapshot(path);
+		rmSync(path, { force: true });
+		return { slots: meter.currentHeapCount, snapshot };
 	}
 
 	async run(specifier) {

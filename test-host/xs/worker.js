@@ -94,6 +94,12 @@ export class XSWorker {
 		return this.#run("?", bytes);
 	}
 
+	/** Writes XS's heap snapshot to `path`; resolves with its size in bytes. */
+	async snapshot(path) {
+		const { reply } = await this.#run("w", encoder.encode(path));
+		return Number(decoder.decode(reply));
+	}
+
 	async close() {
 		if (this.#closed)
 			return;
