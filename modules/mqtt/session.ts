@@ -68,6 +68,7 @@ const SEND_TIMEOUT = 5_000;	// CONNECT handed over (NodeMCU's figure)
 const CONNACK_TIMEOUT = 5_000;
 const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
 const CONTROL_CAPACITY = 64;
+const CONTROL_ROOM = CONTROL_CAPACITY - 4;	// parsing pauses here, leaving room for PINGREQ, PUBREL, DISCONNECT
 const EVENT_CAPACITY = 16;
 const INCOMING_QOS2_CAPACITY = 32;
 const TOPIC_CACHE = 64;
@@ -104,6 +105,7 @@ export class Session implements LinkOwner {
 	#rx: Uint8Array;
 	#fill = 0;
 	#skip = 0;
+	#unread = 0;	// bytes the socket reported and we have not read yet
 	#packet = new Packet();
 	#parsing = false;
 	#topicBytes = new Uint8Array(TOPIC_CACHE);
@@ -287,29 +289,52 @@ export class Session implements LinkOwner {
 			this.#arm(SEND_TIMEOUT);
 		}
 		this.#pump();
+		if (this.#unread && this.#state >= HANDSHAKE) {
+			this.#receive();
+			this.#pump();
+		}
 		this.#drain();
 	}
 
 	linkReadable(count: number): void {
+		this.#unread = count;
+		this.#receive();
+		this.#pump();
+		this.#drain();
+	}
+
+	/**
+	 * Parses what the buffer holds and reads more, until the socket is empty or the acks we owe
+	 * cannot be written: then the bytes stay in the socket, TCP's flow control holds the broker
+	 * back, and linkWritable resumes here once the acks have gone out.
+	 */
+	#receive(): void {
 		const rx = this.#rx;
-		while (count > 0 && this.#state >= HANDSHAKE) {
-			if (this.#skip) {	// the unread tail of an oversized message
-				const n = Math.min(count, this.#skip, rx.length);
-				this.#link.read(rx, 0, n);
-				this.#skip -= n;
-				count -= n;
-				continue;
-			}
-			const n = Math.min(count, rx.length - this.#fill);
-			this.#link.read(rx, this.#fill, n);
-			this.#fill += n;
-			count -= n;
+		for (;;) {
 			do
 				this.#parse();
 			while (this.#eventCount === EVENT_CAPACITY && this.#drain() && this.#state >= HANDSHAKE);
+			if (this.#state < HANDSHAKE)
+				return;
+			if (this.#controlCount > CONTROL_ROOM) {
+				this.#pump();
+				if (this.#controlCount > CONTROL_ROOM)
+					return;
+			}
+			if (!this.#unread)
+				return;
+			if (this.#skip) {	// the unread tail of an oversized message
+				const n = Math.min(this.#unread, this.#skip, rx.length);
+				this.#link.read(rx, 0, n);
+				this.#skip -= n;
+				this.#unread -= n;
+				continue;
+			}
+			const n = Math.min(this.#unread, rx.length - this.#fill);
+			this.#link.read(rx, this.#fill, n);
+			this.#fill += n;
+			this.#unread -= n;
 		}
-		this.#pump();
-		this.#drain();
 	}
 
 	#error(): void {
@@ -365,7 +390,7 @@ export class Session implements LinkOwner {
 		const packet = this.#packet;
 		let offset = 0;
 		this.#parsing = true;
-		while (this.#eventCount < EVENT_CAPACITY && this.#state >= HANDSHAKE) {
+		while (this.#eventCount < EVENT_CAPACITY && this.#controlCount <= CONTROL_ROOM && this.#state >= HANDSHAKE) {
 			let result = decodeHeader(rx, offset, this.#fill, packet);
 			if (result === NEED_MORE)
 				break;
@@ -398,7 +423,7 @@ export class Session implements LinkOwner {
 			result = decodeBody(rx, offset, packet.length, packet);
 			if (result < 0)
 				return this.#protocolError(result);
-			this.#receive(packet);
+			this.#handle(packet);
 			offset += packet.length;
 		}
 		this.#parsing = false;
@@ -408,7 +433,7 @@ export class Session implements LinkOwner {
 		}
 	}
 
-	#receive(packet: Packet): void {
+	#handle(packet: Packet): void {
 		if (this.#state === HANDSHAKE) {
 			if (packet.type !== CONNACK)
 				return this.#fail(CONN_FAIL_NOT_A_CONNACK_MSG);
@@ -796,6 +821,7 @@ export class Session implements LinkOwner {
 		this.#link.close();
 		this.#fill = 0;
 		this.#skip = 0;
+		this.#unread = 0;
 		this.#writable = 0;
 		this.#pingSentAt = -1;
 		this.#writing = undefined;

@@ -27,6 +27,7 @@ export class HostSocket {
 	#readablePending = false;
 	#writablePending = false;
 	#connected = false;
+	#corked = false;
 
 	constructor(options, connect) {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
@@ -126,6 +127,16 @@ export class HostSocket {
 		if (bytes.length > this.#free)
 			throw new Error("would block");
 		this.#free -= bytes.length;
+		// lwIP queues writes (TCP_WRITE_FLAG_MORE) and sends them together when the stack next
+		// runs; corking until the next tick gives Node the same coalescing
+		if (!this.#corked) {
+			this.#corked = true;
+			this.#socket.cork();
+			process.nextTick(() => {
+				this.#corked = false;
+				this.#socket.uncork();
+			});
+		}
 		this.#socket.write(bytes, () => {
 			this.#free += bytes.length;
 			this.#later("writable");

@@ -1,0 +1,342 @@
+// Benchmarks, each measured next to its peer in the same run and reported as a ratio:
+//   npm run bench            (writes nothing; BENCHMARKS.md holds the last table)
+// 1. host throughput through a local mosquitto: our client on Node vs MQTT.js vs raw sockets
+// 2. cost per message inside XS: computrons and slots allocated (xsnap's meter)
+// 3. RAM held by one client inside XS (tools/memory.mjs)
+// 4. codec operations per second vs mqtt-packet
+// 5. flash proxy: minified size of modules/mqtt
+import net from "node:net";
+import os from "node:os";
+import { readFileSync } from "node:fs";
+import { build } from "esbuild";
+import mqttjs from "mqtt";
+import mqttPacket from "mqtt-packet";
+import mqtt from "mqtt/client";
+import * as codec from "../build/host/modules/mqtt/codec.js";
+import { startMosquitto } from "../test-host/brokers/mosquitto.js";
+import { startEngine } from "../test-host/engine.js";
+import { measure } from "../tools/memory.mjs";
+
+const QOS0_MESSAGES = Number(process.env.BENCH_QOS0 ?? 100_000);
+const QOS1_MESSAGES = Number(process.env.BENCH_QOS1 ?? 20_000);
+const PAYLOAD = Buffer.alloc(100, 0x61);
+const rows = [];
+const row = (group, measurement, ours, peer, peerName, unit, note = "") => rows.push({ group, measurement, ours, peer, peerName, unit, note });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---- 1. throughput ---------------------------------------------------------------------------
+
+/** Counts PUBLISH packets of a known size arriving on a raw socket; acks QoS 1 like a client must. */
+async function rawSubscriber(port, topic, qos, count, packetLength) {
+	const socket = net.connect({ host: "127.0.0.1", port });
+	socket.setNoDelay(true);
+	await new Promise((resolve) => socket.once("connect", resolve));
+	socket.write(mqttPacket.generate({ cmd: "connect", clientId: `raw-sub-${qos}`, protocolVersion: 4, clean: true, keepalive: 60 }));
+	socket.write(mqttPacket.generate({ cmd: "subscribe", messageId: 1, subscriptions: [{ topic, qos }] }));
+	let pending = Buffer.alloc(0), seen = 0, handshake = 4 + 5, first = 0, last = 0;
+	const done = new Promise((resolve) => {
+		socket.on("data", (data) => {
+			pending = pending.length ? Buffer.concat([pending, data]) : data;
+			if (handshake) {
+				const n = Math.min(handshake, pending.length);
+				pending = pending.subarray(n);
+				handshake -= n;
+			}
+			const whole = Math.floor(pending.length / packetLength);
+			if (qos) {
+				const acks = Buffer.alloc(whole * 4);
+				for (let i = 0; i < whole; i++) {
+					const at = i * packetLength + packetLength - PAYLOAD.length - 2;
+					acks.set([0x40, 2, pending[at], pending[at + 1]], i * 4);
+				}
+				socket.write(acks);
+			}
+			pending = pending.subarray(whole * packetLength);
+			if (whole && !first)
+				first = performance.now();	// the first PUBLISH, as the clients' subscribers time it
+			seen += whole;
+			if (seen >= count) {
+				last = performance.now();
+				resolve();
+			}
+		});
+	});
+	return { ready: sleep(200), done: done.then(() => { socket.destroy(); return { first, last }; }) };
+}
+
+async function rawPublisher(port, topic, qos, count) {
+	const socket = net.connect({ host: "127.0.0.1", port });
+	socket.setNoDelay(true);
+	await new Promise((resolve) => socket.once("connect", resolve));
+	socket.write(mqttPacket.generate({ cmd: "connect", clientId: `raw-pub-${qos}`, protocolVersion: 4, clean: true, keepalive: 60 }));
+	socket.on("data", () => {});	// CONNACK, PUBACKs: not waited for
+	const batch = [];
+	for (let i = 0; i < count; i++) {
+		batch.push(mqttPacket.generate({ cmd: "publish", topic, payload: PAYLOAD, qos, messageId: qos ? (i % 65_535) + 1 : undefined }));
+		if (batch.length === 1000 || i === count - 1) {
+			if (!socket.write(Buffer.concat(batch.splice(0))))
+				await new Promise((resolve) => socket.once("drain", resolve));
+		}
+	}
+	return socket;
+}
+
+async function throughputRaw(broker, qos, count) {
+	const topic = `bench/raw/${qos}`;
+	const packetLength = mqttPacket.generate({ cmd: "publish", topic, payload: PAYLOAD, qos, messageId: qos ? 1 : undefined }).length;
+	const subscriber = await rawSubscriber(broker.port, topic, qos, count, packetLength);
+	await subscriber.ready;
+	const publisher = await rawPublisher(broker.port, topic, qos, count);
+	const { first, last } = await subscriber.done;
+	publisher.destroy();
+	return count / ((last - first) / 1000);
+}
+
+async function throughputMqttjs(broker, qos, count) {
+	const topic = `bench/mqttjs/${qos}`;
+	const subscriber = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+	await new Promise((resolve) => subscriber.once("connect", resolve));
+	await subscriber.subscribeAsync(topic, { qos });
+	let seen = 0, first = 0, last = 0;
+	const done = new Promise((resolve) => subscriber.on("message", () => {
+		if (!first)
+			first = performance.now();
+		if (++seen === count) {
+			last = performance.now();
+			resolve();
+		}
+	}));
+	const publisher = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+	await new Promise((resolve) => publisher.once("connect", resolve));
+	for (let i = 0; i < count; i++) {
+		publisher.publish(topic, PAYLOAD, { qos });
+		if (i % 1000 === 999)
+			await new Promise((resolve) => setImmediate(resolve));
+	}
+	await done;
+	subscriber.end(true);
+	publisher.end(true);
+	return count / ((last - first) / 1000);
+}
+
+async function throughputOurs(broker, qos, count) {
+	const topic = `bench/ours/${qos}`;
+	const subscriber = mqtt.Client(`bench-sub-${qos}`, 60, null, null, 1, 1024, { binary: true });
+	let seen = 0, first = 0, last = 0, resolveDone;
+	const done = new Promise((resolve) => {
+		resolveDone = resolve;
+	});
+	subscriber.on("message", () => {
+		if (!first)
+			first = performance.now();
+		if (++seen === count) {
+			last = performance.now();
+			resolveDone();
+		}
+	});
+	await new Promise((resolve) => subscriber.connect("127.0.0.1", broker.port, false, () => subscriber.subscribe(topic, qos, resolve)));
+
+	const publisher = mqtt.Client(`bench-pub-${qos}`, 60, null, null, 1, 1024, { queue: 256, window: 64 });
+	await new Promise((resolve) => publisher.connect("127.0.0.1", broker.port, false, resolve));
+	let sent = 0, waiting;
+	publisher.on("puback", () => {	// room in the queue again
+		const wake = waiting;
+		waiting = undefined;
+		wake?.();
+	});
+	const payload = new Uint8Array(PAYLOAD);
+	while (sent < count) {
+		if (publisher.publish(topic, payload, qos, 0))
+			sent++;
+		else
+			await new Promise((resolve) => {
+				waiting = resolve;
+			});
+	}
+	await done;
+	subscriber.close();
+	publisher.close();
+	return count / ((last - first) / 1000);
+}
+
+async function throughput(broker) {
+	for (const [qos, count] of [[0, QOS0_MESSAGES], [1, QOS1_MESSAGES]]) {
+		const limit = await throughputRaw(broker, qos, count);
+		const ours = await throughputOurs(broker, qos, count);
+		const peer = await throughputMqttjs(broker, qos, count);
+		row("host throughput", `QoS ${qos}, ${count} x 100 B, msg/s at the subscriber`, ours, peer, "MQTT.js", "msg/s",
+			`raw sockets ${Math.round(limit)} msg/s: ours ${(ours / limit).toFixed(2)} of the limit, MQTT.js ${(peer / limit).toFixed(2)}`);
+	}
+}
+
+// ---- 2. cost inside XS -----------------------------------------------------------------------
+
+async function xsCost(broker) {
+	const engine = await startEngine("xs");
+	const peer = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+	await new Promise((resolve) => peer.once("connect", resolve));
+	const client = await engine.newClient("xs-cost", 60, null, null, 1, 2048);
+	await client.call("connect", "127.0.0.1", broker.port, false, engine.fn("connected"));
+	await client.next("connected");
+	await client.call("subscribe", "cost/#", 1, engine.fn("suback"));
+	await client.next("suback");
+	await peer.subscribeAsync("cost-out/#", { qos: 1 });
+	const BATCH = 200;
+	for (const size of [16, 100, 1000]) {
+		for (const qos of [0, 1]) {
+			const payload = Buffer.alloc(size, 0x62);
+			// received: the peer publishes, XS receives (warm up once, then measure a batch)
+			await client.call("on", "message", null);
+			for (let pass = 0; pass < 2; pass++) {
+				let got = 0;
+				const all = new Promise((resolve) => peer.on("message", function count() {
+					if (++got === BATCH) {
+						peer.off("message", count);
+						resolve();
+					}
+				}));
+				await engine.heap();
+				const before = engine.computrons;
+				const slotsBefore = engine.meter.currentHeapCount;
+				for (let i = 0; i < BATCH; i++)
+					peer.publish(`cost/${size}/${qos}`, payload, { qos });
+				peer.publish("cost-out/done", "x", { qos: 1 });
+				// the client echoes nothing; wait until the broker has delivered everything
+				await sleep(300 + size);
+				const received = (engine.computrons - before) / BATCH;
+				const slots = (engine.meter.currentHeapCount - slotsBefore) / BATCH;
+				if (pass === 1)
+					row("XS cost", `receive QoS ${qos}, ${size} B payload, per message`, received, undefined, "", "computrons", `${slots.toFixed(1)} slots allocated per message (string payload handed to the app)`);
+				all.catch(() => {});
+			}
+			// published: XS publishes a batch
+			for (let pass = 0; pass < 2; pass++) {
+				await engine.heap();
+				const before = engine.computrons;
+				const slotsBefore = engine.meter.currentHeapCount;
+				const data = "c".repeat(size);
+				for (let i = 0; i < BATCH; i++)
+					await client.call("publish", `cost-out/${size}`, data, qos, 0);
+				await sleep(300);
+				const call = await measureCallOverhead(engine, client);
+				const published = (engine.computrons - before) / BATCH - call;
+				const slots = (engine.meter.currentHeapCount - slotsBefore) / BATCH;
+				if (pass === 1)
+					row("XS cost", `publish QoS ${qos}, ${size} B payload, per message`, published, call, "the bridge call itself", "computrons", `${slots.toFixed(1)} slots allocated per message incl. the agent's call`);
+			}
+		}
+	}
+	peer.end(true);
+	await engine.close();
+}
+
+/** Computrons of one agent call that does nothing in the client (subtracted from publish costs). */
+async function measureCallOverhead(engine, client) {
+	const before = engine.computrons;
+	for (let i = 0; i < 20; i++)
+		await client.get("packetId");
+	return (engine.computrons - before) / 20;
+}
+
+// ---- 3. RAM ----------------------------------------------------------------------------------
+
+async function ram(broker) {
+	for (const [maxMessageLength, subscriptions] of [[1024, 1], [1024, 10], [16_384, 1], [16_384, 10]]) {
+		const { device, slots, chunks } = await measure(broker, { maxMessageLength, subscriptions });
+		const target = maxMessageLength + 4096;
+		row("RAM in XS", `connected, max_message_length ${maxMessageLength}, ${subscriptions} subscription(s)`, device, target, "target: max_message_length + 4 KB", "bytes (ESP8266 layout)", `${slots} slots, ${chunks} chunk bytes; ${(device / target).toFixed(2)} of the target`);
+	}
+}
+
+// ---- 4. codec --------------------------------------------------------------------------------
+
+function opsPerSecond(fn, ms = 400) {
+	for (let i = 0; i < 2000; i++)
+		fn();
+	let n = 0;
+	const end = performance.now() + ms;
+	while (performance.now() < end) {
+		for (let i = 0; i < 200; i++)
+			fn();
+		n += 200;
+	}
+	return n / (ms / 1000);
+}
+
+function codecRows() {
+	for (const size of [100, 10_240]) {
+		const topic = "bench/codec/topic";
+		const topicBytes = codec.utf8Length(topic);
+		const payload = new Uint8Array(size).fill(0x61);
+		const buffer = new Uint8Array(codec.publishLength(topicBytes, size, 1));
+		const encodeOurs = () => {
+			const offset = codec.writePublishHead(buffer, 0, topic, topicBytes, size, 1, false, 7);
+			buffer.set(payload, offset);
+		};
+		const packet = { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, messageId: 7 };
+		const encodePeer = () => mqttPacket.generate(packet);
+		row("codec", `encode PUBLISH, ${size} B payload`, opsPerSecond(encodeOurs), opsPerSecond(encodePeer), "mqtt-packet", "ops/s");
+
+		encodeOurs();
+		const decoded = new codec.Packet();
+		const decodeOurs = () => {
+			codec.decodeHeader(buffer, 0, buffer.length, decoded);
+			codec.checkHeader(decoded);
+			codec.decodeBody(buffer, 0, decoded.length, decoded);
+		};
+		const parser = mqttPacket.parser({ protocolVersion: 4 });
+		parser.on("packet", () => {});
+		const wire = Buffer.from(buffer);
+		const decodePeer = () => parser.parse(wire);
+		row("codec", `decode PUBLISH, ${size} B payload`, opsPerSecond(decodeOurs), opsPerSecond(decodePeer), "mqtt-packet", "ops/s");
+	}
+}
+
+// ---- 5. flash proxy --------------------------------------------------------------------------
+
+async function flash() {
+	const ours = await build({
+		entryPoints: ["build/host/modules/mqtt/client.js"], bundle: true, minify: true, write: false, format: "esm", platform: "neutral",
+		external: ["timer", "net", "embedded:*"], logLevel: "silent",
+	});
+	const peer = await build({
+		stdin: { contents: "export { default as parser } from 'mqtt-packet/parser.js'; export { default as generate } from 'mqtt-packet/generate.js';", resolveDir: process.cwd() },
+		bundle: true, minify: true, write: false, format: "esm", platform: "node", logLevel: "silent",
+	});
+	const size = (result) => result.outputFiles[0].contents.length;
+	row("flash proxy", "minified JavaScript of modules/mqtt (whole client)", size(ours), size(peer), "mqtt-packet (codec only) + its dependencies", "bytes");
+}
+
+// ---- table -----------------------------------------------------------------------------------
+
+function format(value) {
+	if (value === undefined)
+		return "";
+	return value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(1);
+}
+
+const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
+const broker = await startMosquitto({ extraConfig: ["max_inflight_messages 0"] });
+console.log(`machine: ${os.cpus().length} cores, ${cpu}, Node ${process.version}, mosquitto ${broker.version}`);
+const only = process.env.BENCH_ONLY?.split(",");
+const want = (name) => !only || only.includes(name);
+if (want("throughput"))
+	await throughput(broker);
+if (want("codec"))
+	codecRows();
+if (want("flash"))
+	await flash();
+if (want("ram"))
+	await ram(broker);
+if (want("xs"))
+	await xsCost(broker);
+await broker.stop();
+
+console.log("");
+console.log("| group | measurement | ours | peer | peer is | ours / peer | unit | note |");
+console.log("|---|---|---:|---:|---|---:|---|---|");
+for (const r of rows) {
+	const ratio = r.peer ? (r.ours / r.peer).toFixed(2) : "";
+	console.log(`| ${r.group} | ${r.measurement} | ${format(r.ours)} | ${format(r.peer)} | ${r.peerName} | ${ratio} | ${r.unit} | ${r.note} |`);
+}
+process.exit(0);
