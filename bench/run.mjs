@@ -16,6 +16,7 @@ import * as codec from "../build/host/modules/mqtt/codec.js";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
 import { measure } from "../tools/memory.mjs";
+import { bundle } from "../test-host/xs/host.js";
 
 const QOS0_MESSAGES = Number(process.env.BENCH_QOS0 ?? 100_000);
 const QOS1_MESSAGES = Number(process.env.BENCH_QOS1 ?? 20_000);
@@ -171,71 +172,37 @@ async function throughput(broker) {
 
 // ---- 2. cost inside XS -----------------------------------------------------------------------
 
-async function xsCost(broker) {
+/**
+ * The client's session runs inside XS over an in-memory link (bench/xs-session.js), so the meter
+ * counts the client's work and allocations, not the host bridge's. Slots allocated are XS's
+ * slot count at the end of a delivery minus the count right after a full collection; a batch
+ * small enough for no collection to run in between.
+ */
+async function xsCost() {
 	const engine = await startEngine("xs");
-	const peer = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
-	await new Promise((resolve) => peer.once("connect", resolve));
-	const client = await engine.newClient("xs-cost", 60, null, null, 1, 2048);
-	await client.call("connect", "127.0.0.1", broker.port, false, engine.fn("connected"));
-	await client.next("connected");
-	await client.call("subscribe", "cost/#", 1, engine.fn("suback"));
-	await client.next("suback");
-	await peer.subscribeAsync("cost-out/#", { qos: 1 });
-	const BATCH = 200;
+	const here = new URL(".", import.meta.url).pathname;
+	await engine.evaluate(await bundle(`import ${JSON.stringify(`${here}xs-session.js`)};`));
+	const run = async (setup, action, messages) => {
+		await engine.evaluate(`bench.setup(${JSON.stringify(setup)})`);
+		const { slots } = await engine.heap();
+		const meter = await engine.evaluate(action);
+		return { compute: meter.compute / messages, slots: (meter.currentHeapCount - slots) / messages };
+	};
+	const RECEIVE = 200, PUBLISH = 64;
 	for (const size of [16, 100, 1000]) {
 		for (const qos of [0, 1]) {
-			const payload = Buffer.alloc(size, 0x62);
-			// received: the peer publishes, XS receives (warm up once, then measure a batch)
-			await client.call("on", "message", null);
-			for (let pass = 0; pass < 2; pass++) {
-				let got = 0;
-				const all = new Promise((resolve) => peer.on("message", function count() {
-					if (++got === BATCH) {
-						peer.off("message", count);
-						resolve();
-					}
-				}));
-				await engine.heap();
-				const before = engine.computrons;
-				const slotsBefore = engine.meter.currentHeapCount;
-				for (let i = 0; i < BATCH; i++)
-					peer.publish(`cost/${size}/${qos}`, payload, { qos });
-				peer.publish("cost-out/done", "x", { qos: 1 });
-				// the client echoes nothing; wait until the broker has delivered everything
-				await sleep(300 + size);
-				const received = (engine.computrons - before) / BATCH;
-				const slots = (engine.meter.currentHeapCount - slotsBefore) / BATCH;
-				if (pass === 1)
-					row("XS cost", `receive QoS ${qos}, ${size} B payload, per message`, received, undefined, "", "computrons", `${slots.toFixed(1)} slots allocated per message (string payload handed to the app)`);
-				all.catch(() => {});
-			}
-			// published: XS publishes a batch
-			for (let pass = 0; pass < 2; pass++) {
-				await engine.heap();
-				const before = engine.computrons;
-				const slotsBefore = engine.meter.currentHeapCount;
-				const data = "c".repeat(size);
-				for (let i = 0; i < BATCH; i++)
-					await client.call("publish", `cost-out/${size}`, data, qos, 0);
-				await sleep(300);
-				const call = await measureCallOverhead(engine, client);
-				const published = (engine.computrons - before) / BATCH - call;
-				const slots = (engine.meter.currentHeapCount - slotsBefore) / BATCH;
-				if (pass === 1)
-					row("XS cost", `publish QoS ${qos}, ${size} B payload, per message`, published, call, "the bridge call itself", "computrons", `${slots.toFixed(1)} slots allocated per message incl. the agent's call`);
-			}
+			const ours = await run({ size, qos, messages: RECEIVE }, "bench.receive()", RECEIVE);
+			const peer = await run({ size, qos, messages: RECEIVE }, "bench.decodeOnly()", RECEIVE);
+			row("XS cost", `receive QoS ${qos}, ${size} B payload, per message`, ours.compute, peer.compute, "decode header + payload string only", "computrons",
+				`slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}`);
+		}
+		for (const qos of [0, 1]) {
+			const ours = await run({ size, qos, messages: PUBLISH }, `bench.publish(${qos})`, PUBLISH);
+			row("XS cost", `publish QoS ${qos}, ${size} B payload, per message`, ours.compute, undefined, "", "computrons",
+				`slots allocated per message: ${ours.slots.toFixed(1)} (the packet buffer it keeps until acknowledged)`);
 		}
 	}
-	peer.end(true);
 	await engine.close();
-}
-
-/** Computrons of one agent call that does nothing in the client (subtracted from publish costs). */
-async function measureCallOverhead(engine, client) {
-	const before = engine.computrons;
-	for (let i = 0; i < 20; i++)
-		await client.get("packetId");
-	return (engine.computrons - before) / 20;
 }
 
 // ---- 3. RAM ----------------------------------------------------------------------------------
@@ -329,7 +296,7 @@ if (want("flash"))
 if (want("ram"))
 	await ram(broker);
 if (want("xs"))
-	await xsCost(broker);
+	await xsCost();
 await broker.stop();
 
 console.log("");

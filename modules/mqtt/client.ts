@@ -126,6 +126,8 @@ class Client implements MQTTClient, SessionOwner {
 	#retry: Timer | undefined;
 	#userClosed = false;
 	#warnedSecureNumber = false;
+	#topic = "";	// the last topic published to, already checked
+	#topicBytes = 0;
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const m = "mqtt.Client";
@@ -285,9 +287,13 @@ class Client implements MQTTClient, SessionOwner {
 
 	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: Handler): boolean {
 		const m = "publish";
-		const error = topicNameError(topic);
-		if (error)
-			fail(m, "topic", error, typeof topic !== "string");
+		if (topic !== this.#topic) {	// apps publish to the same few topics: check each once
+			const error = topicNameError(topic);
+			if (error)
+				fail(m, "topic", error, typeof topic !== "string");
+			this.#topic = topic;
+			this.#topicBytes = utf8Length(topic);
+		}
 		let payloadBytes: number;
 		if (typeof payload === "string") {
 			payloadBytes = utf8Length(payload);
@@ -304,7 +310,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
 		if (onPuback != null && typeof onPuback !== "function")
 			fail(m, "onPuback", "must be a function", true);
-		const topicBytes = utf8Length(topic);
+		const topicBytes = this.#topicBytes;
 		if (publishRemaining(topicBytes, payloadBytes, qos) > MAX_REMAINING_LENGTH)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${payloadBytes} bytes)`);
 		if (!this.#session.connected)

@@ -91,17 +91,21 @@ export function writeFixedHeader(buffer: Uint8Array, offset: number, first: numb
 	return offset;
 }
 
+// XS boxes a primitive string for every method called on it (two slots per call); calling the
+// prototype's function on the primitive does not, which matters in a loop over characters.
+const charCodeAt = String.prototype.charCodeAt;
+
 /** UTF-8 length of a string, or -1 when it holds a lone surrogate (not encodable, 1.5.3). */
 export function utf8Length(text: string): number {
 	let bytes = 0;
 	for (let i = 0, length = text.length; i < length; i++) {
-		const c = text.charCodeAt(i);
+		const c = charCodeAt.call(text, i);
 		if (c < 0x80)
 			bytes += 1;
 		else if (c < 0x800)
 			bytes += 2;
 		else if ((c & 0xFC00) === 0xD800) {
-			const next = text.charCodeAt(i + 1);
+			const next = charCodeAt.call(text, i + 1);
 			if ((next & 0xFC00) !== 0xDC00)
 				return -1;
 			bytes += 4;
@@ -118,7 +122,7 @@ export function utf8Length(text: string): number {
 /** Writes text as UTF-8; the caller has checked it with utf8Length. */
 export function writeUtf8(buffer: Uint8Array, offset: number, text: string): number {
 	for (let i = 0, length = text.length; i < length; i++) {
-		let c = text.charCodeAt(i);
+		let c = charCodeAt.call(text, i);
 		if (c < 0x80)
 			buffer[offset++] = c;
 		else if (c < 0x800) {
@@ -126,7 +130,7 @@ export function writeUtf8(buffer: Uint8Array, offset: number, text: string): num
 			buffer[offset++] = 0x80 | (c & 0x3F);
 		}
 		else if ((c & 0xFC00) === 0xD800) {
-			c = 0x10000 + ((c & 0x3FF) << 10) + (text.charCodeAt(++i) & 0x3FF);
+			c = 0x10000 + ((c & 0x3FF) << 10) + (charCodeAt.call(text, ++i) & 0x3FF);
 			buffer[offset++] = 0xF0 | (c >> 18);
 			buffer[offset++] = 0x80 | ((c >> 12) & 0x3F);
 			buffer[offset++] = 0x80 | ((c >> 6) & 0x3F);

@@ -6,6 +6,8 @@
 
 import { utf8Length } from "./codec.js";
 
+const charCodeAt = String.prototype.charCodeAt;	// see codec.ts: no boxing per character in XS
+
 function common(topic: unknown): string | undefined {
 	if (typeof topic !== "string")
 		return "must be a string";
@@ -38,10 +40,10 @@ export function topicFilterError(filter: unknown): string | undefined {
 		return error;
 	const text = filter as string;
 	for (let i = 0, length = text.length; i < length; i++) {
-		const c = text.charCodeAt(i);
+		const c = charCodeAt.call(text, i);
 		if (c !== 0x23 && c !== 0x2B)
 			continue;
-		const alone = (i === 0 || text.charCodeAt(i - 1) === 0x2F) && (i === length - 1 || text.charCodeAt(i + 1) === 0x2F);
+		const alone = (i === 0 || charCodeAt.call(text, i - 1) === 0x2F) && (i === length - 1 || charCodeAt.call(text, i + 1) === 0x2F);
 		if (!alone)
 			return `wildcard ${text[i]} must occupy a whole level`;
 		if (c === 0x23 && i !== length - 1)
