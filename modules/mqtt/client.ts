@@ -126,7 +126,7 @@ class Client implements MQTTClient, SessionOwner {
 	#retry: Timer | undefined;
 	#userClosed = false;
 	#warnedSecureNumber = false;
-	#topic = "";	// the last topic published to, already checked
+	#topic: string | undefined;	// the last topic published to, already checked
 	#topicBytes = 0;
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
@@ -445,7 +445,9 @@ class Client implements MQTTClient, SessionOwner {
 	#scheduleRetry(): void {
 		const { min, max } = this.#reconnect!;
 		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
-		const delay = Math.round(ceiling / 2 + Math.random() * ceiling / 2);	// jitter spreads a fleet's reconnects
+		// "full jitter": anywhere up to the ceiling, so a fleet that lost its broker at once does
+		// not come back at once (a tenth of the minimum as a floor, never a tight loop)
+		const delay = Math.round(min / 10 + Math.random() * (ceiling - min / 10));
 		this.#retry = Timer.set(() => {
 			this.#retry = undefined;
 			if (this.#userClosed || !this.#session.idle)
