@@ -40,6 +40,9 @@ export interface ClientOptions {
 	reconnect?: boolean | { min?: number; max?: number };
 }
 
+export type ConnectedHandler = (client: MQTTClient, sessionPresent: boolean) => void;
+export type FailedHandler = (client: MQTTClient, reason: number) => void;
+
 export interface MQTTClient {
 	lwt(topic: string, message: Payload, qos?: number, retain?: Flag): undefined;
 	on(event: "connect", handler: ((client: MQTTClient, sessionPresent: boolean) => void) | undefined): undefined;
@@ -48,7 +51,9 @@ export interface MQTTClient {
 	on(event: "message" | "overflow", handler: ((client: MQTTClient, topic: string, data: string | ArrayBuffer | undefined) => void) | undefined): undefined;
 	on(event: "puback" | "unsuback", handler: ((client: MQTTClient, packetId: number) => void) | undefined): undefined;
 	on(event: "suback", handler: ((client: MQTTClient, packetId: number, granted: number[]) => void) | undefined): undefined;
-	connect(host: string, ...rest: unknown[]): boolean;
+	connect(host: string, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
+	connect(host: string, port: number | null | undefined, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
+	connect(host: string, port: number | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
 	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: (client: MQTTClient, packetId: number) => void): boolean;
 	subscribe(topic: string, qos?: number, onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
 	subscribe(table: Record<string, number> | [string, number][], onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
