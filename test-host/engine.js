@@ -18,6 +18,7 @@
 // undefined as undefined.
 import { createAgent } from "./agent/agent.js";
 import { setTraceSink } from "./node/globals.js";
+import { hostConfigure } from "./node/config.js";
 import TCP from "./node/tcp.js";
 import Timer from "./node/timer.js";
 
@@ -160,8 +161,7 @@ class NodeEngine extends Engine {
 
 	constructor(options) {
 		super("node", options.onTrace);
-		if (options.config)
-			process.env.MC_CONFIG = JSON.stringify(options.config);
+		hostConfigure(options.config);
 		setTraceSink((text) => this.trace(text));
 		this.#agent = createAgent((event) => this.event(event));
 	}

@@ -22,7 +22,7 @@ const start = Date.now();
 await engine.run(fileURLToPath(new URL("soak-app.js", import.meta.url)));
 const samples = [];
 while (received < messages && Date.now() - start < 60 * 60_000) {
-	await new Promise((resolve) => setTimeout(resolve, 5_000));
+	await new Promise((resolve) => setTimeout(resolve, 3_000));
 	const heap = await engine.heap();
 	samples.push({ seconds: Math.round((Date.now() - start) / 1000), received, ...heap });
 	console.log(`soak: ${String(samples.at(-1).seconds).padStart(4)} s  ${String(received).padStart(8)} messages  ${heap.slots} live slots  ${heap.snapshot} heap snapshot bytes`);

@@ -13,6 +13,7 @@ import net from "node:net";
 import { isIPv4 } from "node:net";
 
 const sockets = new Set();
+const RECEIVE_WINDOW = 16 * 1460;	// bytes held for the app before the sender is held back
 
 export class HostSocket {
 	#socket;
@@ -40,6 +41,8 @@ export class HostSocket {
 		socket.on("data", (data) => {
 			this.#chunks.push(data);
 			this.#available += data.length;
+			if (this.#available > RECEIVE_WINDOW)
+				socket.pause();	// TCP's flow control: lwIP's window closes when its buffers fill
 			this.#later("readable");
 		});
 		socket.on("error", () => this.#fail());
@@ -173,6 +176,8 @@ export class HostSocket {
 				this.#chunks[0] = chunk.subarray(n);
 		}
 		this.#available -= target.length;
+		if (this.#socket.isPaused() && this.#available <= RECEIVE_WINDOW / 2)
+			this.#socket.resume();
 		if (!this.#available && this.#errorPending)
 			this.#later("error");
 	}

@@ -132,11 +132,14 @@ export class XSEngine extends Engine {
 
 	#deliver(message) {
 		if (this.#closed)
-			return;
-		this.#worker.command(encode(message)).then(({ meter }) => {
+			return Promise.resolve();
+		return this.#worker.command(encode(message)).then(({ meter }) => {
 			this.meter = meter;
 			this.computrons += meter.compute;
-		}, (error) => this.trace(`host: delivery ${message.op} failed: ${error.message}\n`));
+		}, (error) => {
+			if (!this.#closed)
+				this.trace(`host: delivery ${message.op} failed: ${error.message}\n`);
+		});
 	}
 
 	#query(bytes) {
@@ -205,10 +208,30 @@ export class XSEngine extends Engine {
 
 	#open(message) {
 		const { id, kind, address, port, nodelay, host, verify, serverName, format } = message;
+		// one readable and one writable event in flight at a time: XS reads the counts when it
+		// handles one, so a second queued behind it would say nothing new, and a flood of them
+		// would only grow the queue; one that came while busy is delivered once the first is done
+		const state = { readable: 0, writable: 0 };	// 0 idle, 1 in flight, 2 in flight and wanted again
 		const event = (name) => () => {
-			if (name === "error")
+			if (name === "error") {
 				this.#sockets.delete(id);
-			this.#deliver({ op: "socket.event", id, event: name });
+				this.#deliver({ op: "socket.event", id, event: name });
+				return;
+			}
+			if (state[name]) {
+				state[name] = 2;
+				return;
+			}
+			const send = () => {
+				state[name] = 1;
+				this.#deliver({ op: "socket.event", id, event: name }).finally(() => {
+					const again = state[name] === 2;
+					state[name] = 0;
+					if (again)
+						send();
+				});
+			};
+			send();
 		};
 		const options = { address, port, nodelay, format, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
 		const socket = kind === "tls"

@@ -1,0 +1,60 @@
+// The device apps in src/ run unchanged on the host runtime, in both engines, against mosquitto.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import mqttjs from "mqtt";
+import { ENGINES, startEngine } from "../engine.js";
+import { startMosquitto } from "../brokers/mosquitto.js";
+import { closedPort } from "../brokers/fault-broker.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(engine, pattern, timeout = 5000) {
+	const deadline = Date.now() + timeout;
+	while (!engine.traces.join("").match(pattern)) {
+		if (Date.now() > deadline)
+			assert.fail(`no trace matching ${pattern} within ${timeout} ms; traces: ${engine.traces.join("")}`);
+		await sleep(20);
+	}
+}
+
+describe("the API documentation's examples", () => {
+	let broker, peer;
+	before(async () => {
+		broker = await startMosquitto();
+		peer = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+		await new Promise((resolve) => peer.once("connect", resolve));
+	});
+	after(async () => {
+		peer?.end(true);
+		await broker?.stop();
+	});
+
+	for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+		it(`nodemcu-docs on ${name}: subscribes, publishes "hello" and receives it`, async () => {
+			await peer.subscribeAsync("/topic");
+			const got = new Promise((resolve) => peer.once("message", (topic, payload) => resolve(`${topic} ${payload}`)));
+			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: broker.port } });
+			await engine.run("examples/nodemcu-docs");
+			assert.equal(await got, "/topic hello");
+			await until(engine, /subscribe success\n/);
+			await until(engine, /sent\n/);
+			await until(engine, /\/topic:\nhello\n/);
+			await engine.close();
+		});
+
+		it(`topics on ${name}: one SUBSCRIBE for a table, granted QoS per topic, then one UNSUBSCRIBE`, async () => {
+			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: broker.port } });
+			await engine.run("examples/topics");
+			await until(engine, /subscribe success \(packet \d+\): granted 0, 1, 2\n/);
+			await until(engine, /unsubscribe success\n/);
+			await engine.close();
+		});
+
+		it(`retry on ${name}: a failed connect reports its reason and schedules a retry`, async () => {
+			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: await closedPort() } });
+			await engine.run("examples/retry");
+			await until(engine, /connect failed \(-5\); retrying in 10 s\n/);
+			await engine.close();
+		});
+	}
+});
