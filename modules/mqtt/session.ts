@@ -69,7 +69,7 @@ const CONNACK_TIMEOUT = 5_000;
 const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
 const CONTROL_CAPACITY = 64;
 const CONTROL_ROOM = CONTROL_CAPACITY - 4;	// parsing pauses here, leaving room for PINGREQ, PUBREL, DISCONNECT
-const EVENT_CAPACITY = 16;
+const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
 const INCOMING_QOS2_CAPACITY = 32;
 const TOPIC_CACHE = 64;
 
@@ -108,10 +108,10 @@ export class Session implements LinkOwner {
 	#unread = 0;	// bytes the socket reported and we have not read yet
 	#packet = new Packet();
 	#parsing = false;
-	#topicBytes = new Uint8Array(TOPIC_CACHE);
+	#topicBytes: Uint8Array;
 	#topicLength = -1;
 	#topic = "";
-	#incoming = new Uint16Array(INCOMING_QOS2_CAPACITY);
+	#incoming: Uint16Array;
 	#incomingCount = 0;
 
 	// sending
@@ -121,10 +121,10 @@ export class Session implements LinkOwner {
 	#lastSend = 0;
 	#pingSentAt = -1;	// -1: no PINGREQ outstanding
 	#due = 0;	// when the timer fires next
-	#ack = new Uint8Array(4);
-	#empty = new Uint8Array(2);
-	#controlType = new Uint8Array(CONTROL_CAPACITY);
-	#controlId = new Uint16Array(CONTROL_CAPACITY);
+	#ack: Uint8Array;
+	#empty: Uint8Array;
+	#controlType: Uint8Array;
+	#controlId: Uint16Array;
 	#controlHead = 0;
 	#controlCount = 0;
 	#writing: Uint8Array | undefined;
@@ -150,10 +150,8 @@ export class Session implements LinkOwner {
 	#order = 0;
 
 	// events for the application
-	#eventKind = new Uint8Array(EVENT_CAPACITY);
-	#eventA: unknown[] = new Array(EVENT_CAPACITY);
-	#eventB: unknown[] = new Array(EVENT_CAPACITY);
-	#eventC: unknown[] = new Array(EVENT_CAPACITY);
+	#eventKind: Uint8Array;
+	#eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
 	#eventHead = 0;
 	#eventCount = 0;
 	#draining = false;
@@ -163,15 +161,29 @@ export class Session implements LinkOwner {
 		this.#owner = owner;
 		this.#options = options;
 		this.#rx = new Uint8Array(options.maxMessageLength);
-		this.#queuePacket = new Array(options.queueLength);
-		this.#queueKind = new Uint8Array(options.queueLength);
-		this.#queueId = new Uint16Array(options.queueLength);
-		this.#flightState = new Uint8Array(options.window);
-		this.#flightId = new Uint16Array(options.window);
-		this.#flightPacket = new Array(options.window);
-		this.#flightSent = new Float64Array(options.window);
-		this.#flightResend = new Uint8Array(options.window);
-		this.#flightOrder = new Float64Array(options.window);
+		const queue = options.queueLength, window = options.window;
+		this.#queuePacket = new Array(queue);
+		this.#flightPacket = new Array(window);
+		// The fixed tables are views on one block: in XS each ArrayBuffer of its own would cost
+		// three more slots and a chunk header, about 70 bytes a table on the device.
+		const words = CONTROL_CAPACITY + queue + window + INCOMING_QOS2_CAPACITY;
+		const bytes = CONTROL_CAPACITY + queue + 2 * window + EVENT_CAPACITY + TOPIC_CACHE + 6;
+		const store = new ArrayBuffer(16 * window + 2 * words + bytes);
+		let at = 0;
+		this.#flightSent = new Float64Array(store, at, window);
+		this.#flightOrder = new Float64Array(store, at += 8 * window, window);
+		this.#controlId = new Uint16Array(store, at += 8 * window, CONTROL_CAPACITY);
+		this.#queueId = new Uint16Array(store, at += 2 * CONTROL_CAPACITY, queue);
+		this.#flightId = new Uint16Array(store, at += 2 * queue, window);
+		this.#incoming = new Uint16Array(store, at += 2 * window, INCOMING_QOS2_CAPACITY);
+		this.#controlType = new Uint8Array(store, at += 2 * INCOMING_QOS2_CAPACITY, CONTROL_CAPACITY);
+		this.#queueKind = new Uint8Array(store, at += CONTROL_CAPACITY, queue);
+		this.#flightState = new Uint8Array(store, at += queue, window);
+		this.#flightResend = new Uint8Array(store, at += window, window);
+		this.#eventKind = new Uint8Array(store, at += window, EVENT_CAPACITY);
+		this.#topicBytes = new Uint8Array(store, at += EVENT_CAPACITY, TOPIC_CACHE);
+		this.#ack = new Uint8Array(store, at += TOPIC_CACHE, 4);
+		this.#empty = new Uint8Array(store, at + 4, 2);
 		link.attach(this);
 	}
 
@@ -853,15 +865,18 @@ export class Session implements LinkOwner {
 
 	#post(kind: number, a: unknown, b: unknown, c: unknown): void {
 		if (this.#eventCount === EVENT_CAPACITY) {
-			// only a burst of QoS 0 completions can fill the ring outside the parser
-			this.#owner.deliver(kind, a, b, c);
-			return;
+			// only a burst of QoS 0 completions can fill the ring outside the parser: deliver
+			// what waits first, so that events keep their order
+			this.#drain();
+			if (this.#eventCount === EVENT_CAPACITY)
+				return this.#owner.deliver(kind, a, b, c);	// already draining: we are in a handler
 		}
 		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
 		this.#eventKind[tail] = kind;
-		this.#eventA[tail] = a;
-		this.#eventB[tail] = b;
-		this.#eventC[tail] = c;
+		const args = this.#eventArgs;
+		args[3 * tail] = a;
+		args[3 * tail + 1] = b;
+		args[3 * tail + 2] = c;
 		this.#eventCount++;
 	}
 
@@ -873,8 +888,9 @@ export class Session implements LinkOwner {
 		while (this.#eventCount) {
 			const head = this.#eventHead;
 			const kind = this.#eventKind[head];
-			const a = this.#eventA[head], b = this.#eventB[head], c = this.#eventC[head];
-			this.#eventA[head] = this.#eventB[head] = this.#eventC[head] = undefined;
+			const args = this.#eventArgs, at = 3 * head;
+			const a = args[at], b = args[at + 1], c = args[at + 2];
+			args[at] = args[at + 1] = args[at + 2] = undefined;
 			this.#eventHead = (head + 1) % EVENT_CAPACITY;
 			this.#eventCount--;
 			this.#owner.deliver(kind, a, b, c);

@@ -8,7 +8,10 @@
 //    bytes and throws "invalid" when that is 0 or more than is available;
 //  - a refused, reset or peer-closed connection reports onError once, after the data already
 //    received has been read;
-//  - nothing is called back after close().
+//  - nothing is called back after close();
+//  - nothing changes while the app's JavaScript runs: lwIP's callbacks run on the same task as
+//    XS, between turns. The XS bridge freezes its sockets for each delivery (hostFreeze/hostThaw);
+//    what the network did meanwhile (data, freed send space, failure) is applied at the thaw.
 import net from "node:net";
 import { isIPv4 } from "node:net";
 
@@ -29,6 +32,7 @@ export class HostSocket {
 	#writablePending = false;
 	#connected = false;
 	#corked = false;
+	#deferred;	// while frozen: what the network did, applied at the thaw
 
 	constructor(options, connect) {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
@@ -38,20 +42,50 @@ export class HostSocket {
 		this.#free = TCP.hostSendBufferSize;
 		const socket = this.#socket = connect(options);
 		sockets.add(this);
-		socket.on("data", (data) => {
-			this.#chunks.push(data);
-			this.#available += data.length;
-			if (this.#available > RECEIVE_WINDOW)
-				socket.pause();	// TCP's flow control: lwIP's window closes when its buffers fill
-			this.#later("readable");
-		});
-		socket.on("error", () => this.#fail());
-		socket.on("end", () => this.#fail());
-		socket.on("close", () => this.#fail());
+		socket.on("data", (data) => this.#network(this.#received, data));
+		socket.on("error", () => this.#network(this.#fail));
+		socket.on("end", () => this.#network(this.#fail));
+		socket.on("close", () => this.#network(this.#fail));
+	}
+
+	/** Host only: from now until hostThaw(), the counts the app sees stay as they are. */
+	hostFreeze() {
+		this.#deferred ??= [];
+	}
+
+	hostThaw() {
+		const deferred = this.#deferred;
+		this.#deferred = undefined;
+		for (let i = 0; deferred && i < deferred.length; i += 2)
+			deferred[i].call(this, deferred[i + 1]);
+	}
+
+	#network(action, argument) {
+		if (this.#deferred)
+			this.#deferred.push(action, argument);
+		else
+			action.call(this, argument);
+	}
+
+	#received(data) {
+		this.#chunks.push(data);
+		this.#available += data.length;
+		if (this.#available > RECEIVE_WINDOW)
+			this.#socket.pause();	// TCP's flow control: lwIP's window closes when its buffers fill
+		this.#later("readable");
+	}
+
+	#sent(length) {
+		this.#free += length;
+		this.#later("writable");
 	}
 
 	/** Called by the connect function's "connected" event. */
 	hostConnected() {
+		this.#network(this.#opened);
+	}
+
+	#opened() {
 		this.#connected = true;
 		if (this.#options.nodelay)
 			this.#socket.setNoDelay?.(true);
@@ -140,10 +174,7 @@ export class HostSocket {
 				this.#socket.uncork();
 			});
 		}
-		this.#socket.write(bytes, () => {
-			this.#free += bytes.length;
-			this.#later("writable");
-		});
+		this.#socket.write(bytes, () => this.#network(this.#sent, bytes.length));
 		return this.#free;
 	}
 
@@ -203,30 +234,32 @@ export class HostSocket {
 				return;
 			this.#writablePending = true;
 		}
-		setImmediate(() => {
-			if (what === "readable")
-				this.#readablePending = false;
-			else if (what === "writable")
-				this.#writablePending = false;
-			if (this.#closed)
-				return;
-			const options = this.#options;
-			if (what === "readable") {
-				if (this.#available)
-					options.onReadable?.call(this, this.#available);
-			}
-			else if (what === "writable") {
-				if (!this.#failed && this.#free)
-					options.onWritable?.call(this, this.#free);
-			}
-			else {
-				this.#errorPending = false;
-				this.#closed = true;
-				sockets.delete(this);
-				this.#socket.destroy();
-				options.onError?.call(this);
-			}
-		});
+		setImmediate(() => this.#network(this.#report, what));
+	}
+
+	#report(what) {
+		if (what === "readable")
+			this.#readablePending = false;
+		else if (what === "writable")
+			this.#writablePending = false;
+		if (this.#closed)
+			return;
+		const options = this.#options;
+		if (what === "readable") {
+			if (this.#available)
+				options.onReadable?.call(this, this.#available);
+		}
+		else if (what === "writable") {
+			if (!this.#failed && this.#free)
+				options.onWritable?.call(this, this.#free);
+		}
+		else {
+			this.#errorPending = false;
+			this.#closed = true;
+			sockets.delete(this);
+			this.#socket.destroy();
+			options.onError?.call(this);
+		}
 	}
 }
 

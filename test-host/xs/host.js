@@ -64,6 +64,7 @@ import { createAgent } from "../agent/agent.js";
 const agent = createAgent((event) => call({ op: "event", event }));
 for (const op of ["new", "call", "get", "constants", "probe"])
 	on(op, agent);
+on("gc", () => { gc(); gc(); });
 `;
 
 export class XSEngine extends Engine {
@@ -82,7 +83,11 @@ export class XSEngine extends Engine {
 	}
 
 	async start() {
-		this.#worker = new XSWorker((bytes) => this.#query(bytes));
+		// the device's network stack runs between turns of JavaScript, never during one
+		this.#worker = new XSWorker((bytes) => this.#query(bytes), (running) => {
+			for (const socket of this.#sockets.values())
+				running ? socket.hostFreeze() : socket.hostThaw();
+		});
 		await this.#worker.evaluate(await bundle(AGENT));
 	}
 
@@ -108,7 +113,8 @@ export class XSEngine extends Engine {
 	 * difference of two measurements.
 	 */
 	async heap() {
-		const { meter } = await this.#worker.evaluate("gc(); gc();");
+		// a command, not an evaluation: xsnap keeps a slot for every script it evaluates
+		const { meter } = await this.#worker.command(encode({ op: "gc" }));
 		const path = join(tmpdir(), `xs-heap-${process.pid}-${Date.now()}.xss`);
 		const snapshot = await this.#worker.snapshot(path);
 		rmSync(path, { force: true });
@@ -238,6 +244,7 @@ export class XSEngine extends Engine {
 			? new TLSSocket({ ...options, host, secure: { certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName } })
 			: new TCP(options);
 		this.#sockets.set(id, socket);
+		socket.hostFreeze();	// opened during a turn
 		return encode({});
 	}
 }

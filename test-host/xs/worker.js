@@ -16,11 +16,14 @@ export class XSWorker {
 	#chain = Promise.resolve();
 	#current;
 	#onQuery;
+	#onTurn;
 	#exited;
 	#closed = false;
 
-	constructor(onQuery) {
+	/** onTurn(true) before each delivery runs in XS, onTurn(false) once it has returned. */
+	constructor(onQuery, onTurn) {
 		this.#onQuery = onQuery;
+		this.#onTurn = onTurn;
 		this.#child = spawn(binary, ["nodemcu-mqtt-host"], { stdio: ["ignore", "inherit", "inherit", "pipe", "pipe"] });
 		this.#exited = new Promise((resolve) => this.#child.once("exit", (code, signal) => {
 			this.#current?.reject(new Error(`xsnap worker exited (${code ?? signal})`));
@@ -66,6 +69,7 @@ export class XSWorker {
 		}
 		const current = this.#current;
 		this.#current = undefined;
+		this.#onTurn?.(false);
 		if (kind === 0x2E) {	// ".": done, meter JSON, \1, reply
 			const separator = message.indexOf(1);
 			const meter = separator > 0 ? JSON.parse(decoder.decode(message.subarray(1, separator))) : {};
@@ -80,6 +84,7 @@ export class XSWorker {
 			return Promise.reject(new Error("xsnap worker closed"));
 		const result = this.#chain.then(() => new Promise((resolve, reject) => {
 			this.#current = { resolve, reject };
+			this.#onTurn?.(true);
 			this.#send(kind, bytes);
 		}));
 		this.#chain = result.catch(() => {});

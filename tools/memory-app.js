@@ -1,0 +1,38 @@
+// The device side of tools/memory.mjs, run inside XS: a client held the way a device app holds
+// it, with handlers that are plain functions of the app, so that nothing of the test harness
+// is counted. Each command builds one thing and keeps it alive until the worker ends.
+import TCP from "embedded:io/socket/tcp";
+import Timer from "timer";
+import mqtt from "mqtt/client";
+import config from "mc/config";
+import { on } from "../test-host/xs/channel.js";
+
+const kept = [];
+
+function message() {}
+function ready() {
+	trace("memory: ready\n");
+}
+
+on("memory.client", ({ maxMessageLength, subscriptions, connect }) => {
+	const client = mqtt.Client("memory", 60, null, null, 1, maxMessageLength);
+	kept.push(client);
+	if (!connect)
+		return ready();
+	client.on("message", message);
+	client.connect("127.0.0.1", config.port, false, () => {
+		const table = {};
+		for (let i = 0; i < subscriptions; i++)
+			table[`memory/topic/${i}`] = 1;
+		client.subscribe(table, ready);
+	});
+});
+
+// What the host's stand-ins for the device's native socket and timer cost: on the device both
+// are host objects whose state lives outside the XS heap.
+on("memory.standins", () => {
+	kept.push(new TCP({ address: "127.0.0.1", port: config.port, onReadable() {}, onWritable() {}, onError() {} }));
+	kept.push(Timer.set(ready, 1, 0x7FFFFFFF));
+	Timer.schedule(kept.at(-1));
+	ready();
+});
