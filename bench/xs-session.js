@@ -2,7 +2,8 @@
 // that xsnap's meter sees the client's own cost per message and nothing of the host bridge.
 // globalThis.bench.setup(options) builds a connected session and a stream of K PUBLISH packets;
 // bench.receive() feeds the stream; bench.publish(qos) publishes K messages; bench.decodeOnly()
-// is the peer: only what any client must do, turning each payload into a string.
+// is the peer: only what any client must do, turning each payload into a string;
+// bench.payloadOnly() is the payload string alone.
 import { Session } from "mqtt/session";
 import { Packet, decodeHeader, publishLength, utf8Length, writePublishHead } from "mqtt/codec";
 
@@ -62,6 +63,12 @@ globalThis.bench = {
 		const topicBytes = utf8Length(topic);
 		for (let i = 0; i < count; i++)
 			session.publish(topic, topicBytes, payloadText, payloadText.length, qos, false);
+	},
+	/** What handing the app its payload string costs by itself: the floor for any client. */
+	payloadOnly() {
+		const one = stream.length / count;
+		for (let offset = one - payloadText.length; offset < stream.length; offset += one)
+			String.fromArrayBuffer(stream.buffer, offset, payloadText.length);
 	},
 	decodeOnly() {
 		const packet = new Packet();
