@@ -32,7 +32,7 @@ export interface Link {
 	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void;
 	/** Reads exactly `length` bytes into `into` at `offset`; length is at most what was reported readable. */
 	read(into: Uint8Array, offset: number, length: number): void;
-	/** Writes exactly `length` bytes; length is at most the free space. Returns the new free space. */
+	/** Writes exactly `length` bytes; length is at most the free space. Returns what is left of it. */
 	write(from: Uint8Array, offset: number, length: number): number;
 	/** Idempotent; no owner call follows. */
 	close(): void;

@@ -3,10 +3,19 @@
  * TCP socket (TLS through embedded:io/socket/tcp/tls), `net` for DNS, and one `timer`.
  *
  * ECMA-419 over lwIP because read(buffer) copies received bytes straight into the session's
- * receive buffer, and write() reports the free send space, so a packet larger than lwIP's
+ * receive buffer, and onWritable reports the free send space, so a packet larger than lwIP's
  * send buffer is written in pieces instead of failing. The ECMA-419 socket takes an IP
  * address only: names go through Net.resolve first, which also lets a DNS failure be told
  * apart from a refused connection.
+ *
+ * What Moddable's sockets do, and this file allows for (modules/io/socket/lwip/tcp.c,
+ * examples/io/tcp/tlssocket/tlssocket.js):
+ *  - TCP write() returns nothing and throws "would block" past the free space, which only
+ *    onWritable reports; lwIP cannot run during a turn of JavaScript, so the space left is
+ *    what onWritable said less what was written since, and that is counted here.
+ *  - the TLS socket reports its free space less 96 bytes and every write adds a record of up
+ *    to 96 bytes more; its read() takes a count only (a buffer argument is not copied into),
+ *    so TLS reads come as a new ArrayBuffer that is copied into the session's buffer.
  */
 
 import TCP from "embedded:io/socket/tcp";
@@ -16,10 +25,12 @@ import Timer from "timer";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
 
 interface Socket {
-	read(buffer: Uint8Array): unknown;
+	read(into: Uint8Array | number): unknown;
 	write(buffer: Uint8Array): unknown;
 	close(): unknown;
 }
+
+const TLS_RECORD = 96;	// the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
 function isAddress(host: string): boolean {
@@ -45,6 +56,8 @@ export class Transport implements Link {
 	#socket: Socket | undefined;
 	#timer: Timer | undefined;
 	#generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
+	#free = 0;	// send space: what onWritable reported less what was written since
+	#secure = false;
 
 	attach(owner: LinkOwner): void {
 		this.#owner = owner;
@@ -81,13 +94,15 @@ export class Transport implements Link {
 			},
 			onWritable: (count: number) => {
 				if (generation === this.#generation)
-					owner.linkWritable(count);
+					owner.linkWritable(this.#free = count);
 			},
 			onError: () => {
 				if (generation === this.#generation)
 					owner.linkError();
 			},
 		};
+		this.#free = 0;
+		this.#secure = secure;
 		if (secure) {
 			const secureOptions = { ...options, host: tls?.serverName ?? host, secure: { ...tls }, TCP: { io: TCP } };
 			this.#socket = new TLSSocket(secureOptions) as unknown as Socket;
@@ -97,12 +112,27 @@ export class Transport implements Link {
 	}
 
 	read(into: Uint8Array, offset: number, length: number): void {
-		this.#socket!.read(offset === 0 && length === into.length ? into : into.subarray(offset, offset + length));
+		if (this.#secure)
+			into.set(new Uint8Array(this.#socket!.read(length) as ArrayBuffer), offset);
+		else
+			this.#socket!.read(offset === 0 && length === into.length ? into : into.subarray(offset, offset + length));
 	}
 
 	write(from: Uint8Array, offset: number, length: number): number {
-		const free = this.#socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
-		return typeof free === "number" ? free : 0;
+		try {
+			this.#socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
+		}
+		catch {	// the stream has lost bytes and cannot go on: nothing more from this socket, and
+			// the loss is reported from outside the session's write
+			const generation = ++this.#generation;
+			Timer.set(() => {
+				if (generation === this.#generation)
+					this.#owner!.linkError();
+			}, 0);
+			return this.#free = 0;
+		}
+		this.#free -= this.#secure ? length + TLS_RECORD : length;
+		return this.#free > 0 ? this.#free : 0;
 	}
 
 	close(): void {

@@ -2,8 +2,9 @@
 // implementation (modules/io/socket/lwip/tcp.c) that the client depends on:
 //  - the address must be an IP literal;
 //  - onWritable(freeSpace) once connected and whenever send space comes back; write() throws
-//    "would block" beyond the free space and returns what remains. The space models lwIP's
-//    send buffer (2 x 1,460 bytes on the ESP8266) and is given back once Node has flushed;
+//    "would block" beyond the free space and returns nothing, so the app must count what it
+//    wrote. The space models lwIP's send buffer (2 x 1,460 bytes on the ESP8266) and is given
+//    back once Node has flushed;
 //  - onReadable(bytesAvailable) as data arrives; read(buffer) fills exactly buffer.byteLength
 //    bytes and throws "invalid" when that is 0 or more than is available;
 //  - a refused, reset or peer-closed connection reports onError once, after the data already
@@ -22,6 +23,8 @@ export class HostSocket {
 	#socket;
 	#options;
 	#free;
+	#reserve;	// kept out of what onWritable reports (TLS: room for a record's overhead)
+	#overhead;	// what each write costs beyond its bytes (TLS: a record's header, MAC, padding)
 	#chunks = [];
 	#available = 0;
 	#format;
@@ -33,19 +36,27 @@ export class HostSocket {
 	#connected = false;
 	#corked = false;
 	#deferred;	// while frozen: what the network did, applied at the thaw
+	#refuseWrites = false;
 
-	constructor(options, connect) {
+	constructor(options, connect, { reserve = 0, overhead = 0 } = {}) {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
 			throw new Error("invalid address");
 		this.#options = options;
 		this.#format = options.format ?? "buffer";
 		this.#free = TCP.hostSendBufferSize;
+		this.#reserve = reserve;
+		this.#overhead = overhead;
 		const socket = this.#socket = connect(options);
 		sockets.add(this);
 		socket.on("data", (data) => this.#network(this.#received, data));
 		socket.on("error", () => this.#network(this.#fail));
 		socket.on("end", () => this.#network(this.#fail));
 		socket.on("close", () => this.#network(this.#fail));
+	}
+
+	/** Host only: every write from now on throws, as a failing network stack's would. */
+	hostRefuseWrites() {
+		this.#refuseWrites = true;
 	}
 
 	/** Host only: from now until hostThaw(), the counts the app sees stay as they are. */
@@ -105,7 +116,7 @@ export class HostSocket {
 		return this.#closed ? 0 : this.#available;
 	}
 	get hostFree() {
-		return this.#closed || this.#failed ? 0 : this.#free;
+		return this.#closed || this.#failed ? 0 : Math.max(0, this.#free - this.#reserve);
 	}
 
 	get remoteAddress() {
@@ -153,6 +164,8 @@ export class HostSocket {
 			throw new Error("not ready");
 		if (this.#closed || this.#failed)
 			return undefined;
+		if (this.#refuseWrites)
+			throw new Error("write failed");
 		let bytes;
 		if (typeof data === "number") {
 			if (this.#format !== "number")
@@ -161,9 +174,10 @@ export class HostSocket {
 		}
 		else
 			bytes = Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-		if (bytes.length > this.#free)
+		const cost = bytes.length + this.#overhead;
+		if (cost > this.#free)
 			throw new Error("would block");
-		this.#free -= bytes.length;
+		this.#free -= cost;
 		// lwIP queues writes (TCP_WRITE_FLAG_MORE) and sends them together when the stack next
 		// runs; corking until the next tick gives Node the same coalescing
 		if (!this.#corked) {
@@ -174,8 +188,7 @@ export class HostSocket {
 				this.#socket.uncork();
 			});
 		}
-		this.#socket.write(bytes, () => this.#network(this.#sent, bytes.length));
-		return this.#free;
+		this.#socket.write(bytes, () => this.#network(this.#sent, cost));
 	}
 
 	close() {
@@ -250,8 +263,8 @@ export class HostSocket {
 				options.onReadable?.call(this, this.#available);
 		}
 		else if (what === "writable") {
-			if (!this.#failed && this.#free)
-				options.onWritable?.call(this, this.#free);
+			if (!this.#failed && this.#free > this.#reserve)
+				options.onWritable?.call(this, this.#free - this.#reserve);
 		}
 		else {
 			this.#errorPending = false;

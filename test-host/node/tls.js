@@ -1,7 +1,11 @@
 // `embedded:io/socket/tcp/tls` on the host: the ECMA-419 socket of tcp.js over Node's TLS, with
 // the options of Moddable's TLSSocket: `host` names the server for SNI and verification,
 // `secure.certificate` is the DER of a CA to trust, `secure.verify` false skips verification.
-// A failed handshake is reported as onError, as Moddable's TLS socket does.
+// A failed handshake is reported as onError, as Moddable's TLS socket does. Like that socket
+// (examples/io/tcp/tlssocket), onWritable reports the free space less 96 bytes, each write
+// costs a record's overhead on top of its bytes (69: header, CBC IV, SHA-256 MAC, padding),
+// and read() takes a count only: Moddable's does not copy into a buffer argument, so this one
+// throws for it rather than let a test pass that the device would fail.
 import tls from "node:tls";
 import { HostSocket } from "./tcp.js";
 
@@ -26,6 +30,12 @@ export default class TLSSocket extends HostSocket {
 			});
 			socket.once("secureConnect", () => this.hostConnected());
 			return socket;
-		});
+		}, { reserve: 96, overhead: 69 });
+	}
+
+	read(count) {
+		if (typeof count === "object")
+			throw new Error("TLS read into a buffer: Moddable's TLS socket does not support it");
+		return super.read(count);
 	}
 }

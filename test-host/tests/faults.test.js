@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
+import TCP from "../node/tcp.js";
 
 const bytes = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
 let unique = 0;
@@ -83,6 +84,19 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			again.send({ cmd: "publish", topic: "whole", payload: "ok", qos: 0 });
 			assert.deepEqual((await client.next("message")).slice(1), ["whole", "ok"]);
 			assert.equal(client.events.filter((e) => e.label === "message").length, 1, "nothing of the half packet leaked");
+			await client.call("close");
+		});
+
+		it("goes offline, with nothing thrown at the app, when the socket refuses a write, and connects again", async () => {
+			const { client, reconnect } = await session();
+			[...TCP.hostSockets].at(-1).hostRefuseWrites();
+			assert.equal((await client.call("publish", "refused", "x", 1, 0)).value, true);
+			await client.next("offline");
+			const again = await reconnect();
+			assert.equal((await client.call("publish", "after", "y", 0, 0)).value, true);
+			const packet = await again.nextPacket();
+			assert.deepEqual([packet.cmd, packet.topic], ["publish", "after"]);
+			assert.equal(client.events.filter((e) => e.label === "offline").length, 1);
 			await client.call("close");
 		});
 

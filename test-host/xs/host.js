@@ -185,6 +185,11 @@ export class XSEngine extends Engine {
 					const count = message.count ?? undefined;
 					if (socket.format === "number")
 						return encode({ value: socket.read() ?? null });
+					if (message.into) {	// read(buffer) in XS: the socket must support it
+						const target = new Uint8Array(count);
+						socket.read(target);
+						return encode({}, target);
+					}
 					const result = socket.read(count);
 					return result === undefined ? encode({}) : encode({}, new Uint8Array(result));
 				}
@@ -192,8 +197,8 @@ export class XSEngine extends Engine {
 			}
 			case "socket.write": {
 				const socket = this.#sockets.get(message.id);
-				const free = socket?.write(message.bytes ?? new Uint8Array(0));
-				return encode({ value: free ?? null });
+				socket?.write(message.bytes ?? new Uint8Array(0));
+				return encode({});
 			}
 			case "socket.counts": {
 				// counts as they are now: an event queued for XS may be stale by the time it runs

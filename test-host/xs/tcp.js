@@ -55,7 +55,7 @@ export class BridgeSocket {
 	read(into) {
 		if (typeof into === "object") {
 			const target = into instanceof ArrayBuffer ? new Uint8Array(into) : new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-			const reply = call({ op: "socket.read", id: this.#id, count: target.length });
+			const reply = call({ op: "socket.read", id: this.#id, count: target.length, into: true });
 			target.set(reply.bytes);
 			return target.length;
 		}
@@ -67,7 +67,7 @@ export class BridgeSocket {
 
 	write(data) {
 		const bytes = typeof data === "number" ? new Uint8Array([data]) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-		return call({ op: "socket.write", id: this.#id }, bytes).value;
+		call({ op: "socket.write", id: this.#id }, bytes);
 	}
 
 	close() {
