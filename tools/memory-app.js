@@ -31,7 +31,8 @@ on("memory.client", ({ maxMessageLength, subscriptions, connect }) => {
 // What the host's stand-ins for the device's native socket and timer cost: on the device both
 // are host objects whose state lives outside the XS heap.
 on("memory.standins", () => {
-	kept.push(new TCP({ address: "127.0.0.1", port: config.port, onReadable() {}, onWritable() {}, onError() {} }));
+	// callbacks that exist already: the client's own are counted with the client
+	kept.push(new TCP({ address: "127.0.0.1", port: config.port, onReadable: message, onWritable: message, onError: message }));
 	kept.push(Timer.set(ready, 1, 0x7FFFFFFF));
 	Timer.schedule(kept.at(-1));
 	ready();
