@@ -499,7 +499,7 @@ export class Session implements LinkOwner {
 		}
 		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
 		if (topic === undefined)
-			return this.#protocolError(0, "topic is not UTF-8");
+			return this.#protocolError(0, "topic is not UTF-8 or holds U+0000");
 		this.#post(event, topic, length ? this.#decodePayload(packet.payloadOffset, length) : undefined, packet.id);
 	}
 
@@ -533,6 +533,8 @@ export class Session implements LinkOwner {
 			if (i === length)
 				return this.#topic;
 		}
+		if (this.#holdsZero(offset, length))
+			return undefined;	// U+0000 is not allowed in a topic (1.5.3-2)
 		let topic: string;
 		try {
 			topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);
@@ -554,11 +556,22 @@ export class Session implements LinkOwner {
 		if (this.#options.binary)
 			return (rx.buffer as ArrayBuffer).slice(start, start + length);
 		try {
-			return String.fromArrayBuffer(rx.buffer, start, length);
+			const text = String.fromArrayBuffer(rx.buffer, start, length);
+			// a string as long as its bytes is ASCII and whole; only a shorter one may have been cut
+			return text.length === length || !this.#holdsZero(offset, length) ? text : zeroSeparated(rx, offset, offset + length);
 		}
 		catch {
 			return byteString(rx, offset, length);	// not UTF-8: one character per byte, nothing lost
 		}
+	}
+
+	/**
+	 * XS's String.fromArrayBuffer stops at a zero byte (its strings are C strings), so a region
+	 * holding one needs another way. Searching backwards from the region's end stops early: the
+	 * length field in front of every topic starts with a zero byte for topics under 256 bytes.
+	 */
+	#holdsZero(offset: number, length: number): boolean {
+		return this.#rx.lastIndexOf(0, offset + length - 1) >= offset;
 	}
 
 	#rememberIncoming(id: number): boolean {
@@ -900,6 +913,21 @@ export class Session implements LinkOwner {
 	}
 }
 Object.freeze(Session.prototype);	// preloaded: a frozen prototype stays in flash
+
+/** UTF-8 with zero bytes in it: the pieces between them decoded one by one. */
+function zeroSeparated(bytes: Uint8Array, from: number, end: number): string {
+	let text = "";
+	for (;;) {
+		const zero = bytes.indexOf(0, from);
+		const stop = zero < 0 || zero >= end ? end : zero;
+		if (stop > from)
+			text += String.fromArrayBuffer(bytes.buffer, bytes.byteOffset + from, stop - from);
+		if (stop === end)
+			return text;
+		text += "\u0000";
+		from = stop + 1;
+	}
+}
 
 function byteString(bytes: Uint8Array, offset: number, length: number): string {
 	let text = "";

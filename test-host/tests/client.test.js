@@ -112,17 +112,21 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 				await peer.publishAsync(`${t}/${qos}`, `m${qos}`, { qos });
 			await peer.publishAsync(`${t}/empty`, "", { qos: 1 });
 			await peer.publishAsync(`${t}/bin`, Buffer.from([0, 0xFF, 0x80]), { qos: 1 });
+			await peer.publishAsync(`${t}/zero`, "a\u0000é\u0000", { qos: 1 });	// XS's strings stop at a zero byte
 			const seen = [];
-			for (let i = 0; i < 5; i++)
+			for (let i = 0; i < 6; i++)
 				seen.push((await client.next("message")).slice(1));
 			assert.deepEqual(seen.slice(0, 3).map(([tp, data]) => [tp, data]), [[`${t}/0`, "m0"], [`${t}/1`, "m1"], [`${t}/2`, "m2"]]);
 			assert.deepEqual(seen[3], [`${t}/empty`, undefined]);
 			assert.equal(seen[4][1].length, 3, "invalid UTF-8 arrives as one character per byte");
 			assert.deepEqual([...seen[4][1]].map((c) => c.charCodeAt(0)), [0, 0xFF, 0x80]);
+			assert.equal(seen[5][1], "a\u0000é\u0000");
 			for (let i = 0; i < 4; i++)
 				await binary.next("message");
 			const [, , bin] = await binary.next("message");
 			assert.deepEqual([...bin.bytes], [0, 0xFF, 0x80]);
+			const [, , zero] = await binary.next("message");
+			assert.deepEqual([...zero.bytes], [0x61, 0, 0xC3, 0xA9, 0]);
 			await client.call("close");
 			await binary.call("close");
 		});

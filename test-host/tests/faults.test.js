@@ -61,6 +61,8 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			["an UNSUBACK for an id never used", [0xB0, 2, 0x43, 0x21]],
 			["a remaining length of five bytes", [0x30, 0x80, 0x80, 0x80, 0x80, 0x01]],
 			["a second CONNACK", [0x20, 2, 0, 0]],
+			["a topic holding U+0000", [0x30, 6, 0, 3, 0x61, 0, 0x62, 0x78]],
+			["a topic that is not UTF-8", [0x30, 5, 0, 2, 0xFF, 0xFE, 0x78]],
 		]) {
 			it(`closes the link and goes offline once on ${what}`, async () => {
 				const { client, conn } = await session();
