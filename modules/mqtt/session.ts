@@ -155,6 +155,7 @@ export class Session implements LinkOwner {
 	#eventHead = 0;
 	#eventCount = 0;
 	#draining = false;
+	#closePending = false;	// close() from a handler: done by #drain once what came before is written
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
 		this.#link = link;
@@ -188,13 +189,13 @@ export class Session implements LinkOwner {
 	}
 
 	get connected(): boolean {
-		return this.#state === CONNECTED;
+		return this.#state === CONNECTED && !this.#closePending;
 	}
 	get idle(): boolean {
 		return this.#state === IDLE;
 	}
 	get closing(): boolean {
-		return this.#state === CLOSING;
+		return this.#state === CLOSING || this.#closePending;
 	}
 
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
@@ -215,10 +216,12 @@ export class Session implements LinkOwner {
 	close(): boolean {
 		switch (this.#state) {
 			case CONNECTED:
-				this.#state = CLOSING;
-				this.#control(DISCONNECT, 0);
-				this.#arm(CLOSE_TIMEOUT);
-				this.#pump();
+				if (this.#closePending)
+					return false;
+				if (this.#draining)
+					this.#closePending = true;
+				else
+					this.#beginClose();
 				return true;
 			case RESOLVING:
 			case OPENING:
@@ -228,6 +231,13 @@ export class Session implements LinkOwner {
 			default:
 				return false;
 		}
+	}
+
+	#beginClose(): void {
+		this.#state = CLOSING;
+		this.#control(DISCONNECT, 0);
+		this.#arm(CLOSE_TIMEOUT);
+		this.#pump();
 	}
 
 	/** Queues a PUBLISH. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
@@ -609,6 +619,8 @@ export class Session implements LinkOwner {
 		this.#queueKind[tail] = kind;
 		this.#queueId[tail] = id;
 		this.#queueCount++;
+		if (this.#draining)
+			return;	// called from a handler: #drain writes it once the handler returns
 		this.#pump();
 		this.#drain();
 	}
@@ -675,6 +687,8 @@ export class Session implements LinkOwner {
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
 				const kind = this.#queueKind[head];
+				if (kind === KIND_PUBLISH0 && this.#eventCount === EVENT_CAPACITY)
+					return;	// its completion would find no room: #drain delivers and pumps again
 				let slot = WRITING_UNACKED;
 				if (kind !== KIND_PUBLISH0) {
 					slot = this.#freeFlight();
@@ -842,6 +856,7 @@ export class Session implements LinkOwner {
 
 	#teardown(): void {
 		this.#state = IDLE;
+		this.#closePending = false;
 		this.#link.cancel();
 		this.#link.close();
 		this.#fill = 0;
@@ -878,11 +893,11 @@ export class Session implements LinkOwner {
 
 	#post(kind: number, a: unknown, b: unknown, c: unknown): void {
 		if (this.#eventCount === EVENT_CAPACITY) {
-			// only a burst of QoS 0 completions can fill the ring outside the parser: deliver
-			// what waits first, so that events keep their order
+			// the parser and the pump stop before the ring fills; what still finds it full (a
+			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.#drain();
 			if (this.#eventCount === EVENT_CAPACITY)
-				return this.#owner.deliver(kind, a, b, c);	// already draining: we are in a handler
+				return this.#owner.deliver(kind, a, b, c);	// #drain is running further up
 		}
 		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
 		this.#eventKind[tail] = kind;
@@ -893,11 +908,28 @@ export class Session implements LinkOwner {
 		this.#eventCount++;
 	}
 
-	/** Delivers posted events; returns true so it can sit in a loop condition. */
+	/**
+	 * Delivers posted events, then writes what the handlers queued: a handler's publish only
+	 * queues, so that the writing does not stack up under the application's own frames (the
+	 * device's XS stack is a few hundred slots). Returns true so it can sit in a loop condition.
+	 */
 	#drain(): boolean {
 		if (this.#draining || this.#parsing)
 			return true;
 		this.#draining = true;
+		do {
+			this.#deliverPosted();
+			this.#pump();
+			if (this.#closePending) {
+				this.#closePending = false;
+				this.#beginClose();
+			}
+		} while (this.#eventCount);
+		this.#draining = false;
+		return true;
+	}
+
+	#deliverPosted(): void {
 		while (this.#eventCount) {
 			const head = this.#eventHead;
 			const kind = this.#eventKind[head];
@@ -908,8 +940,6 @@ export class Session implements LinkOwner {
 			this.#eventCount--;
 			this.#owner.deliver(kind, a, b, c);
 		}
-		this.#draining = false;
-		return true;
 	}
 }
 Object.freeze(Session.prototype);	// preloaded: a frozen prototype stays in flash

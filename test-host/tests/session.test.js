@@ -263,6 +263,27 @@ describe("receiving", () => {
 		assert.deepEqual(owner.names(), ["connect", "message", "message", "message", "offline"]);
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish", "disconnect"]);
 	});
+	test("what a handler publishes is written after it returns, not under its frames (the device's stack is small)", () => {
+		const { link, owner, session } = connected();
+		let inHandler = false, writesInHandler = 0;
+		const write = link.write.bind(link);
+		link.write = (...args) => {
+			if (inHandler)
+				writesInHandler++;
+			return write(...args);
+		};
+		owner.onDeliver = (name, topic) => {
+			if (name !== "message")
+				return;
+			inHandler = true;
+			publish(session, `re/${topic}`, "r", 1);
+			publish(session, `re0/${topic}`, "r", 0);
+			inHandler = false;
+		};
+		link.receive([...generate({ cmd: "publish", topic: "a", payload: "1", qos: 1, messageId: 5 }), ...generate({ cmd: "publish", topic: "b", payload: "2", qos: 0 })]);
+		assert.equal(writesInHandler, 0);
+		assert.deepEqual(sent(link).map((p) => [p.cmd, p.topic ?? p.messageId]), [["puback", 5], ["publish", "re/a"], ["publish", "re0/a"], ["publish", "re/b"], ["publish", "re0/b"]]);
+	});
 	test("binary payloads, invalid UTF-8 as one character per byte, and empty payloads", () => {
 		let s = connected({ binary: true });
 		s.link.receive(generate({ cmd: "publish", topic: "b", payload: Buffer.from([0, 255]), qos: 0 }));
