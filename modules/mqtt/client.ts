@@ -285,7 +285,7 @@ class Client implements MQTTClient, SessionOwner {
 		this.#secure = secure as boolean;
 		this.#userClosed = false;
 		this.#attempt = 0;
-		this.#cancelRetry();
+		this.cancelRetry();
 		this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
 		return true;
 	}
@@ -348,12 +348,12 @@ class Client implements MQTTClient, SessionOwner {
 			callback = rest[i];
 		}
 		else {
-			this.#table(m, topicOrTable, topics, qos);
+			this.table(m, topicOrTable, topics, qos);
 			callback = rest[0];
 		}
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onSuback", "must be a function", true);
-		return this.#request(m, topics, qos, callback as Handler | undefined, EV_SUBACK);
+		return this.request(m, topics, qos, callback as Handler | undefined, EV_SUBACK);
 	}
 
 	unsubscribe(topicOrTable: unknown, callback?: unknown): boolean {
@@ -366,15 +366,15 @@ class Client implements MQTTClient, SessionOwner {
 			topics.push(topicOrTable);
 		}
 		else
-			this.#table(m, topicOrTable, topics, undefined);
+			this.table(m, topicOrTable, topics, undefined);
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onUnsuback", "must be a function", true);
-		return this.#request(m, topics, undefined, callback as Handler | undefined, EV_UNSUBACK);
+		return this.request(m, topics, undefined, callback as Handler | undefined, EV_UNSUBACK);
 	}
 
 	close(): boolean {
 		this.#userClosed = true;
-		this.#cancelRetry();
+		this.cancelRetry();
 		return this.#session.close();
 	}
 
@@ -397,11 +397,11 @@ class Client implements MQTTClient, SessionOwner {
 			}
 		}
 		if ((kind === EV_OFFLINE || kind === EV_CONNFAIL) && this.#reconnect && !this.#userClosed && this.#session.idle)
-			this.#scheduleRetry();
+			this.scheduleRetry();
 	}
 
 	/** Topic tables: a map { topic = qos } as in the Lua docs, or an array of [topic, qos] pairs. */
-	#table(m: string, table: unknown, topics: string[], qos: number[] | undefined): void {
+	private table(m: string, table: unknown, topics: string[], qos: number[] | undefined): void {
 		if (table === null || typeof table !== "object")
 			fail(m, "topic", `must be a topic string or a table of topics, got ${table === null ? "null" : typeof table}`, true);
 		const add = (topic: unknown, level: unknown) => {
@@ -426,7 +426,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "table", "must name at least one topic");
 	}
 
-	#request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
+	private request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
 		const sizes: number[] = [];
 		let total = 2;
 		for (const topic of topics) {
@@ -447,7 +447,7 @@ class Client implements MQTTClient, SessionOwner {
 		return true;
 	}
 
-	#scheduleRetry(): void {
+	private scheduleRetry(): void {
 		const { min, max } = this.#reconnect!;
 		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
 		// "full jitter": anywhere up to the ceiling, so a fleet that lost its broker at once does
@@ -461,7 +461,7 @@ class Client implements MQTTClient, SessionOwner {
 		}, delay);
 	}
 
-	#cancelRetry(): void {
+	private cancelRetry(): void {
 		if (this.#retry) {
 			Timer.clear(this.#retry);
 			this.#retry = undefined;

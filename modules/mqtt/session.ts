@@ -155,7 +155,7 @@ export class Session implements LinkOwner {
 	#eventHead = 0;
 	#eventCount = 0;
 	#draining = false;
-	#closePending = false;	// close() from a handler: done by #drain once what came before is written
+	#closePending = false;	// close() from a handler: done by drain() once what came before is written
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
 		this.#link = link;
@@ -208,7 +208,7 @@ export class Session implements LinkOwner {
 		this.#tls = tls;
 		this.#connectSent = false;
 		this.#state = RESOLVING;
-		this.#arm(OPEN_TIMEOUT);
+		this.arm(OPEN_TIMEOUT);
 		this.#link.resolve(host);
 	}
 
@@ -221,30 +221,30 @@ export class Session implements LinkOwner {
 				if (this.#draining)
 					this.#closePending = true;
 				else
-					this.#beginClose();
+					this.beginClose();
 				return true;
 			case RESOLVING:
 			case OPENING:
 			case HANDSHAKE:
-				this.#teardown();	// an abort the application asked for: no callback
+				this.teardown();	// an abort the application asked for: no callback
 				return true;
 			default:
 				return false;
 		}
 	}
 
-	#beginClose(): void {
+	private beginClose(): void {
 		this.#state = CLOSING;
-		this.#control(DISCONNECT, 0);
-		this.#arm(CLOSE_TIMEOUT);
-		this.#pump();
+		this.control(DISCONNECT, 0);
+		this.arm(CLOSE_TIMEOUT);
+		this.pump();
 	}
 
 	/** Queues a PUBLISH. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
 	publish(topic: string, topicBytes: number, payload: string | Uint8Array, payloadBytes: number, qos: number, retain: boolean): number {
 		if (this.#queueCount === this.#queuePacket.length)
 			return -1;
-		const id = qos ? this.#allocateId() : 0;
+		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
 		const packet = new Uint8Array(publishLength(topicBytes, payloadBytes, qos));
@@ -253,7 +253,7 @@ export class Session implements LinkOwner {
 			writeUtf8(packet, offset, payload);
 		else
 			packet.set(payload, offset);
-		this.#enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
 		return id;
 	}
 
@@ -261,43 +261,43 @@ export class Session implements LinkOwner {
 	subscribe(topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
 		if (this.#queueCount === this.#queuePacket.length)
 			return -1;
-		const id = this.#allocateId();
+		const id = this.allocateId();
 		if (id < 0)
 			return -1;
 		const packet = new Uint8Array(subscribeLength(topicBytes, qos !== undefined));
 		writeSubscribe(packet, 0, id, topics, topicBytes, qos);
-		this.#enqueue(packet, qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE, id);
+		this.enqueue(packet, qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE, id);
 		return id;
 	}
 
 	// LinkOwner
 
 	linkResolved(address: string | undefined): void {
-		this.#resolved(address);
-		this.#drain();
+		this.resolved(address);
+		this.drain();
 	}
 
 	linkError(): void {
-		this.#error();
-		this.#drain();
+		this.error();
+		this.drain();
 	}
 
 	linkTimer(): void {
-		this.#timer();
-		this.#drain();
+		this.timer();
+		this.drain();
 	}
 
-	#resolved(address: string | undefined): void {
+	private resolved(address: string | undefined): void {
 		if (this.#state !== RESOLVING)
 			return;
 		if (address === undefined)
-			return this.#fail(CONN_FAIL_DNS);
+			return this.fail(CONN_FAIL_DNS);
 		this.#state = OPENING;
 		try {
 			this.#link.open(address, this.#port, this.#host, this.#secure, this.#tls);
 		}
 		catch {
-			this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+			this.fail(CONN_FAIL_SERVER_NOT_FOUND);
 		}
 	}
 
@@ -308,21 +308,21 @@ export class Session implements LinkOwner {
 			this.#writing = this.#connect;	// CONNECT goes at once, ahead of everything
 			this.#writingOffset = 0;
 			this.#writingSlot = WRITING_CONNECT;
-			this.#arm(SEND_TIMEOUT);
+			this.arm(SEND_TIMEOUT);
 		}
-		this.#pump();
+		this.pump();
 		if (this.#unread && this.#state >= HANDSHAKE) {
-			this.#receive();
-			this.#pump();
+			this.receive();
+			this.pump();
 		}
-		this.#drain();
+		this.drain();
 	}
 
 	linkReadable(count: number): void {
 		this.#unread = count;
-		this.#receive();
-		this.#pump();
-		this.#drain();
+		this.receive();
+		this.pump();
+		this.drain();
 	}
 
 	/**
@@ -330,16 +330,16 @@ export class Session implements LinkOwner {
 	 * cannot be written: then the bytes stay in the socket, TCP's flow control holds the broker
 	 * back, and linkWritable resumes here once the acks have gone out.
 	 */
-	#receive(): void {
+	private receive(): void {
 		const rx = this.#rx;
 		for (;;) {
 			do
-				this.#parse();
-			while (this.#eventCount === EVENT_CAPACITY && this.#drain() && this.#state >= HANDSHAKE);
+				this.parse();
+			while (this.#eventCount === EVENT_CAPACITY && this.drain() && this.#state >= HANDSHAKE);
 			if (this.#state < HANDSHAKE)
 				return;
 			if (this.#controlCount > CONTROL_ROOM) {
-				this.#pump();
+				this.pump();
 				if (this.#controlCount > CONTROL_ROOM)
 					return;
 			}
@@ -359,30 +359,30 @@ export class Session implements LinkOwner {
 		}
 	}
 
-	#error(): void {
+	private error(): void {
 		switch (this.#state) {
 			case OPENING:
-				return this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+				return this.fail(CONN_FAIL_SERVER_NOT_FOUND);
 			case HANDSHAKE:
-				return this.#fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
+				return this.fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
 			case CONNECTED:
-				return this.#lost("connection lost");
+				return this.lost("connection lost");
 			case CLOSING:
-				return this.#finishClose();
+				return this.finishClose();
 		}
 	}
 
-	#timer(): void {
+	private timer(): void {
 		const now = this.#link.now();
 		switch (this.#state) {
 			case RESOLVING:
-				return this.#fail(CONN_FAIL_DNS);
+				return this.fail(CONN_FAIL_DNS);
 			case OPENING:
-				return this.#fail(CONN_FAIL_SERVER_NOT_FOUND);
+				return this.fail(CONN_FAIL_SERVER_NOT_FOUND);
 			case HANDSHAKE:
-				return this.#fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
+				return this.fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
 			case CLOSING:
-				return this.#finishClose();
+				return this.finishClose();
 			case CONNECTED:
 				break;
 			default:
@@ -390,24 +390,24 @@ export class Session implements LinkOwner {
 		}
 		const keepalive = this.#options.keepalive * 1000;
 		if (this.#pingSentAt >= 0 && now - this.#pingSentAt >= keepalive)
-			return this.#lost("no PINGRESP");
-		const oldest = this.#oldestSent();
+			return this.lost("no PINGRESP");
+		const oldest = this.oldestSent();
 		if (oldest >= 0 && now - oldest >= this.#options.ackTimeout)
-			return this.#lost("no acknowledgement");
+			return this.lost("no acknowledgement");
 		if (this.#pingSentAt < 0 && now - this.#lastSend >= keepalive) {
 			this.#pingSentAt = now;
-			this.#control(PINGREQ, 0);
-			this.#pump();
+			this.control(PINGREQ, 0);
+			this.pump();
 		}
 		let next = this.#pingSentAt >= 0 ? this.#pingSentAt + keepalive : this.#lastSend + keepalive;
 		if (oldest >= 0 && oldest + this.#options.ackTimeout < next)
 			next = oldest + this.#options.ackTimeout;
-		this.#arm(Math.max(next - now, 1));
+		this.arm(Math.max(next - now, 1));
 	}
 
 	// receiving
 
-	#parse(): void {
+	private parse(): void {
 		const rx = this.#rx;
 		const packet = this.#packet;
 		let offset = 0;
@@ -419,10 +419,10 @@ export class Session implements LinkOwner {
 			if (result > 0)
 				result = checkHeader(packet);
 			if (result < 0)
-				return this.#protocolError(result);
+				return this.protocolError(result);
 			if (packet.length > rx.length) {
 				if (packet.type !== PUBLISH)
-					return this.#protocolError(0, "packet larger than max_message_length");
+					return this.protocolError(0, "packet larger than max_message_length");
 				if (offset) {
 					rx.copyWithin(0, offset, this.#fill);
 					this.#fill -= offset;
@@ -432,10 +432,10 @@ export class Session implements LinkOwner {
 					break;
 				result = decodeBody(rx, 0, this.#fill, packet);
 				if (result === PARTIAL)
-					return this.#protocolError(0, "topic longer than max_message_length");
+					return this.protocolError(0, "topic longer than max_message_length");
 				if (result < 0)
-					return this.#protocolError(result);
-				this.#deliverIncoming(packet, EV_OVERFLOW, this.#fill - packet.payloadOffset);
+					return this.protocolError(result);
+				this.deliverIncoming(packet, EV_OVERFLOW, this.#fill - packet.payloadOffset);
 				this.#skip = packet.length - this.#fill;
 				this.#fill = 0;
 				break;
@@ -444,8 +444,8 @@ export class Session implements LinkOwner {
 				break;
 			result = decodeBody(rx, offset, packet.length, packet);
 			if (result < 0)
-				return this.#protocolError(result);
-			this.#handle(packet);
+				return this.protocolError(result);
+			this.handle(packet);
 			offset += packet.length;
 		}
 		this.#parsing = false;
@@ -455,43 +455,43 @@ export class Session implements LinkOwner {
 		}
 	}
 
-	#handle(packet: Packet): void {
+	private handle(packet: Packet): void {
 		if (this.#state === HANDSHAKE) {
 			if (packet.type !== CONNACK)
-				return this.#fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+				return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
 			if (packet.returnCode)
-				return this.#fail(packet.returnCode);
-			return this.#established(packet.sessionPresent);
+				return this.fail(packet.returnCode);
+			return this.established(packet.sessionPresent);
 		}
 		switch (packet.type) {
 			case PUBLISH:
-				return this.#deliverIncoming(packet, EV_MESSAGE, packet.payloadLength);
+				return this.deliverIncoming(packet, EV_MESSAGE, packet.payloadLength);
 			case PUBREL:
-				this.#forgetIncoming(packet.id);
-				return this.#control(PUBCOMP, packet.id);
+				this.forgetIncoming(packet.id);
+				return this.control(PUBCOMP, packet.id);
 			case PUBACK:
-				return this.#acknowledged(packet.id, WAIT_PUBACK, EV_PUBACK);
+				return this.acknowledged(packet.id, WAIT_PUBACK, EV_PUBACK);
 			case PUBREC: {
-				const slot = this.#findFlight(packet.id, WAIT_PUBREC);
+				const slot = this.findFlight(packet.id, WAIT_PUBREC);
 				if (slot >= 0) {
 					this.#flightState[slot] = WAIT_PUBCOMP;
 					this.#flightPacket[slot] = undefined;	// 4.3.3: from here on only PUBREL is resent
 				}
-				return this.#control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
 			}
 			case PUBCOMP:
-				return this.#acknowledged(packet.id, WAIT_PUBCOMP, EV_PUBACK);
+				return this.acknowledged(packet.id, WAIT_PUBCOMP, EV_PUBACK);
 			case SUBACK:
-				return this.#subscribed(packet);
+				return this.subscribed(packet);
 			case UNSUBACK:
-				if (this.#findFlight(packet.id, WAIT_UNSUBACK) < 0)
-					return this.#protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
-				return this.#acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
+				if (this.findFlight(packet.id, WAIT_UNSUBACK) < 0)
+					return this.protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
+				return this.acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
 			case PINGRESP:
 				this.#pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
-				return this.#protocolError(0, "unexpected CONNACK");
+				return this.protocolError(0, "unexpected CONNACK");
 		}
 	}
 
@@ -499,41 +499,41 @@ export class Session implements LinkOwner {
 	 * Acknowledges an incoming PUBLISH and hands it to the application as `event`, with the
 	 * first `length` bytes of its payload (all of it, or what fit of an oversized one).
 	 */
-	#deliverIncoming(packet: Packet, event: number, length: number): void {
+	private deliverIncoming(packet: Packet, event: number, length: number): void {
 		if (packet.qos === 1)
-			this.#control(PUBACK, packet.id);
+			this.control(PUBACK, packet.id);
 		else if (packet.qos === 2) {
-			this.#control(PUBREC, packet.id);
-			if (!this.#rememberIncoming(packet.id))
+			this.control(PUBREC, packet.id);
+			if (!this.rememberIncoming(packet.id))
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 		}
-		const topic = this.#decodeTopic(packet.topicOffset, packet.topicLength);
+		const topic = this.decodeTopic(packet.topicOffset, packet.topicLength);
 		if (topic === undefined)
-			return this.#protocolError(0, "topic is not UTF-8 or holds U+0000");
-		this.#post(event, topic, length ? this.#decodePayload(packet.payloadOffset, length) : undefined, packet.id);
+			return this.protocolError(0, "topic is not UTF-8 or holds U+0000");
+		this.post(event, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined, packet.id);
 	}
 
-	#subscribed(packet: Packet): void {
-		const slot = this.#findFlight(packet.id, WAIT_SUBACK);
+	private subscribed(packet: Packet): void {
+		const slot = this.findFlight(packet.id, WAIT_SUBACK);
 		if (slot < 0)
-			return this.#protocolError(0, `SUBACK for unknown id ${packet.id}`);
+			return this.protocolError(0, `SUBACK for unknown id ${packet.id}`);
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
 			granted.push(this.#rx[packet.payloadOffset + i]);
-		this.#release(slot);
-		this.#post(EV_SUBACK, packet.id, granted, undefined);
+		this.release(slot);
+		this.post(EV_SUBACK, packet.id, granted, undefined);
 	}
 
-	#acknowledged(id: number, state: number, event: number): void {
-		const slot = this.#findFlight(id, state);
+	private acknowledged(id: number, state: number, event: number): void {
+		const slot = this.findFlight(id, state);
 		if (slot < 0)
 			return;	// a late duplicate after a resend; nothing waits for it
-		this.#release(slot);
-		this.#post(event, id, undefined, undefined);
+		this.release(slot);
+		this.post(event, id, undefined, undefined);
 	}
 
 	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
-	#decodeTopic(offset: number, length: number): string | undefined {
+	private decodeTopic(offset: number, length: number): string | undefined {
 		const rx = this.#rx;
 		const cache = this.#topicBytes;
 		if (length === this.#topicLength) {
@@ -543,7 +543,7 @@ export class Session implements LinkOwner {
 			if (i === length)
 				return this.#topic;
 		}
-		if (this.#holdsZero(offset, length))
+		if (this.holdsZero(offset, length))
 			return undefined;	// U+0000 is not allowed in a topic (1.5.3-2)
 		let topic: string;
 		try {
@@ -560,7 +560,7 @@ export class Session implements LinkOwner {
 		return topic;
 	}
 
-	#decodePayload(offset: number, length: number): string | ArrayBuffer {
+	private decodePayload(offset: number, length: number): string | ArrayBuffer {
 		const rx = this.#rx;
 		const start = rx.byteOffset + offset;
 		if (this.#options.binary)
@@ -568,7 +568,7 @@ export class Session implements LinkOwner {
 		try {
 			const text = String.fromArrayBuffer(rx.buffer, start, length);
 			// a string as long as its bytes is ASCII and whole; only a shorter one may have been cut
-			return text.length === length || !this.#holdsZero(offset, length) ? text : zeroSeparated(rx, offset, offset + length);
+			return text.length === length || !this.holdsZero(offset, length) ? text : zeroSeparated(rx, offset, offset + length);
 		}
 		catch {
 			return byteString(rx, offset, length);	// not UTF-8: one character per byte, nothing lost
@@ -580,11 +580,11 @@ export class Session implements LinkOwner {
 	 * holding one needs another way. Searching backwards from the region's end stops early: the
 	 * length field in front of every topic starts with a zero byte for topics under 256 bytes.
 	 */
-	#holdsZero(offset: number, length: number): boolean {
+	private holdsZero(offset: number, length: number): boolean {
 		return this.#rx.lastIndexOf(0, offset + length - 1) >= offset;
 	}
 
-	#rememberIncoming(id: number): boolean {
+	private rememberIncoming(id: number): boolean {
 		const ids = this.#incoming;
 		for (let i = 0; i < this.#incomingCount; i++) {
 			if (ids[i] === id)
@@ -599,7 +599,7 @@ export class Session implements LinkOwner {
 		return true;
 	}
 
-	#forgetIncoming(id: number): void {
+	private forgetIncoming(id: number): void {
 		const ids = this.#incoming;
 		for (let i = 0; i < this.#incomingCount; i++) {
 			if (ids[i] === id) {
@@ -612,7 +612,7 @@ export class Session implements LinkOwner {
 
 	// sending
 
-	#enqueue(packet: Uint8Array, kind: number, id: number): void {
+	private enqueue(packet: Uint8Array, kind: number, id: number): void {
 		const capacity = this.#queuePacket.length;
 		const tail = (this.#queueHead + this.#queueCount) % capacity;
 		this.#queuePacket[tail] = packet;
@@ -620,21 +620,21 @@ export class Session implements LinkOwner {
 		this.#queueId[tail] = id;
 		this.#queueCount++;
 		if (this.#draining)
-			return;	// called from a handler: #drain writes it once the handler returns
-		this.#pump();
-		this.#drain();
+			return;	// called from a handler: drain() writes it once the handler returns
+		this.pump();
+		this.drain();
 	}
 
-	#control(type: number, id: number): void {
+	private control(type: number, id: number): void {
 		if (this.#controlCount === CONTROL_CAPACITY)
-			return this.#lost("acknowledgements backed up");
+			return this.lost("acknowledgements backed up");
 		const tail = (this.#controlHead + this.#controlCount) % CONTROL_CAPACITY;
 		this.#controlType[tail] = type;
 		this.#controlId[tail] = id;
 		this.#controlCount++;
 	}
 
-	#pump(): void {
+	private pump(): void {
 		if (this.#pumping) {
 			this.#pumpAgain = true;
 			return;
@@ -642,16 +642,16 @@ export class Session implements LinkOwner {
 		this.#pumping = true;
 		do {
 			this.#pumpAgain = false;
-			this.#pumpOnce();
+			this.pumpOnce();
 		} while (this.#pumpAgain);
 		this.#pumping = false;
 	}
 
-	#pumpOnce(): void {
+	private pumpOnce(): void {
 		const state = this.#state;
 		if (state < HANDSHAKE)
 			return;
-		if (this.#writing && !this.#continueWriting())
+		if (this.#writing && !this.continueWriting())
 			return;
 		if (state === HANDSHAKE)
 			return;
@@ -666,32 +666,32 @@ export class Session implements LinkOwner {
 				writeEmpty(bytes, 0, type);
 			this.#controlHead = (this.#controlHead + 1) % CONTROL_CAPACITY;
 			this.#controlCount--;
-			this.#send(bytes, 0, bytes.length);
+			this.send(bytes, 0, bytes.length);
 			if (type === DISCONNECT)
-				return this.#arm(0);	// offline is delivered from the timer, never inside close()
+				return this.arm(0);	// offline is delivered from the timer, never inside close()
 			if (this.#state !== CONNECTED && this.#state !== CLOSING)
 				return;
 		}
 		if (state !== CONNECTED)
 			return;
 		for (;;) {
-			const resend = this.#nextResend();
+			const resend = this.nextResend();
 			if (resend >= 0) {
 				const packet = this.#flightPacket[resend]!;
 				markDuplicate(packet);
 				this.#flightSent[resend] = this.#link.now();
 				this.#flightResend[resend] = 0;
-				this.#armAckDeadline();
-				this.#start(packet, resend);
+				this.armAckDeadline();
+				this.start(packet, resend);
 			}
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
 				const kind = this.#queueKind[head];
 				if (kind === KIND_PUBLISH0 && this.#eventCount === EVENT_CAPACITY)
-					return;	// its completion would find no room: #drain delivers and pumps again
+					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
 				if (kind !== KIND_PUBLISH0) {
-					slot = this.#freeFlight();
+					slot = this.freeFlight();
 					if (slot < 0)
 						return;	// window full: wait for an acknowledgement
 					this.#flightState[slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
@@ -701,13 +701,13 @@ export class Session implements LinkOwner {
 					this.#flightResend[slot] = 0;
 					this.#flightOrder[slot] = ++this.#order;
 					this.#flightCount++;
-					this.#armAckDeadline();
+					this.armAckDeadline();
 				}
 				const packet = this.#queuePacket[head]!;
 				this.#queuePacket[head] = undefined;
 				this.#queueHead = (head + 1) % this.#queuePacket.length;
 				this.#queueCount--;
-				this.#start(packet, slot);
+				this.start(packet, slot);
 			}
 			else
 				return;
@@ -716,48 +716,48 @@ export class Session implements LinkOwner {
 		}
 	}
 
-	#start(packet: Uint8Array, slot: number): void {
+	private start(packet: Uint8Array, slot: number): void {
 		this.#writing = packet;
 		this.#writingOffset = 0;
 		this.#writingSlot = slot;
-		this.#continueWriting();
+		this.continueWriting();
 	}
 
 	/** Writes what fits of the packet being sent; true when it is complete. */
-	#continueWriting(): boolean {
+	private continueWriting(): boolean {
 		const packet = this.#writing!;
 		const n = Math.min(this.#writable, packet.length - this.#writingOffset);
 		if (n <= 0)
 			return false;
-		this.#send(packet, this.#writingOffset, n);
+		this.send(packet, this.#writingOffset, n);
 		this.#writingOffset += n;
 		if (this.#writingOffset < packet.length)
 			return false;
 		this.#writing = undefined;
 		if (this.#writingSlot === WRITING_CONNECT) {
 			this.#connectSent = true;
-			this.#arm(CONNACK_TIMEOUT);
+			this.arm(CONNACK_TIMEOUT);
 		}
 		else if (this.#writingSlot === WRITING_UNACKED)
-			this.#post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
+			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
 	}
 
-	#send(bytes: Uint8Array, offset: number, length: number): void {
+	private send(bytes: Uint8Array, offset: number, length: number): void {
 		this.#writable = this.#link.write(bytes, offset, length);
 		this.#lastSend = this.#link.now();
 	}
 
-	#allocateId(): number {
+	private allocateId(): number {
 		for (let tries = 0; tries < 65_535; tries++) {
 			const id = this.#nextId = this.#nextId === 65_535 ? 1 : this.#nextId + 1;
-			if (!this.#idInUse(id))
+			if (!this.idInUse(id))
 				return id;
 		}
 		return -1;
 	}
 
-	#idInUse(id: number): boolean {
+	private idInUse(id: number): boolean {
 		for (let i = 0; i < this.#flightState.length; i++) {
 			if (this.#flightState[i] !== FREE && this.#flightId[i] === id)
 				return true;
@@ -769,7 +769,7 @@ export class Session implements LinkOwner {
 		return false;
 	}
 
-	#findFlight(id: number, state: number): number {
+	private findFlight(id: number, state: number): number {
 		for (let i = 0; i < this.#flightState.length; i++) {
 			if (this.#flightState[i] === state && this.#flightId[i] === id)
 				return i;
@@ -777,18 +777,18 @@ export class Session implements LinkOwner {
 		return -1;
 	}
 
-	#freeFlight(): number {
+	private freeFlight(): number {
 		return this.#flightState.indexOf(FREE);
 	}
 
-	#release(slot: number): void {
+	private release(slot: number): void {
 		this.#flightState[slot] = FREE;
 		this.#flightPacket[slot] = undefined;
 		this.#flightCount--;
 	}
 
 	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */
-	#nextResend(): number {
+	private nextResend(): number {
 		let found = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
 			if (this.#flightState[i] !== FREE && this.#flightResend[i] && this.#flightPacket[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
@@ -798,7 +798,7 @@ export class Session implements LinkOwner {
 	}
 
 	/** When the oldest packet on the wire that awaits an acknowledgement was written, or -1. */
-	#oldestSent(): number {
+	private oldestSent(): number {
 		let oldest = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
 			const sent = this.#flightSent[i];
@@ -810,7 +810,7 @@ export class Session implements LinkOwner {
 
 	// lifecycle
 
-	#established(sessionPresent: boolean): void {
+	private established(sessionPresent: boolean): void {
 		this.#state = CONNECTED;
 		this.#pingSentAt = -1;
 		this.#lastSend = this.#link.now();
@@ -818,43 +818,43 @@ export class Session implements LinkOwner {
 		for (let i = 0; i < this.#flightState.length; i++) {
 			const state = this.#flightState[i];
 			if (state === WAIT_PUBCOMP) {
-				this.#control(PUBREL, this.#flightId[i]);
+				this.control(PUBREL, this.#flightId[i]);
 				this.#flightSent[i] = this.#lastSend;
 			}
 			else if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
-				this.#release(i);	// a subscription request cut off by the link loss is not replayed
+				this.release(i);	// a subscription request cut off by the link loss is not replayed
 			else if (state !== FREE)
 				this.#flightResend[i] = 1;
 		}
-		this.#arm(this.#options.keepalive * 1000);
-		this.#post(EV_CONNECT, sessionPresent, undefined, undefined);
+		this.arm(this.#options.keepalive * 1000);
+		this.post(EV_CONNECT, sessionPresent, undefined, undefined);
 	}
 
-	#fail(reason: number): void {
-		this.#teardown();
-		this.#post(EV_CONNFAIL, reason, undefined, undefined);
+	private fail(reason: number): void {
+		this.teardown();
+		this.post(EV_CONNFAIL, reason, undefined, undefined);
 	}
 
-	#lost(why: string): void {
+	private lost(why: string): void {
 		trace(`mqtt: ${why}\n`);
-		this.#teardown();
-		this.#post(EV_OFFLINE, undefined, undefined, undefined);
+		this.teardown();
+		this.post(EV_OFFLINE, undefined, undefined, undefined);
 	}
 
-	#finishClose(): void {
-		this.#teardown();
-		this.#post(EV_OFFLINE, undefined, undefined, undefined);
+	private finishClose(): void {
+		this.teardown();
+		this.post(EV_OFFLINE, undefined, undefined, undefined);
 	}
 
-	#protocolError(code: number, why?: string): void {
+	private protocolError(code: number, why?: string): void {
 		this.#parsing = false;
 		const message = `protocol error: ${why ?? errorName(code)}`;
 		if (this.#state === HANDSHAKE)
-			return this.#fail(CONN_FAIL_NOT_A_CONNACK_MSG);
-		this.#lost(message);
+			return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+		this.lost(message);
 	}
 
-	#teardown(): void {
+	private teardown(): void {
 		this.#state = IDLE;
 		this.#closePending = false;
 		this.#link.cancel();
@@ -872,32 +872,32 @@ export class Session implements LinkOwner {
 			this.#queueCount = 0;
 			for (let i = 0; i < this.#flightState.length; i++) {
 				if (this.#flightState[i] !== FREE)
-					this.#release(i);
+					this.release(i);
 			}
 			this.#incomingCount = 0;
 		}
 	}
 
 	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
-	#armAckDeadline(): void {
+	private armAckDeadline(): void {
 		if (this.#link.now() + this.#options.ackTimeout < this.#due)
-			this.#arm(this.#options.ackTimeout);
+			this.arm(this.#options.ackTimeout);
 	}
 
-	#arm(ms: number): void {
+	private arm(ms: number): void {
 		this.#due = this.#link.now() + ms;
 		this.#link.schedule(ms);
 	}
 
 	// events
 
-	#post(kind: number, a: unknown, b: unknown, c: unknown): void {
+	private post(kind: number, a: unknown, b: unknown, c: unknown): void {
 		if (this.#eventCount === EVENT_CAPACITY) {
 			// the parser and the pump stop before the ring fills; what still finds it full (a
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
-			this.#drain();
+			this.drain();
 			if (this.#eventCount === EVENT_CAPACITY)
-				return this.#owner.deliver(kind, a, b, c);	// #drain is running further up
+				return this.#owner.deliver(kind, a, b, c);	// drain() is running further up
 		}
 		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
 		this.#eventKind[tail] = kind;
@@ -913,23 +913,23 @@ export class Session implements LinkOwner {
 	 * queues, so that the writing does not stack up under the application's own frames (the
 	 * device's XS stack is a few hundred slots). Returns true so it can sit in a loop condition.
 	 */
-	#drain(): boolean {
+	private drain(): boolean {
 		if (this.#draining || this.#parsing)
 			return true;
 		this.#draining = true;
 		do {
-			this.#deliverPosted();
-			this.#pump();
+			this.deliverPosted();
+			this.pump();
 			if (this.#closePending) {
 				this.#closePending = false;
-				this.#beginClose();
+				this.beginClose();
 			}
 		} while (this.#eventCount);
 		this.#draining = false;
 		return true;
 	}
 
-	#deliverPosted(): void {
+	private deliverPosted(): void {
 		while (this.#eventCount) {
 			const head = this.#eventHead;
 			const kind = this.#eventKind[head];
