@@ -10,12 +10,12 @@
  *
  * What Moddable's sockets do, and this file allows for (modules/io/socket/lwip/tcp.c,
  * examples/io/tcp/tlssocket/tlssocket.js):
- *  - TCP write() returns nothing and throws "would block" past the free space, which only
- *    onWritable reports; lwIP cannot run during a turn of JavaScript, so the space left is
- *    what onWritable said less what was written since, and that is counted here.
+ *  - TCP write() throws "would block" past the free space, and returns nothing in SDKs before
+ *    2025 (the free space since); lwIP cannot run during a turn of JavaScript, so the space
+ *    left is exactly what onWritable said less what was written since: counted here.
  *  - the TLS socket reports its free space less 96 bytes and every write adds a record of up
- *    to 96 bytes more; its read() takes a count only (a buffer argument is not copied into),
- *    so TLS reads come as a new ArrayBuffer that is copied into the session's buffer.
+ *    to 96 bytes more; before 2025 its read() ignored a buffer argument, so TLS reads ask for
+ *    a count (every version serves it) and the new ArrayBuffer is copied into the session's.
  */
 
 import TCP from "embedded:io/socket/tcp";
