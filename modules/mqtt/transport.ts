@@ -11,10 +11,10 @@
  * What Moddable's sockets do, and this file allows for (modules/io/socket/lwip/tcp.c,
  * examples/io/tcp/tlssocket/tlssocket.js):
  *  - TCP write() throws "would block" past the free space, and returns nothing in SDKs before
- *    2025 (the free space since); lwIP cannot run during a turn of JavaScript, so the space
+ *    December 2024 (the free space since); lwIP cannot run during a turn of JavaScript, so the space
  *    left is exactly what onWritable said less what was written since: counted here.
  *  - the TLS socket reports its free space less 96 bytes and every write adds a record of up
- *    to 96 bytes more; before 2025 its read() ignored a buffer argument, so TLS reads ask for
+ *    to 96 bytes more; before May 2023 its read() ignored a buffer argument, so TLS reads ask for
  *    a count (every version serves it) and the new ArrayBuffer is copied into the session's.
  */
 

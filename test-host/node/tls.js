@@ -4,7 +4,7 @@
 // A failed handshake is reported as onError, as Moddable's TLS socket does. Like that socket
 // (examples/io/tcp/tlssocket), onWritable reports the free space less 96 bytes, each write
 // costs a record's overhead on top of its bytes (69: header, CBC IV, SHA-256 MAC, padding),
-// and read() takes a count only: Moddable's ignored a buffer argument before 2025, so this one
+// and read() takes a count only: Moddable's ignored a buffer argument before May 2023, so this one
 // throws for it rather than let a test pass that an older SDK would fail.
 import tls from "node:tls";
 import { HostSocket } from "./tcp.js";
