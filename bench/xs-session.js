@@ -37,7 +37,7 @@ let session, link, stream, count, payloadText, topic;
 globalThis.bench = {
 	setup({ size, qos, messages }) {
 		link = new MemoryLink();
-		session = new Session(link, owner, { maxMessageLength: 2048, keepalive: 60, cleanSession: true, binary: false, window: 64, queueLength: 64, ackTimeout: 60_000 });
+		session = new Session(link, owner, { maxMessageLength: 2048, keepalive: 60, cleanSession: true, binary: false, window: 64, queueLength: 64, receiveMaximum: 32, ackTimeout: 60_000 });
 		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "h", 1, false, undefined);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(1_000_000);

@@ -6,7 +6,8 @@
 //   await client.get(property)                             // → value
 //   await client.next(label, timeoutMs)                    // → args of the next unread event with that label
 //   client.events                                          // every event, in order: { label, args }
-//   engine.fn(label, { throws })                           // argument placeholder: a callback that records events
+//   engine.fn(label, { throws, then })                     // argument placeholder: a callback that records events,
+//                                                          // then calls the client's method `then` (e.g. "close")
 //   engine.bytes(uint8Array) / engine.view(uint8Array)     // placeholder: an ArrayBuffer / Uint8Array in the engine
 //   engine.traces                                          // trace() output of the engine
 //   await engine.probe()                                   // { engine, issueCommand, process, ... }: which engine ran
@@ -115,8 +116,8 @@ export class Engine {
 		this.#onTrace = onTrace;
 	}
 
-	fn(label, { throws } = {}) {
-		return { $fn: label, throws };
+	fn(label, { throws, then } = {}) {
+		return { $fn: label, throws, then };
 	}
 	bytes(bytes) {
 		return { $bytes: Array.from(bytes) };

@@ -5,7 +5,7 @@
  * argument and the rule it broke.
  */
 
-import { MAX_REMAINING_LENGTH, publishRemaining, utf8Length, writeUtf8 } from "./codec.js";
+import { MAX_REMAINING_LENGTH, publishRemaining, remainingLengthSize, utf8Length, writeUtf8 } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import {
 	Session, EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK,
@@ -32,6 +32,11 @@ export interface ClientOptions {
 	window?: number;
 	/** Packets that may wait behind the window before publish() returns false. Default 16. */
 	queue?: number;
+	/**
+	 * Incoming QoS 2 messages remembered between PUBLISH and PUBREL, so that a resend is
+	 * delivered once. Default 32; set the broker's in-flight limit for the client no higher.
+	 */
+	receiveMaximum?: number;
 	/** Milliseconds an acknowledgement may take before the link is declared dead. Default: keepalive. */
 	ackTimeout?: number;
 	/** Certificate settings for connect(..., secure = true). */
@@ -76,6 +81,11 @@ const MIN_MAX_MESSAGE_LENGTH = 32;
 const MAX_MAX_MESSAGE_LENGTH = MAX_REMAINING_LENGTH + 5;
 const RECONNECT_MIN = 1_000;
 const RECONNECT_MAX = 60_000;
+// What the device can hold: a window slot costs about 36 bytes of tables before its packet, a
+// queue slot about 20, a remembered QoS 2 id 2, all on an XS heap of 32 KB.
+const MAX_WINDOW = 255;
+const MAX_QUEUE = 255;
+const MAX_RECEIVE = 1024;
 
 function fail(method: string, argument: string, rule: string, type = false): never {
 	const message = `${method}: ${argument} ${rule}`;
@@ -128,6 +138,7 @@ class Client implements MQTTClient, SessionOwner {
 	#packetId = 0;
 	#reconnect: { min: number; max: number } | undefined;
 	#attempt = 0;
+	#upSince = -1;	// when the session came up; -1 while there is none
 	#retry: Timer | undefined;
 	#userClosed = false;
 	#warnedSecureNumber = false;
@@ -142,6 +153,8 @@ class Client implements MQTTClient, SessionOwner {
 		const clientIdBytes = utf8Length(clientid);
 		if (clientIdBytes < 0 || clientIdBytes > 65_535)
 			fail(m, "clientid", "must be at most 65535 bytes of valid UTF-8");
+		if (clientid.indexOf("\u0000") >= 0)
+			fail(m, "clientid", "must not contain U+0000 (MQTT 1.5.3-2)");
 		if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
 			keepalive = DEFAULT_KEEPALIVE;
 		if (!integerIn(keepalive, 0, 65_535))
@@ -150,6 +163,8 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "username", `must be a string, got ${typeof username}`, true);
 		if (typeof username === "string" && utf8Length(username) < 0)
 			fail(m, "username", "must be valid UTF-8 (lone surrogate)");
+		if (typeof username === "string" && username.indexOf("\u0000") >= 0)
+			fail(m, "username", "must not contain U+0000 (MQTT 1.5.3-2)");
 		let passwordBytes: Uint8Array | undefined;
 		if (password != null) {
 			passwordBytes = toBytes(m, "password", password);
@@ -169,11 +184,14 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "options", "must be an object", true);
 		const o = options ?? {};
 		const window = o.window ?? 8;
-		if (!integerIn(window, 1, 65_535))
-			fail(m, "options.window", `must be an integer from 1 to 65535, got ${describe(window)}`);
+		if (!integerIn(window, 1, MAX_WINDOW))
+			fail(m, "options.window", `must be an integer from 1 to ${MAX_WINDOW} (each slot holds tables and a packet on a 32 KB heap), got ${describe(window)}`);
 		const queue = o.queue ?? 16;
-		if (!integerIn(queue, 1, 65_535))
-			fail(m, "options.queue", `must be an integer from 1 to 65535, got ${describe(queue)}`);
+		if (!integerIn(queue, 1, MAX_QUEUE))
+			fail(m, "options.queue", `must be an integer from 1 to ${MAX_QUEUE} (each slot holds tables and a packet on a 32 KB heap), got ${describe(queue)}`);
+		const receiveMaximum = o.receiveMaximum ?? 32;
+		if (!integerIn(receiveMaximum, 1, MAX_RECEIVE))
+			fail(m, "options.receiveMaximum", `must be an integer from 1 to ${MAX_RECEIVE} (2 bytes each, held for the client's life), got ${describe(receiveMaximum)}`);
 		const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
 		if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
 			fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
@@ -206,6 +224,7 @@ class Client implements MQTTClient, SessionOwner {
 			binary: !!o.binary,
 			window,
 			queueLength: queue,
+			receiveMaximum,
 			ackTimeout,
 		});
 	}
@@ -381,7 +400,14 @@ class Client implements MQTTClient, SessionOwner {
 	/** SessionOwner: runs the handler outside the parser; an exception is traced, never rethrown. */
 	deliver(kind: number, a: unknown, b: unknown): void {
 		if (kind === EV_CONNECT)
-			this.#attempt = 0;
+			this.#upSince = Date.now();
+		else if (kind === EV_OFFLINE) {
+			// backoff starts again only after a session that held for a keepalive interval: a
+			// broker that accepts and drops at once is retried ever more slowly, not in a loop
+			if (this.#upSince >= 0 && Date.now() - this.#upSince >= this.#fields.keepalive * 1000)
+				this.#attempt = 0;
+			this.#upSince = -1;
+		}
 		const handler = this.#handlers[kind];
 		if (handler) {
 			try {
@@ -436,6 +462,9 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (total > MAX_REMAINING_LENGTH)
 			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
+		const suback = 2 + topics.length, limit = this.#session.maxMessageLength;
+		if (qos && 1 + remainingLengthSize(suback) + suback > limit)	// its SUBACK must fit the receive buffer
+			fail(m, "table", `of ${topics.length} topics brings a SUBACK of ${1 + remainingLengthSize(suback) + suback} bytes, more than max_message_length (${limit}); subscribe in parts`);
 		if (!this.#session.connected)
 			throw new Error(`${m}: not connected`);
 		if (callback)

@@ -425,12 +425,51 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 	}
 }
 
-/** A topic name from the server: no wildcards, no NUL (4.7.1, 1.5.3); UTF-8 is checked on decode. */
+/**
+ * A topic name from the server: no wildcards (4.7.1), no U+0000 and well-formed UTF-8 (1.5.3):
+ * shortest forms only, no surrogates, nothing above U+10FFFF. Checked here rather than left to
+ * String.fromArrayBuffer, which on the device checks lead and continuation bytes only.
+ */
 function checkTopicBytes(buffer: Uint8Array, offset: number, length: number): boolean {
-	for (let i = offset, end = offset + length; i < end; i++) {
-		const c = buffer[i];
-		if (c === 0x23 || c === 0x2B || c === 0)
+	for (let i = offset, end = offset + length; i < end;) {
+		const c = buffer[i++];
+		if (c < 0x80) {
+			if (c === 0x23 || c === 0x2B || c === 0)
+				return false;
+			continue;
+		}
+		let more: number;
+		if (c >= 0xC2 && c <= 0xDF)
+			more = 1;
+		else if (c >= 0xE0 && c <= 0xEF)
+			more = 2;
+		else if (c >= 0xF0 && c <= 0xF4)
+			more = 3;
+		else
+			return false;	// a continuation byte, an overlong two-byte lead (C0, C1) or beyond U+10FFFF
+		if (i + more > end)
 			return false;
+		const next = buffer[i];
+		// the second byte's range closes the overlong three- and four-byte forms, the surrogates
+		// (ED A0..BF) and what lies beyond U+10FFFF (F4 90..)
+		if (c === 0xE0 ? next < 0xA0 : c === 0xED ? next > 0x9F : c === 0xF0 ? next < 0x90 : c === 0xF4 && next > 0x8F)
+			return false;
+		for (; more; more--) {
+			if ((buffer[i++] & 0xC0) !== 0x80)
+				return false;
+		}
 	}
 	return true;
+}
+
+/** How many topic filters an encoded SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
+export function subscribeTopicCount(packet: Uint8Array): number {
+	let offset = 1;
+	while (packet[offset++] & 0x80)
+		;
+	offset += 2;	// packet id
+	let count = 0;
+	for (; offset < packet.length; count++)
+		offset += 2 + ((packet[offset] << 8) | packet[offset + 1]) + 1;
+	return count;
 }

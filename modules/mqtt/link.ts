@@ -11,8 +11,8 @@ export interface LinkOwner {
 	linkWritable(count: number): void;
 	/** Bytes waiting to be read. */
 	linkReadable(count: number): void;
-	/** Refused, reset, closed by the peer, or failed TLS: the link is gone. */
-	linkError(): void;
+	/** Refused, reset, closed by the peer, or failed TLS (with its cause when known): the link is gone. */
+	linkError(cause?: string): void;
 	/** The one timer fired. */
 	linkTimer(): void;
 }

@@ -17,7 +17,7 @@ import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
 	NEED_MORE, PARTIAL, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
 	connectLength, writeConnect, publishLength, writePublishHead, subscribeLength, writeSubscribe,
-	writeAck, writeEmpty, writeUtf8,
+	writeAck, writeEmpty, writeUtf8, subscribeTopicCount,
 } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
@@ -67,10 +67,12 @@ const OPEN_TIMEOUT = 10_000;	// TCP/TLS connect; lwIP's own SYN retries take far
 const SEND_TIMEOUT = 5_000;	// CONNECT handed over (NodeMCU's figure)
 const CONNACK_TIMEOUT = 5_000;
 const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
+// The control lane holds only what parsing adds (one entry per packet parsed, and parsing
+// pauses above CONTROL_ROOM), one PINGREQ and one DISCONNECT, so it cannot overflow whatever
+// the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
 const CONTROL_CAPACITY = 64;
-const CONTROL_ROOM = CONTROL_CAPACITY - 4;	// parsing pauses here, leaving room for PINGREQ, PUBREL, DISCONNECT
+const CONTROL_ROOM = CONTROL_CAPACITY - 4;
 const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
-const INCOMING_QOS2_CAPACITY = 32;
 const TOPIC_CACHE = 64;
 
 export interface SessionOwner {
@@ -85,6 +87,7 @@ export interface SessionOptions {
 	binary: boolean;	// payloads as ArrayBuffer instead of string
 	window: number;	// acknowledged packets in flight at once
 	queueLength: number;	// data packets waiting behind the window
+	receiveMaximum: number;	// incoming QoS 2 messages remembered until their PUBREL
 	ackTimeout: number;	// ms an acknowledgement may take before the link is declared dead
 }
 
@@ -93,7 +96,6 @@ export class Session implements LinkOwner {
 	#owner: SessionOwner;
 	#options: SessionOptions;
 	#state = IDLE;
-	#deadline = 0;
 	#connectSent = false;
 	#host = "";
 	#port = 0;
@@ -113,6 +115,7 @@ export class Session implements LinkOwner {
 	#topic = "";
 	#incoming: Uint16Array;
 	#incomingCount = 0;
+	#incomingTraced = false;	// beyond receiveMaximum: said once per connection
 
 	// sending
 	#writable = 0;
@@ -167,7 +170,8 @@ export class Session implements LinkOwner {
 		this.#flightPacket = new Array(window);
 		// The fixed tables are views on one block: in XS each ArrayBuffer of its own would cost
 		// three more slots and a chunk header, about 70 bytes a table on the device.
-		const words = CONTROL_CAPACITY + queue + window + INCOMING_QOS2_CAPACITY;
+		const incoming = options.receiveMaximum;
+		const words = CONTROL_CAPACITY + queue + window + incoming;
 		const bytes = CONTROL_CAPACITY + queue + 2 * window + EVENT_CAPACITY + TOPIC_CACHE + 6;
 		const store = new ArrayBuffer(16 * window + 2 * words + bytes);
 		let at = 0;
@@ -176,8 +180,8 @@ export class Session implements LinkOwner {
 		this.#controlId = new Uint16Array(store, at += 8 * window, CONTROL_CAPACITY);
 		this.#queueId = new Uint16Array(store, at += 2 * CONTROL_CAPACITY, queue);
 		this.#flightId = new Uint16Array(store, at += 2 * queue, window);
-		this.#incoming = new Uint16Array(store, at += 2 * window, INCOMING_QOS2_CAPACITY);
-		this.#controlType = new Uint8Array(store, at += 2 * INCOMING_QOS2_CAPACITY, CONTROL_CAPACITY);
+		this.#incoming = new Uint16Array(store, at += 2 * window, incoming);
+		this.#controlType = new Uint8Array(store, at += 2 * incoming, CONTROL_CAPACITY);
 		this.#queueKind = new Uint8Array(store, at += CONTROL_CAPACITY, queue);
 		this.#flightState = new Uint8Array(store, at += queue, window);
 		this.#flightResend = new Uint8Array(store, at += window, window);
@@ -196,6 +200,10 @@ export class Session implements LinkOwner {
 	}
 	get closing(): boolean {
 		return this.#state === CLOSING || this.#closePending;
+	}
+	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
+	get maxMessageLength(): number {
+		return this.#rx.length;
 	}
 
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
@@ -277,7 +285,9 @@ export class Session implements LinkOwner {
 		this.drain();
 	}
 
-	linkError(): void {
+	linkError(cause?: string): void {
+		if (cause !== undefined && this.#state !== IDLE)
+			trace(`mqtt: connection failed: ${cause}\n`);
 		this.error();
 		this.drain();
 	}
@@ -311,11 +321,16 @@ export class Session implements LinkOwner {
 			this.arm(SEND_TIMEOUT);
 		}
 		this.pump();
-		if (this.#unread && this.#state >= HANDSHAKE) {
+		if ((this.#unread || this.#fill) && this.receiving()) {
 			this.receive();
 			this.pump();
 		}
 		this.drain();
+	}
+
+	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
+	private receiving(): boolean {
+		return this.#state === HANDSHAKE || this.#state === CONNECTED;
 	}
 
 	linkReadable(count: number): void {
@@ -335,13 +350,14 @@ export class Session implements LinkOwner {
 		for (;;) {
 			do
 				this.parse();
-			while (this.#eventCount === EVENT_CAPACITY && this.drain() && this.#state >= HANDSHAKE);
-			if (this.#state < HANDSHAKE)
+			while (this.#eventCount === EVENT_CAPACITY && this.drain() && this.receiving());
+			if (!this.receiving())
 				return;
 			if (this.#controlCount > CONTROL_ROOM) {
 				this.pump();
 				if (this.#controlCount > CONTROL_ROOM)
 					return;
+				continue;	// complete packets may wait in the buffer: answer them before reading more
 			}
 			if (!this.#unread)
 				return;
@@ -394,7 +410,7 @@ export class Session implements LinkOwner {
 		const oldest = this.oldestSent();
 		if (oldest >= 0 && now - oldest >= this.#options.ackTimeout)
 			return this.lost("no acknowledgement");
-		if (this.#pingSentAt < 0 && now - this.#lastSend >= keepalive) {
+		if (this.#pingSentAt < 0 && now - this.#lastSend >= keepalive && !this.queued(PINGREQ)) {
 			this.#pingSentAt = now;
 			this.control(PINGREQ, 0);
 			this.pump();
@@ -412,7 +428,7 @@ export class Session implements LinkOwner {
 		const packet = this.#packet;
 		let offset = 0;
 		this.#parsing = true;
-		while (this.#eventCount < EVENT_CAPACITY && this.#controlCount <= CONTROL_ROOM && this.#state >= HANDSHAKE) {
+		while (this.#eventCount < EVENT_CAPACITY && this.#controlCount <= CONTROL_ROOM && this.receiving()) {
 			let result = decodeHeader(rx, offset, this.#fill, packet);
 			if (result === NEED_MORE)
 				break;
@@ -473,9 +489,9 @@ export class Session implements LinkOwner {
 				return this.acknowledged(packet.id, WAIT_PUBACK, EV_PUBACK);
 			case PUBREC: {
 				const slot = this.findFlight(packet.id, WAIT_PUBREC);
-				if (slot >= 0) {
+				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
 					this.#flightState[slot] = WAIT_PUBCOMP;
-					this.#flightPacket[slot] = undefined;	// 4.3.3: from here on only PUBREL is resent
+					this.#flightOrder[slot] = ++this.#order;	// 4.6: PUBRELs go again in the order their PUBRECs came
 				}
 				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
 			}
@@ -508,8 +524,6 @@ export class Session implements LinkOwner {
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 		}
 		const topic = this.decodeTopic(packet.topicOffset, packet.topicLength);
-		if (topic === undefined)
-			return this.protocolError(0, "topic is not UTF-8 or holds U+0000");
 		this.post(event, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined, packet.id);
 	}
 
@@ -517,6 +531,9 @@ export class Session implements LinkOwner {
 		const slot = this.findFlight(packet.id, WAIT_SUBACK);
 		if (slot < 0)
 			return this.protocolError(0, `SUBACK for unknown id ${packet.id}`);
+		const topics = subscribeTopicCount(this.#flightPacket[slot]!);
+		if (packet.payloadLength !== topics)	// 3.9.3-1: one return code per topic filter
+			return this.protocolError(0, `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`);
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
 			granted.push(this.#rx[packet.payloadOffset + i]);
@@ -533,7 +550,7 @@ export class Session implements LinkOwner {
 	}
 
 	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
-	private decodeTopic(offset: number, length: number): string | undefined {
+	private decodeTopic(offset: number, length: number): string {
 		const rx = this.#rx;
 		const cache = this.#topicBytes;
 		if (length === this.#topicLength) {
@@ -543,15 +560,7 @@ export class Session implements LinkOwner {
 			if (i === length)
 				return this.#topic;
 		}
-		if (this.holdsZero(offset, length))
-			return undefined;	// U+0000 is not allowed in a topic (1.5.3-2)
-		let topic: string;
-		try {
-			topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);
-		}
-		catch {
-			return undefined;
-		}
+		const topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);	// decodeBody checked it
 		if (length <= TOPIC_CACHE) {
 			cache.set(rx.subarray(offset, offset + length));
 			this.#topicLength = length;
@@ -566,22 +575,11 @@ export class Session implements LinkOwner {
 		if (this.#options.binary)
 			return (rx.buffer as ArrayBuffer).slice(start, start + length);
 		try {
-			const text = String.fromArrayBuffer(rx.buffer, start, length);
-			// a string as long as its bytes is ASCII and whole; only a shorter one may have been cut
-			return text.length === length || !this.holdsZero(offset, length) ? text : zeroSeparated(rx, offset, offset + length);
+			return String.fromArrayBuffer(rx.buffer, start, length);
 		}
 		catch {
 			return byteString(rx, offset, length);	// not UTF-8: one character per byte, nothing lost
 		}
-	}
-
-	/**
-	 * XS's String.fromArrayBuffer stops at a zero byte (its strings are C strings), so a region
-	 * holding one needs another way. Searching backwards from the region's end stops early: the
-	 * length field in front of every topic starts with a zero byte for topics under 256 bytes.
-	 */
-	private holdsZero(offset: number, length: number): boolean {
-		return this.#rx.lastIndexOf(0, offset + length - 1) >= offset;
 	}
 
 	private rememberIncoming(id: number): boolean {
@@ -591,7 +589,12 @@ export class Session implements LinkOwner {
 				return false;
 		}
 		if (this.#incomingCount === ids.length) {
-			trace("mqtt: too many QoS 2 messages awaiting PUBREL; duplicate detection lost for one\n");
+			// beyond the bound the oldest is forgotten: should the broker resend that one before
+			// its PUBREL, it is delivered again (README, "receiveMaximum")
+			if (!this.#incomingTraced) {
+				this.#incomingTraced = true;
+				trace(`mqtt: more than receiveMaximum (${ids.length}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
+			}
 			ids.copyWithin(0, 1);
 			this.#incomingCount--;
 		}
@@ -626,12 +629,19 @@ export class Session implements LinkOwner {
 	}
 
 	private control(type: number, id: number): void {
-		if (this.#controlCount === CONTROL_CAPACITY)
-			return this.lost("acknowledgements backed up");
 		const tail = (this.#controlHead + this.#controlCount) % CONTROL_CAPACITY;
 		this.#controlType[tail] = type;
 		this.#controlId[tail] = id;
 		this.#controlCount++;
+	}
+
+	/** Whether the control lane holds a packet of this type (an unsolicited PINGRESP must not add a second PINGREQ). */
+	private queued(type: number): boolean {
+		for (let i = 0; i < this.#controlCount; i++) {
+			if (this.#controlType[(this.#controlHead + i) % CONTROL_CAPACITY] === type)
+				return true;
+		}
+		return false;
 	}
 
 	private pump(): void {
@@ -667,8 +677,10 @@ export class Session implements LinkOwner {
 			this.#controlHead = (this.#controlHead + 1) % CONTROL_CAPACITY;
 			this.#controlCount--;
 			this.send(bytes, 0, bytes.length);
-			if (type === DISCONNECT)
+			if (type === DISCONNECT) {
+				this.#controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
 				return this.arm(0);	// offline is delivered from the timer, never inside close()
+			}
 			if (this.#state !== CONNECTED && this.#state !== CLOSING)
 				return;
 		}
@@ -677,12 +689,21 @@ export class Session implements LinkOwner {
 		for (;;) {
 			const resend = this.nextResend();
 			if (resend >= 0) {
-				const packet = this.#flightPacket[resend]!;
-				markDuplicate(packet);
+				const release = this.#flightState[resend] === WAIT_PUBCOMP;
+				if (release && this.#writable < 4)
+					return;
 				this.#flightSent[resend] = this.#link.now();
 				this.#flightResend[resend] = 0;
 				this.armAckDeadline();
-				this.start(packet, resend);
+				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
+					writeAck(this.#ack, 0, PUBREL, this.#flightId[resend]);
+					this.send(this.#ack, 0, 4);
+				}
+				else {
+					const packet = this.#flightPacket[resend]!;
+					markDuplicate(packet);
+					this.start(packet, resend);
+				}
 			}
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
@@ -696,7 +717,7 @@ export class Session implements LinkOwner {
 						return;	// window full: wait for an acknowledgement
 					this.#flightState[slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
 					this.#flightId[slot] = this.#queueId[head];
-					this.#flightPacket[slot] = kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2 ? this.#queuePacket[head] : undefined;
+					this.#flightPacket[slot] = this.#queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 					this.#flightSent[slot] = this.#link.now();
 					this.#flightResend[slot] = 0;
 					this.#flightOrder[slot] = ++this.#order;
@@ -791,7 +812,7 @@ export class Session implements LinkOwner {
 	private nextResend(): number {
 		let found = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
-			if (this.#flightState[i] !== FREE && this.#flightResend[i] && this.#flightPacket[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
+			if (this.#flightState[i] !== FREE && this.#flightResend[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
 				found = i;
 		}
 		return found;
@@ -810,25 +831,38 @@ export class Session implements LinkOwner {
 
 	// lifecycle
 
+	/**
+	 * 4.4: unacknowledged PUBLISH and PUBREL go again, in their original order, before anything
+	 * new. Session present 0 (3.2.2.2) means the broker holds nothing of ours: no PUBREL will come
+	 * for the QoS 2 messages it sent us, and it no longer has the messages we still owe a PUBREL
+	 * for, so those are published again (at least once, rather than lost).
+	 */
 	private established(sessionPresent: boolean): void {
 		this.#state = CONNECTED;
 		this.#pingSentAt = -1;
+		this.#incomingTraced = false;
 		this.#lastSend = this.#link.now();
-		// 4.4: unacknowledged PUBLISH and PUBREL go again, in order, before anything new
+		if (!sessionPresent)
+			this.#incomingCount = 0;
+		let republished = 0;
 		for (let i = 0; i < this.#flightState.length; i++) {
 			const state = this.#flightState[i];
-			if (state === WAIT_PUBCOMP) {
-				this.control(PUBREL, this.#flightId[i]);
-				this.#flightSent[i] = this.#lastSend;
-			}
-			else if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
+			if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
 				this.release(i);	// a subscription request cut off by the link loss is not replayed
-			else if (state !== FREE)
+			else if (state !== FREE) {
+				if (state === WAIT_PUBCOMP && !sessionPresent) {
+					this.#flightState[i] = WAIT_PUBREC;
+					republished++;
+				}
 				this.#flightResend[i] = 1;
+			}
 		}
+		if (republished)
+			trace(`mqtt: the broker kept no session; ${republished} QoS 2 messages awaiting PUBCOMP are published again\n`);
 		this.arm(this.#options.keepalive * 1000);
 		this.post(EV_CONNECT, sessionPresent, undefined, undefined);
 	}
+
 
 	private fail(reason: number): void {
 		this.teardown();
@@ -943,21 +977,6 @@ export class Session implements LinkOwner {
 	}
 }
 Object.freeze(Session.prototype);	// preloaded: a frozen prototype stays in flash
-
-/** UTF-8 with zero bytes in it: the pieces between them decoded one by one. */
-function zeroSeparated(bytes: Uint8Array, from: number, end: number): string {
-	let text = "";
-	for (;;) {
-		const zero = bytes.indexOf(0, from);
-		const stop = zero < 0 || zero >= end ? end : zero;
-		if (stop > from)
-			text += String.fromArrayBuffer(bytes.buffer, bytes.byteOffset + from, stop - from);
-		if (stop === end)
-			return text;
-		text += "\u0000";
-		from = stop + 1;
-	}
-}
 
 function byteString(bytes: Uint8Array, offset: number, length: number): string {
 	let text = "";

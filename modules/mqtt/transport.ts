@@ -16,6 +16,10 @@
  *  - the TLS socket reports its free space less 96 bytes and every write adds a record of up
  *    to 96 bytes more; before May 2023 its read() ignored a buffer argument, so TLS reads ask for
  *    a count (every version serves it) and the new ArrayBuffer is copied into the session's.
+ *  - the TLS socket runs its handshake inside the TCP socket's callbacks and lets a failure
+ *    (untrusted or expired certificate, an alert) escape them as an exception, which on the
+ *    device aborts the machine; it calls onError only for TCP errors. It is given a TCP whose
+ *    callbacks catch, and the exception's message becomes the cause the session traces.
  */
 
 import TCP from "embedded:io/socket/tcp";
@@ -31,6 +35,18 @@ interface Socket {
 }
 
 const TLS_RECORD = 96;	// the most one TLS record adds to what it carries (Moddable's own estimate)
+
+/** Moddable's TLS exceptions (modules/crypt/ssl) in the words a user can act on. */
+function tlsCause(error: unknown): string {
+	const message = String((error as Error)?.message ?? error);
+	if (message.indexOf("date validation") >= 0)
+		return `certificate expired or not yet valid; is the clock set? (${message})`;
+	if (message.indexOf("auth err") >= 0)
+		return `certificate not trusted, or the broker's name is not in its subjectAltName (${message})`;
+	if (message.indexOf("alert") >= 0)
+		return `the broker ended the handshake (${message})`;
+	return `handshake failed (${message})`;
+}
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
 function isAddress(host: string): boolean {
@@ -96,16 +112,35 @@ export class Transport implements Link {
 				if (generation === this.#generation)
 					owner.linkWritable(this.#free = count);
 			},
-			onError: () => {
+			onError: (cause?: unknown) => {	// the host's TLS socket gives the cause; the device's none
 				if (generation === this.#generation)
-					owner.linkError();
+					owner.linkError(cause === undefined ? undefined : String(cause));
 			},
 		};
 		this.#free = 0;
 		this.#secure = secure;
 		if (secure) {
-			const secureOptions = { ...options, host: tls?.serverName ?? host, secure: { ...tls }, TCP: { io: TCP } };
-			this.#socket = new TLSSocket(secureOptions) as unknown as Socket;
+			const transport = this;
+			// constructed with `new` by the TLS socket: returning the socket makes it the result
+			function GuardedTCP(tcpOptions: Record<string, (count?: number) => void>) {
+				const guard = (callback: (count?: number) => void) => (count?: number) => {
+					try {
+						callback(count);
+					}
+					catch (error) {
+						if (generation === transport.#generation)
+							transport.failLater(tlsCause(error));
+					}
+				};
+				return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
+			}
+			const secureOptions = { ...options, host: tls?.serverName ?? host, secure: { ...tls }, TCP: { io: GuardedTCP } };
+			try {
+				this.#socket = new TLSSocket(secureOptions) as unknown as Socket;
+			}
+			catch (error) {	// a CA certificate outside its dates is refused here
+				this.failLater(tlsCause(error));
+			}
 		}
 		else
 			this.#socket = new TCP(options) as unknown as Socket;
@@ -122,17 +157,21 @@ export class Transport implements Link {
 		try {
 			this.#socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
 		}
-		catch {	// the stream has lost bytes and cannot go on: nothing more from this socket, and
-			// the loss is reported from outside the session's write
-			const generation = ++this.#generation;
-			Timer.set(() => {
-				if (generation === this.#generation)
-					this.#owner!.linkError();
-			}, 0);
+		catch {	// the stream has lost bytes and cannot go on: nothing more from this socket
+			this.failLater();
 			return this.#free = 0;
 		}
 		this.#free -= this.#secure ? length + TLS_RECORD : length;
 		return this.#free > 0 ? this.#free : 0;
+	}
+
+	/** Reports the link lost from a turn of its own, never from inside the session's call. */
+	private failLater(cause?: string): void {
+		const generation = ++this.#generation;	// nothing more from the failed socket
+		Timer.set(() => {
+			if (generation === this.#generation)
+				this.#owner!.linkError(cause);
+		}, 0);
 	}
 
 	close(): void {

@@ -38,9 +38,11 @@ export function createAgent(emit) {
 		if (value.$view)
 			return new Uint8Array(value.$view);
 		if (value.$fn !== undefined) {
-			const { $fn: label, throws } = value;
+			const { $fn: label, throws, then } = value;
 			return (...args) => {
 				emit({ label, client: clients.indexOf(args[0]), args: args.map(encode) });
+				if (then)	// a method of the client called from inside the handler
+					args[0][then]();
 				if (throws)
 					throw new Error(throws);
 			};

@@ -31,6 +31,7 @@ export class HostSocket {
 	#failed = false;
 	#closed = false;
 	#errorPending = false;
+	#cause;	// what onError reports: only a TLS socket says why (see tls.js)
 	#readablePending = false;
 	#writablePending = false;
 	#connected = false;
@@ -49,7 +50,7 @@ export class HostSocket {
 		const socket = this.#socket = connect(options);
 		sockets.add(this);
 		socket.on("data", (data) => this.#network(this.#received, data));
-		socket.on("error", () => this.#network(this.#fail));
+		socket.on("error", (error) => this.#network(this.#fail, error));
 		socket.on("end", () => this.#network(this.#fail));
 		socket.on("close", () => this.#network(this.#fail));
 	}
@@ -226,10 +227,11 @@ export class HostSocket {
 			this.#later("error");
 	}
 
-	#fail() {
+	#fail(error) {
 		if (this.#failed)
 			return;
 		this.#failed = true;
+		this.#cause = error && this.hostCause?.(error);
 		if (this.#available)
 			this.#errorPending = true;	// reported once the data already received has been read
 		else
@@ -271,7 +273,7 @@ export class HostSocket {
 			this.#closed = true;
 			sockets.delete(this);
 			this.#socket.destroy();
-			options.onError?.call(this);
+			options.onError?.call(this, this.#cause);
 		}
 	}
 }

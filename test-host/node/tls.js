@@ -1,7 +1,9 @@
 // `embedded:io/socket/tcp/tls` on the host: the ECMA-419 socket of tcp.js over Node's TLS, with
 // the options of Moddable's TLSSocket: `host` names the server for SNI and verification,
 // `secure.certificate` is the DER of a CA to trust, `secure.verify` false skips verification.
-// A failed handshake is reported as onError, as Moddable's TLS socket does. Like that socket
+// A failed handshake is reported as onError with its cause as the argument: Moddable's TLS
+// socket throws the cause from inside its TCP callbacks instead, where the client's transport
+// catches it (modules/mqtt/transport.ts), so the client sees the same either way. Like that socket
 // (examples/io/tcp/tlssocket), onWritable reports the free space less 96 bytes, each write
 // costs a record's overhead on top of its bytes (69: header, CBC IV, SHA-256 MAC, padding),
 // and read() takes a count only: Moddable's ignored a buffer argument before May 2023, so this one
@@ -31,6 +33,18 @@ export default class TLSSocket extends HostSocket {
 			socket.once("secureConnect", () => this.hostConnected());
 			return socket;
 		}, { reserve: 96, overhead: 69 });
+	}
+
+	/** The cause of a failed handshake, in the words the device's transport uses (tlsCause). */
+	hostCause(error) {
+		const code = error.code ?? "";
+		if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
+			return `certificate expired or not yet valid (${error.message})`;
+		if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+			return `the broker's name is not in its certificate's subjectAltName (${error.message})`;
+		if (/CERT|SIGNATURE|ISSUER|SELF_SIGNED/.test(code))
+			return `certificate not trusted (${error.message})`;
+		return `handshake failed (${error.message})`;
 	}
 
 	read(count) {

@@ -60,7 +60,7 @@ export const splits = fc.array(fc.nat(), { maxLength: 12 });
 export function feed(bytes, cuts) {
 	const link = new FakeLink();
 	const owner = new Recorder();
-	const session = new Session(link, owner, { maxMessageLength: MAX, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, ackTimeout: 60_000 });
+	const session = new Session(link, owner, { maxMessageLength: MAX, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });
 	session.connect({ clientId: "f", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "b", 1883, false, undefined);
 	session.linkResolved("10.0.0.1");
 	session.linkWritable(link.free);

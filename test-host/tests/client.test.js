@@ -112,7 +112,7 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 				await peer.publishAsync(`${t}/${qos}`, `m${qos}`, { qos });
 			await peer.publishAsync(`${t}/empty`, "", { qos: 1 });
 			await peer.publishAsync(`${t}/bin`, Buffer.from([0, 0xFF, 0x80]), { qos: 1 });
-			await peer.publishAsync(`${t}/zero`, "a\u0000é\u0000", { qos: 1 });	// XS's strings stop at a zero byte
+			await peer.publishAsync(`${t}/zero`, "a\u0000é\u0000", { qos: 1 });	// zero bytes inside UTF-8: kept whole, as XS 8.2.3 keeps them
 			const seen = [];
 			for (let i = 0; i < 6; i++)
 				seen.push((await client.next("message")).slice(1));
@@ -201,10 +201,19 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			assert.equal(at, back);
 			assert.equal(data, big);
 			await client.call("close");
+			// the documented -5 for every TLS failure, with the cause traced once
+			const causes = (from, pattern) => engine.traces.slice(from).filter((line) => pattern.test(line)).length;
+			let from = engine.traces.length;
 			const untrusted = await engine.newClient(`tls-${++unique}`, 30);
 			value(await untrusted.call("connect", "localhost", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
 			const [, reason] = await untrusted.next("failed", 10_000);
 			assert.equal(reason, -5);
+			assert.equal(causes(from, /mqtt: connection failed: certificate not trusted/), 1);
+			from = engine.traces.length;
+			const misnamed = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, null, { tls: { certificate: engine.bytes(broker.caDer), serverName: "elsewhere.example" } });
+			value(await misnamed.call("connect", "127.0.0.1", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
+			assert.equal((await misnamed.next("failed", 10_000))[1], -5);
+			assert.equal(causes(from, /mqtt: connection failed: the broker's name is not in its certificate's subjectAltName/), 1);
 		});
 
 		it("reports -5 when nobody listens and -3 when the name does not resolve, once each", async () => {

@@ -258,7 +258,7 @@ describe("mqtt-packet as an oracle", () => {
 export function connectedSession(options = {}) {
 	const link = new FakeLink();
 	const owner = new Recorder();
-	const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, ackTimeout: 60_000, ...options });
+	const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000, ...options });
 	session.connect(fields({ clientId: "t", cleanSession: options.cleanSession ?? true }), "broker", 1883, false, undefined);
 	session.linkResolved("10.0.0.1");
 	session.linkWritable(link.free);
@@ -300,7 +300,7 @@ describe("streaming through the session", () => {
 	test("glued to the CONNACK in one read (retained messages right after connect)", () => {
 		const link = new FakeLink();
 		const owner = new Recorder();
-		const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, ackTimeout: 60_000 });
+		const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });
 		session.connect(fields(), "broker", 1883, false, undefined);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(link.free);

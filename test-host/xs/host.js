@@ -223,10 +223,10 @@ export class XSEngine extends Engine {
 		// handles one, so a second queued behind it would say nothing new, and a flood of them
 		// would only grow the queue; one that came while busy is delivered once the first is done
 		const state = { readable: 0, writable: 0 };	// 0 idle, 1 in flight, 2 in flight and wanted again
-		const event = (name) => () => {
+		const event = (name) => (cause) => {
 			if (name === "error") {
 				this.#sockets.delete(id);
-				this.#deliver({ op: "socket.event", id, event: name });
+				this.#deliver({ op: "socket.event", id, event: name, cause });
 				return;
 			}
 			if (state[name]) {

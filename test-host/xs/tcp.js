@@ -3,9 +3,9 @@
 // is synchronous: the bytes come back with the reply and are copied into the caller's buffer.
 import { call, host, on, register } from "./channel.js";
 
-on("socket.event", ({ id, event }) => {
+on("socket.event", ({ id, event, cause }) => {
 	const socket = host.objects.get(id);
-	socket?.hostEvent(event);
+	socket?.hostEvent(event, cause);
 });
 
 export class BridgeSocket {
@@ -29,7 +29,7 @@ export class BridgeSocket {
 		}
 	}
 
-	hostEvent(event) {
+	hostEvent(event, cause) {
 		const options = this.#options;
 		if (event === "readable" || event === "writable") {
 			const [available, free] = call({ op: "socket.counts", id: this.#id }).value;
@@ -40,7 +40,7 @@ export class BridgeSocket {
 		}
 		else {
 			host.objects.delete(this.#id);
-			options.onError?.call(this);
+			options.onError?.call(this, cause);
 		}
 	}
 
