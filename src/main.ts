@@ -3,18 +3,29 @@
  * leaves a last will, listens for commands, reports its status every `interval` ms, and
  * retries with a timer whenever the connection fails or drops, as the NodeMCU documentation
  * recommends. Build: mcconfig -d -m -p esp ssid=<wifi> password=<secret> broker=<host>
+ *
+ * With `secure` (src/examples/secure/manifest.json builds it so) it connects over TLS, trusting
+ * the CA in the resource named by `ca` or, when that is empty, the CAs built into the image;
+ * a certificate's dates need a set clock, so it sets the clock by SNTP first when it is not.
  */
 
 import mqtt from "mqtt/client";
 import type { MQTTClient } from "mqtt/client";
 import config from "mc/config";
 import Net from "net";
+import Resource from "Resource";
+import SNTP from "sntp";
+import Time from "time";
 import Timer from "timer";
 import WiFi from "wifi";
 
 const RETRY_MS = 10_000;
+// No certificate in use was issued before this, and the ESP8266's clock starts in 1995.
+const CLOCK_SET = Date.UTC(2025, 0, 1);
 const prefix: string = config.prefix;
-const client = mqtt.Client(config.clientid || null, 60);
+const secure = !!Number(config.secure);
+const client = mqtt.Client(config.clientid || null, 60, null, null, 1, null,
+	secure && config.ca ? { tls: { certificate: new Resource(config.ca).slice(0) } } : undefined);
 const base = `${prefix}/${config.clientid || "device"}`;
 let status: Timer | undefined;
 let retry: Timer | undefined;
@@ -37,10 +48,27 @@ client.on("offline", () => {
 
 function connect(): void {
 	retry = undefined;
-	trace(`connecting to ${config.broker}:${config.port}\n`);
-	client.connect(config.broker, Number(config.port), false, connected, (_client: MQTTClient, reason: number) => {
+	if (secure && Date.now() < CLOCK_SET)
+		return setClock();
+	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
+	client.connect(config.broker, Number(config.port), secure, connected, (_client: MQTTClient, reason: number) => {
 		trace(`connect failed, reason ${reason}\n`);
 		retryLater();
+	});
+}
+
+function setClock(): void {
+	trace(`setting the clock from ${config.sntp}\n`);
+	new SNTP({ host: config.sntp }, (message, value) => {
+		if (message === SNTP.time) {
+			Time.set(value!);
+			trace("clock set\n");
+			connect();
+		}
+		else if (message === SNTP.error) {
+			trace(`no time from ${config.sntp}\n`);
+			retryLater();
+		}
 	});
 }
 

@@ -1,6 +1,9 @@
 // Drives the client inside an engine, so that one test runs unchanged on Node and on XS.
 //
-//   const engine = await startEngine("node" | "xs", { config, onTrace });
+//   const engine = await startEngine("node" | "xs", { config, onTrace, tls, resources, clock });
+//        tls: false          an image built without modules/mqtt/manifest_tls.json
+//        resources: dir      the folder `Resource` reads the app's resources from
+//        clock: "unset"      XS only: Date.now() starts as a device's does, until Time.set
 //   const client = await engine.newClient(...args);        // mqtt.Client(...args) in the engine
 //   await client.call(method, ...args)                     // → { value } or { error: { name, message } }
 //   await client.get(property)                             // → value
@@ -11,6 +14,7 @@
 //   engine.bytes(uint8Array) / engine.view(uint8Array)     // placeholder: an ArrayBuffer / Uint8Array in the engine
 //   engine.traces                                          // trace() output of the engine
 //   await engine.probe()                                   // { engine, issueCommand, process, ... }: which engine ran
+//   await engine.setClock(seconds)                         // Time.set(seconds) in the engine, as an app would
 //   await engine.run(specifier)                            // starts a device app ("main", "examples/...")
 //   engine.meter                                           // XS: the meter of the last delivery
 //   await engine.close()                                   // drops every socket and timer, ends the worker
@@ -20,6 +24,7 @@
 import { createAgent } from "./agent/agent.js";
 import { setTraceSink } from "./node/globals.js";
 import { hostConfigure } from "./node/config.js";
+import { hostImage } from "./node/image.js";
 import TCP from "./node/tcp.js";
 import Timer from "./node/timer.js";
 
@@ -151,6 +156,12 @@ export class Engine {
 		return result.error;
 	}
 
+	async setClock(seconds) {
+		const result = await this.command({ op: "time.set", seconds });
+		if (result.error)
+			throw new Error(result.error.message);
+	}
+
 	async probe() {
 		const result = await this.command({ op: "probe" });
 		return { engine: this.name, ...result.value };
@@ -163,6 +174,9 @@ class NodeEngine extends Engine {
 	constructor(options) {
 		super("node", options.onTrace);
 		hostConfigure(options.config);
+		if (options.clock === "unset")
+			throw new Error("the Node engine's clock is the process's: clock \"unset\" is for the XS engine");
+		hostImage(options);
 		setTraceSink((text) => this.trace(text));
 		this.#agent = createAgent((event) => this.event(event));
 	}
@@ -180,6 +194,7 @@ class NodeEngine extends Engine {
 		for (const socket of [...TCP.hostSockets])
 			socket.hostDestroy();
 		Timer.hostClearAll();
+		hostImage();
 	}
 }
 

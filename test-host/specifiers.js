@@ -13,6 +13,10 @@ export const PLATFORM = {
 	"mc/config": { node: "test-host/node/config.js", xs: "test-host/xs/config.js" },
 	"embedded:io/socket/tcp": { node: "test-host/node/tcp.js", xs: "test-host/xs/tcp.js" },
 	"embedded:io/socket/tcp/tls": { node: "test-host/node/tls.js", xs: "test-host/xs/tls.js" },
+	"modules": { node: "test-host/node/modules.js", xs: "test-host/xs/modules.js" },
+	"time": { node: "test-host/node/time.js", xs: "test-host/xs/time.js" },
+	"sntp": { node: "test-host/node/sntp.js", xs: "test-host/xs/sntp.js" },
+	"Resource": { node: "test-host/node/resource.js", xs: "test-host/xs/resource.js" },
 };
 
 /** Absolute path of the file that implements `specifier` on `engine` ("node" or "xs"), or undefined. */

@@ -3,7 +3,10 @@
 //  - every module that modules/ and src/ import is ours (mapped in a manifest), or provided by an
 //    SDK manifest we include (the table below, checked against $MODDABLE when it is set), and
 //    is implemented by the host runtime (test-host/specifiers.js);
-//  - every `config.key` the code reads is declared in a manifest's config.
+//  - every `config.key` the code reads is declared in a manifest's config;
+//  - per platform, resolved as mcconfig's tools/mcmanifest.js does (a manifest's own section,
+//    then the first matching entry of its `platforms`, or "..." when none matches), every
+//    module of ours is mapped exactly once: mcconfig merges all mappings and compiles the first.
 // Prints what it checked; exits 1 listing every problem. Run by the test suite.
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -14,19 +17,70 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // What the SDK manifests we include provide, and which one provides it.
 const SDK = {
 	"timer": "$(MODDABLE)/examples/manifest_base.json (build/devices/<platform>/manifest.json)",
+	"time": "build/devices/<platform>/manifest.json (every device platform)",
+	"Resource": "$(MODDABLE)/examples/manifest_base.json (modules/files/resource)",
 	"net": "$(MODDABLE)/modules/network/net/manifest.json",
 	"wifi": "$(MODDABLE)/examples/manifest_net.json (modules/network/wifi/manifest.json)",
+	"sntp": "$(MODDABLE)/examples/manifest_net.json (modules/network/sntp/manifest.json)",
+	"modules": "$(MODDABLE)/modules/base/modules/manifest.json",
 	"mc/config": "mcconfig (generated from the manifests' config)",
-	"embedded:io/socket/tcp": "$(MODDABLE)/modules/io/manifest.json",
-	"embedded:io/socket/tcp/tls": "$(MODDABLE)/examples/io/tcp/tlssocket/manifest.json",
+	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
 };
+
+// The apps we build: the default one and the secure example.
+const APPS = ["manifest.json", "src/examples/secure/manifest.json"];
+// Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
+const PLATFORMS = ["esp", "lin", "mac", "esp32"];
+
+/** mcconfig's matchPlatform: exact name, "x/*", "*\/x", shortened by its last part, then "...". */
+function matchPlatform(platforms, name) {
+	const parts = name.split("/");
+	while (parts.length) {
+		const partial = parts.join("/");
+		for (const n of Object.keys(platforms)) {
+			if (n.endsWith("/*") ? partial.startsWith(n.slice(0, -1)) : n.startsWith("*/") ? partial.endsWith(n.slice(1)) : partial === n)
+				return platforms[n];
+		}
+		parts.length -= 1;
+	}
+	return platforms["..."];
+}
+
+/** Specifier -> the sources the apps' manifests map it to on one platform, as mcconfig merges them. */
+export function mappingsFor(platform, apps = APPS.map((app) => join(root, app))) {
+	const mappings = new Map();
+	const seen = new Set();
+	const visit = (path) => {
+		if (seen.has(path))
+			return;
+		seen.add(path);
+		const json = readJson(path);
+		const matched = json.platforms ? matchPlatform(json.platforms, platform) : undefined;
+		for (const section of [json, matched]) {
+			for (const include of [section?.include ?? []].flat()) {
+				if (!include.startsWith("$("))
+					visit(resolve(dirname(path), include));
+			}
+			for (const [specifier, source] of Object.entries(section?.modules ?? {})) {
+				if (specifier === "*")
+					continue;
+				const list = mappings.get(specifier) ?? [];
+				list.push(relative(root, resolve(dirname(path), String(source))));
+				mappings.set(specifier, list);
+			}
+		}
+	};
+	for (const app of apps)
+		visit(app);
+	return mappings;
+}
 
 function readJson(path) {
 	return JSON.parse(readFileSync(path, "utf8"));
 }
 
-/** Our manifests: the top-level one and every relative include, recursively. */
-function manifests(path = join(root, "manifest.json"), seen = new Map()) {
+/** Our manifests: the apps' and every relative include, recursively. */
+function manifests(path, seen = new Map()) {
 	if (seen.has(path))
 		return seen;
 	const json = readJson(path);
@@ -69,7 +123,9 @@ function walk(dir, out = []) {
 export async function checkManifests() {
 	const problems = [];
 	const notes = [];
-	const all = manifests();
+	const all = new Map();
+	for (const app of APPS)
+		manifests(join(root, app), all);
 	const ours = new Map();	// specifier -> source file base
 	const mapped = new Set();	// every source base a manifest maps, on any platform
 	const config = new Set();
@@ -101,6 +157,13 @@ export async function checkManifests() {
 			}
 			for (const key of Object.keys(section.config ?? {}))
 				config.add(key);
+		}
+	}
+
+	for (const platform of PLATFORMS) {
+		for (const [specifier, sources] of mappingsFor(platform)) {
+			if (new Set(sources).size > 1)
+				problems.push(`on ${platform}, ${specifier} is mapped ${sources.length} times (${sources.join(", ")}); mcconfig compiles the first`);
 		}
 	}
 

@@ -16,6 +16,7 @@ import type { TLSOptions } from "./link.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Transport } from "./transport.js";
 import defaultClientId from "./identity.js";
+import Time from "time";
 import Timer from "timer";
 
 export type { TLSOptions };
@@ -100,8 +101,9 @@ function integerIn(value: unknown, min: number, max: number): boolean {
 	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
 
+/** A value as an error message shows it: strings quoted (without JSON, which would link XS's JSON code). */
 function describe(value: unknown): string {
-	return typeof value === "string" ? JSON.stringify(value) : String(value);
+	return typeof value === "string" ? `"${value}"` : String(value);
 }
 
 function checkQos(method: string, argument: string, qos: unknown): number {
@@ -138,7 +140,7 @@ class Client implements MQTTClient, SessionOwner {
 	#packetId = 0;
 	#reconnect: { min: number; max: number } | undefined;
 	#attempt = 0;
-	#upSince = -1;	// when the session came up; -1 while there is none
+	#upSince: number | undefined;	// Time.ticks when the session came up
 	#retry: Timer | undefined;
 	#userClosed = false;
 	#warnedSecureNumber = false;
@@ -288,6 +290,8 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (typeof secure !== "boolean")
 			fail(m, "secure", `must be a boolean, got ${describe(secure)}`, true);
+		if (secure && !Transport.secureAvailable)
+			throw new Error("connect: secure needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest");
 		const connected = rest[i], failed = rest[i + 1];
 		if (connected != null && typeof connected !== "function")
 			fail(m, "onConnected", "must be a function", true);
@@ -400,13 +404,13 @@ class Client implements MQTTClient, SessionOwner {
 	/** SessionOwner: runs the handler outside the parser; an exception is traced, never rethrown. */
 	deliver(kind: number, a: unknown, b: unknown): void {
 		if (kind === EV_CONNECT)
-			this.#upSince = Date.now();
+			this.#upSince = Time.ticks;
 		else if (kind === EV_OFFLINE) {
 			// backoff starts again only after a session that held for a keepalive interval: a
 			// broker that accepts and drops at once is retried ever more slowly, not in a loop
-			if (this.#upSince >= 0 && Date.now() - this.#upSince >= this.#fields.keepalive * 1000)
+			if (this.#upSince !== undefined && ((Time.ticks - this.#upSince) | 0) >= this.#fields.keepalive * 1000)
 				this.#attempt = 0;
-			this.#upSince = -1;
+			this.#upSince = undefined;
 		}
 		const handler = this.#handlers[kind];
 		if (handler) {

@@ -2,6 +2,10 @@
  * The one file that touches the network and timer modules: a Link over Moddable's ECMA-419
  * TCP socket (TLS through embedded:io/socket/tcp/tls), `net` for DNS, and one `timer`.
  *
+ * TLS is in an image only when the app includes manifest_tls.json: the TLS socket is looked up
+ * with Modules.importNow when a secure connection opens, never imported, so a plain image
+ * carries none of its code (about 190 KB of flash on the ESP8266).
+ *
  * ECMA-419 over lwIP because read(buffer) copies received bytes straight into the session's
  * receive buffer, and onWritable reports the free send space, so a packet larger than lwIP's
  * send buffer is written in pieces instead of failing. The ECMA-419 socket takes an IP
@@ -23,8 +27,9 @@
  */
 
 import TCP from "embedded:io/socket/tcp";
-import TLSSocket from "embedded:io/socket/tcp/tls";
+import Modules from "modules";
 import Net from "net";
+import Time from "time";
 import Timer from "timer";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
 
@@ -34,6 +39,7 @@ interface Socket {
 	close(): unknown;
 }
 
+const TLS_SOCKET = "embedded:io/socket/tcp/tls";
 const TLS_RECORD = 96;	// the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Moddable's TLS exceptions (modules/crypt/ssl) in the words a user can act on. */
@@ -67,13 +73,22 @@ function isAddress(host: string): boolean {
 	return dots === 3 && digits > 0;
 }
 
+type SocketClass = new (options: object) => Socket;
+
 export class Transport implements Link {
+	/** Whether this image has the TLS socket (the app included manifest_tls.json). */
+	static get secureAvailable(): boolean {
+		return Modules.has(TLS_SOCKET);
+	}
+
 	#owner: LinkOwner | undefined;
 	#socket: Socket | undefined;
 	#timer: Timer | undefined;
 	#generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
 	#free = 0;	// send space: what onWritable reported less what was written since
 	#secure = false;
+	#clock = 0;	// ms, monotonic: see now()
+	#ticks = Time.ticks;
 
 	attach(owner: LinkOwner): void {
 		this.#owner = owner;
@@ -136,7 +151,8 @@ export class Transport implements Link {
 			}
 			const secureOptions = { ...options, host: tls?.serverName ?? host, secure: { ...tls }, TCP: { io: GuardedTCP } };
 			try {
-				this.#socket = new TLSSocket(secureOptions) as unknown as Socket;
+				const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
+				this.#socket = new TLSSocket(secureOptions);
 			}
 			catch (error) {	// a CA certificate outside its dates is refused here
 				this.failLater(tlsCause(error));
@@ -201,8 +217,16 @@ export class Transport implements Link {
 			Timer.schedule(this.#timer);
 	}
 
+	/**
+	 * Milliseconds from the device's tick counter, not Date.now(): the app may set the clock
+	 * (SNTP) while a session is up, and a jump of years must not read as an acknowledgement
+	 * overdue. Time.ticks wraps every 49.7 days; the difference of two readings does not.
+	 */
 	now(): number {
-		return Date.now();
+		const ticks = Time.ticks;
+		this.#clock += (ticks - this.#ticks) | 0;
+		this.#ticks = ticks;
+		return this.#clock;
 	}
 }
 Object.freeze(Transport.prototype);	// preloaded: a frozen prototype stays in flash

@@ -2,6 +2,7 @@
 // their methods on behalf of a test, turning placeholders into functions and byte buffers, and
 // reporting every callback as an event. Values cross as JSON: see encode() and revive().
 import mqtt from "mqtt/client";
+import Time from "time";
 
 export function createAgent(emit) {
 	const clients = [];
@@ -76,6 +77,8 @@ export function createAgent(emit) {
 				});
 			case "get":
 				return guard(() => clients[message.client][message.property]);
+			case "time.set":	// as an app setting the clock (SNTP) would
+				return guard(() => Time.set(message.seconds));
 			case "constants":
 				return guard(() => ({ ...mqtt, Client: undefined }));
 			case "probe":

@@ -98,6 +98,22 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			}
 		});
 
+		it("connect(..., true) in an image built without TLS says what to include", async () => {
+			const plain = await startEngine(name, { tls: false });
+			try {
+				const client = await plain.newClient(`plain-${process.pid}`, 30);
+				const result = await client.call("connect", "127.0.0.1", broker.port, true);
+				assert.equal(result.error?.name, "Error");
+				assert.match(result.error.message, /connect: secure needs TLS in the image: include modules\/mqtt\/manifest_tls.json/);
+				assert.deepEqual(await client.call("connect", "127.0.0.1", broker.port, false, plain.fn("connected")), { value: true }, "a plain connection still works");
+				await client.next("connected");
+				await client.call("close");
+			}
+			finally {
+				await plain.close();
+			}
+		});
+
 		it("methods reject bad arguments and calls in the wrong state, and the client still works", async () => {
 			const client = await engine.newClient(`input-${process.pid}`, 30);
 			for (const [method, args, type, pattern] of methodCases) {

@@ -1,5 +1,8 @@
 // The device apps in src/ run unchanged on the host runtime, in both engines, against mosquitto.
 import { after, before, describe, it } from "node:test";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
@@ -20,7 +23,7 @@ async function until(engine, pattern, timeout = 5000) {
 describe("the API documentation's examples", () => {
 	let broker, peer;
 	before(async () => {
-		broker = await startMosquitto();
+		broker = await startMosquitto({ tls: true });
 		peer = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
 		await new Promise((resolve) => peer.once("connect", resolve));
 	});
@@ -48,6 +51,30 @@ describe("the API documentation's examples", () => {
 			await until(engine, /subscribe success \(packet \d+\): granted 0, 1, 2\n/);
 			await until(engine, /unsubscribe success\n/);
 			await engine.close();
+		});
+
+		it(`the default app over TLS on ${name}: ${name === "xs" ? "a device whose clock is unset sets it by SNTP first, then" : "the clock is set, so it"} connects trusting the CA resource`, async () => {
+			const resources = mkdtempSync(join(tmpdir(), "resources-"));
+			writeFileSync(join(resources, "ca.der"), broker.caDer);
+			const clientid = `secure-${name}`;
+			await peer.subscribeAsync(`nodemcu-mqtt/${clientid}/status`);
+			const status = new Promise((resolve) => peer.on("message", (topic) => topic.endsWith(`${clientid}/status`) && resolve()));
+			const engine = await startEngine(name, {
+				config: { broker: "127.0.0.1", port: broker.tlsPort, secure: 1, ca: "ca.der", clientid, interval: 200 },
+				resources,
+				clock: name === "xs" ? "unset" : undefined,
+			});
+			await engine.run("main");
+			const expected = name === "xs"
+				? /setting the clock from pool\.ntp\.org\nclock set\nconnecting to 127\.0\.0\.1:\d+ over TLS\nconnected\n/
+				: /^connecting to 127\.0\.0\.1:\d+ over TLS\nconnected\n/;
+			try {
+				await until(engine, expected);
+				await Promise.race([status, sleep(5000).then(() => assert.fail("no status message from the app within 5 s"))]);
+			}
+			finally {
+				await engine.close();
+			}
 		});
 
 		it(`retry on ${name}: a failed connect reports its reason and schedules a retry`, async () => {

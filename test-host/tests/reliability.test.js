@@ -205,6 +205,33 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			});
 		}
 
+		if (name === "xs") {	// only the XS engine's clock can start unset and jump, as a device's does
+			it("keeps its timing when the app sets the clock during a session (a jump of decades is no overdue acknowledgement)", async () => {
+				const jumpy = await startEngine("xs", { clock: "unset" });
+				try {
+					const client = await jumpy.newClient(`rel-clock-${++unique}`, 2, null, null, 1, null, { ackTimeout: 10_000 });
+					for (const event of ["connect", "offline", "puback"])
+						value(await client.call("on", event, jumpy.fn(event)));
+					value(await client.call("connect", "127.0.0.1", fault.port, false));
+					const conn = await fault.nextConnection();
+					await conn.acceptConnect();
+					await client.next("connect");
+					value(await client.call("publish", "t", "held", 1, 0));
+					const publish = await conn.nextPacket();
+					await jumpy.setClock(Math.floor(Date.now() / 1000));
+					assert.equal((await conn.nextPacket(3000)).cmd, "pingreq", "the keepalive timer ran after the jump");
+					conn.send({ cmd: "pingresp" });
+					conn.send({ cmd: "puback", messageId: publish.messageId });
+					await client.next("puback");
+					assert.equal(client.events.filter((e) => e.label === "offline").length, 0);
+					await client.call("close");
+				}
+				finally {
+					await jumpy.close();
+				}
+			});
+		}
+
 		it("backs off ever longer from a broker that accepts and drops at once; only a session that held resets it", async () => {
 			const flaky = await FaultBroker.start();
 			const client = await engine.newClient(`rel-${name}-${++unique}`, 30, null, null, 1, null, { reconnect: { min: 50, max: 1000 } });

@@ -1,7 +1,7 @@
 // The XS engine on the host: the same compiled modules, bundled with esbuild against the XS-side
 // bridge modules of this folder, evaluated in an xsnap worker. Node owns the real sockets and
 // timers (test-host/node) and delivers their events into XS one at a time.
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +62,7 @@ const AGENT = `
 import { call, on } from "./channel.js";
 import { createAgent } from "../agent/agent.js";
 const agent = createAgent((event) => call({ op: "event", event }));
-for (const op of ["new", "call", "get", "constants", "probe"])
+for (const op of ["new", "call", "get", "constants", "probe", "time.set"])
 	on(op, agent);
 on("gc", () => { gc(); gc(); });
 `;
@@ -70,6 +70,7 @@ on("gc", () => { gc(); gc(); });
 export class XSEngine extends Engine {
 	#worker;
 	#config;
+	#image;
 	#timers = new Map();
 	#sockets = new Map();
 	#closed = false;
@@ -80,6 +81,7 @@ export class XSEngine extends Engine {
 		super("xs", options.onTrace);
 		const manifest = JSON.parse(readFileSync(fileURLToPath(new URL("../../manifest.json", import.meta.url)), "utf8"));
 		this.#config = { ...manifest.config, ...options.config };
+		this.#image = { tls: options.tls ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
 	}
 
 	async start() {
@@ -159,6 +161,17 @@ export class XSEngine extends Engine {
 				return encode({});
 			case "config":
 				return encode({ value: this.#config });
+			case "image":
+				return encode({ value: this.#image });
+			case "resource": {
+				const path = this.#image.resources && join(this.#image.resources, message.name);
+				const exists = !!path && existsSync(path);
+				if (message.exists || !exists)
+					return encode({ value: exists });
+				return encode({}, readFileSync(path));
+			}
+			case "sntp":
+				return encode({ value: Math.floor(Date.now() / 1000) });
 			case "timer.arm":
 				clearTimeout(this.#timers.get(message.id));
 				this.#timers.set(message.id, setTimeout(() => {
