@@ -1,6 +1,6 @@
 // The NodeMCU API against a real mosquitto (and the scripted fault broker where mosquitto
 // cannot produce the case), driven through the public API in both engines: Node and XS.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";

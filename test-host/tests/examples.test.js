@@ -1,5 +1,5 @@
 // The device apps in src/ run unchanged on the host runtime, in both engines, against mosquitto.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
