@@ -113,6 +113,20 @@ describe("handshake", () => {
 			assert.equal(session.idle, true);
 		}
 	});
+	it("close() once CONNECT is out closes the link, and the CONNACK timeout never fires, even from a timer already due", () => {
+		const { link, owner, session, connect } = start();
+		connect();
+		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"]);
+		assert.equal(link.due, 5_000, "waiting for CONNACK");
+		assert.equal(session.close(), true);
+		assert.equal(link.closed, true);
+		assert.equal(link.due, undefined, "the timer is disarmed");
+		session.linkTimer();	// a firing the platform had already queued when close() ran
+		link.advance(60_000);
+		assert.deepEqual(owner.events, []);
+		assert.equal(session.idle, true);
+		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"], "nothing written after close()");
+	});
 });
 
 describe("keepalive", () => {
