@@ -1,6 +1,6 @@
 // Bad input to every public function, in both engines: each gets an error that names the
 // function, the argument and the rule (or the documented false), and the client keeps working.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";

@@ -1,7 +1,7 @@
 // The codec, byte for byte: every packet the client writes, every packet a server may send,
 // the remaining-length boundaries, UTF-8, and mqtt-packet (an independent codec) as an oracle.
 // Decoding through the session also runs byte by byte, split at every index, and glued.
-import { describe, test } from "node:test";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import * as codec from "../../build/host/modules/mqtt/codec.js";
@@ -60,7 +60,7 @@ function decode(bytes) {
 }
 
 describe("encoding what the client sends", () => {
-	test("CONNECT, clean session, no will or credentials", () => {
+	it("CONNECT, clean session, no will or credentials", () => {
 		assert.deepEqual(encodeConnect(fields()), [
 			0x10, 14,	// CONNECT, remaining length 14
 			0, 4, ...ascii("MQTT"),	// protocol name
@@ -70,7 +70,7 @@ describe("encoding what the client sends", () => {
 			0, 2, ...ascii("id"),	// client id
 		]);
 	});
-	test("CONNECT with will (QoS 1, retained), username and binary password, persistent session", () => {
+	it("CONNECT with will (QoS 1, retained), username and binary password, persistent session", () => {
 		const f = fields({ clientId: "c", keepalive: 10, cleanSession: false, willTopic: "w", willPayload: Uint8Array.of(0x78), willQos: 1, willRetain: true, username: "u", password: Uint8Array.of(1, 2) });
 		assert.deepEqual(encodeConnect(f), [
 			0x10, 26,
@@ -84,10 +84,10 @@ describe("encoding what the client sends", () => {
 			0, 2, 1, 2,	// password
 		]);
 	});
-	test("CONNECT with an empty client id", () => {
+	it("CONNECT with an empty client id", () => {
 		assert.deepEqual(encodeConnect(fields({ clientId: "" })), [0x10, 12, 0, 4, ...ascii("MQTT"), 4, 0x02, 0, 60, 0, 0]);
 	});
-	test("PUBLISH at QoS 0, 1 (retained) and 2 (empty payload)", () => {
+	it("PUBLISH at QoS 0, 1 (retained) and 2 (empty payload)", () => {
 		assert.deepEqual(encodePublish("a/b", ascii("hi"), 0, false, 0), [0x30, 7, 0, 3, ...ascii("a/b"), ...ascii("hi")]);
 		assert.deepEqual(encodePublish("a/b", ascii("hi"), 1, true, 10), [
 			0x33, 9,	// PUBLISH, QoS 1, retain
@@ -97,12 +97,12 @@ describe("encoding what the client sends", () => {
 		]);
 		assert.deepEqual(encodePublish("a", [], 2, false, 0x1234), [0x34, 5, 0, 1, ...ascii("a"), 0x12, 0x34]);
 	});
-	test("DUP is set on an encoded PUBLISH for redelivery", () => {
+	it("DUP is set on an encoded PUBLISH for redelivery", () => {
 		const bytes = Uint8Array.from(encodePublish("a", [1], 1, false, 3));
 		codec.markDuplicate(bytes);
 		assert.equal(bytes[0], 0x3A);
 	});
-	test("SUBSCRIBE with several topics and UNSUBSCRIBE", () => {
+	it("SUBSCRIBE with several topics and UNSUBSCRIBE", () => {
 		assert.deepEqual(encodeSubscribe(1, ["a/#", "b"], [1, 2]), [
 			0x82, 12,	// SUBSCRIBE, reserved flags 0b0010
 			0, 1,	// packet id
@@ -111,7 +111,7 @@ describe("encoding what the client sends", () => {
 		]);
 		assert.deepEqual(encodeSubscribe(2, ["a"], undefined), [0xA2, 5, 0, 2, 0, 1, ...ascii("a")]);
 	});
-	test("acknowledgements, PINGREQ and DISCONNECT", () => {
+	it("acknowledgements, PINGREQ and DISCONNECT", () => {
 		const out = new Uint8Array(4);
 		for (const [type, first] of [[codec.PUBACK, 0x40], [codec.PUBREC, 0x50], [codec.PUBREL, 0x62], [codec.PUBCOMP, 0x70]]) {
 			codec.writeAck(out, 0, type, 0x0105);
@@ -131,7 +131,7 @@ describe("remaining length", () => {
 		[2_097_151, [0xFF, 0xFF, 0x7F]], [2_097_152, [0x80, 0x80, 0x80, 0x01]], [268_435_455, [0xFF, 0xFF, 0xFF, 0x7F]],
 	];
 	for (const [length, bytes] of cases) {
-		test(`${length} encodes as ${bytes.length} byte(s) and decodes back`, () => {
+		it(`${length} encodes as ${bytes.length} byte(s) and decodes back`, () => {
 			const out = new Uint8Array(5);
 			assert.equal(codec.writeFixedHeader(out, 0, 0x30, length), 1 + bytes.length);
 			assert.deepEqual([...out.subarray(1, 1 + bytes.length)], bytes);
@@ -141,7 +141,7 @@ describe("remaining length", () => {
 			assert.equal(packet.headerLength, 1 + bytes.length);
 		});
 	}
-	test("a fifth length byte is malformed; an unfinished one asks for more", () => {
+	it("a fifth length byte is malformed; an unfinished one asks for more", () => {
 		const packet = new Packet();
 		assert.equal(codec.decodeHeader(Uint8Array.of(0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01), 0, 6, packet), codec.ERR_REMAINING_LENGTH);
 		assert.equal(codec.decodeHeader(Uint8Array.of(0x30, 0xFF, 0xFF), 0, 3, packet), codec.NEED_MORE);
@@ -150,13 +150,13 @@ describe("remaining length", () => {
 });
 
 describe("decoding what a server sends", () => {
-	test("CONNACK: accepted, session present, refusal codes", () => {
+	it("CONNACK: accepted, session present, refusal codes", () => {
 		assert.deepEqual([decode([0x20, 2, 0, 0]).returnCode, decode([0x20, 2, 0, 0]).sessionPresent], [0, false]);
 		assert.equal(decode([0x20, 2, 1, 0]).sessionPresent, true);
 		for (let code = 1; code <= 5; code++)
 			assert.equal(decode([0x20, 2, 0, code]).returnCode, code);
 	});
-	test("PUBLISH at QoS 0 and QoS 1 with DUP and retain", () => {
+	it("PUBLISH at QoS 0 and QoS 1 with DUP and retain", () => {
 		const p0 = decode([0x30, 7, 0, 3, ...ascii("a/b"), ...ascii("hi")]);
 		assert.deepEqual([p0.qos, p0.id, p0.topicOffset, p0.topicLength, p0.payloadOffset, p0.payloadLength], [0, 0, 4, 3, 7, 2]);
 		const p1 = decode([0x3B, 8, 0, 3, ...ascii("a/b"), 0, 7, 0x78]);
@@ -164,7 +164,7 @@ describe("decoding what a server sends", () => {
 		const p2 = decode([0x34, 5, 0, 1, ...ascii("a"), 0x12, 0x34]);
 		assert.deepEqual([p2.qos, p2.id, p2.payloadLength], [2, 0x1234, 0]);
 	});
-	test("acknowledgements, SUBACK codes, PINGRESP", () => {
+	it("acknowledgements, SUBACK codes, PINGRESP", () => {
 		for (const first of [0x40, 0x50, 0x62, 0x70, 0xB0])
 			assert.equal(decode([first, 2, 0, 9]).id, 9);
 		const suback = decode([0x90, 6, 0, 1, 0, 1, 2, 0x80]);
@@ -197,9 +197,9 @@ describe("decoding what a server sends", () => {
 		["DISCONNECT from a server", [0xE0, 0], codec.ERR_UNEXPECTED_TYPE],
 	];
 	for (const [name, bytes, error] of errors) {
-		test(`rejects ${name}: ${codec.errorName(error)}`, () => assert.equal(decode(bytes), error));
+		it(`rejects ${name}: ${codec.errorName(error)}`, () => assert.equal(decode(bytes), error));
 	}
-	test("an oversized PUBLISH decodes from its first bytes (PARTIAL until the packet id is in)", () => {
+	it("an oversized PUBLISH decodes from its first bytes (PARTIAL until the packet id is in)", () => {
 		const bytes = Uint8Array.from(encodePublish("topic", new Array(100).fill(1), 1, false, 5));
 		const packet = new Packet();
 		codec.decodeHeader(bytes, 0, bytes.length, packet);
@@ -210,7 +210,7 @@ describe("decoding what a server sends", () => {
 });
 
 describe("UTF-8", () => {
-	test("lengths and bytes for 1- to 4-byte characters", () => {
+	it("lengths and bytes for 1- to 4-byte characters", () => {
 		for (const [text, bytes] of [["a", [0x61]], ["\u00e9", [0xC3, 0xA9]], ["\u20ac", [0xE2, 0x82, 0xAC]], ["\u{1F600}", [0xF0, 0x9F, 0x98, 0x80]]]) {
 			assert.equal(codec.utf8Length(text), bytes.length);
 			const out = new Uint8Array(bytes.length);
@@ -219,7 +219,7 @@ describe("UTF-8", () => {
 			assert.deepEqual([...out], [...new TextEncoder().encode(text)]);
 		}
 	});
-	test("lone surrogates are not encodable", () => {
+	it("lone surrogates are not encodable", () => {
 		assert.equal(codec.utf8Length("a\uD800"), -1);
 		assert.equal(codec.utf8Length("\uDC00b"), -1);
 	});
@@ -234,7 +234,7 @@ describe("mqtt-packet as an oracle", () => {
 		parser.parse(Buffer.from(bytes));
 		return packets;
 	};
-	test("parses what we encode to the same fields", () => {
+	it("parses what we encode to the same fields", () => {
 		const [connect] = parse(encodeConnect(fields({ clientId: "dev\u00e9", keepalive: 120, cleanSession: false, willTopic: "lwt", willPayload: Uint8Array.of(0x6F), willQos: 2, willRetain: false, username: "user", password: ascii("pw") })));
 		assert.deepEqual([connect.cmd, connect.clientId, connect.keepalive, connect.clean, connect.will.topic, connect.will.qos, connect.username, connect.password.toString()], ["connect", "dev\u00e9", 120, false, "lwt", 2, "user", "pw"]);
 		const [publish] = parse(encodePublish("s/\u20ac", new Array(300).fill(7), 2, true, 65_535));
@@ -244,7 +244,7 @@ describe("mqtt-packet as an oracle", () => {
 		const [unsubscribe] = parse(encodeSubscribe(10, ["a/+"], undefined));
 		assert.deepEqual(unsubscribe.unsubscriptions, ["a/+"]);
 	});
-	test("we decode what it generates", () => {
+	it("we decode what it generates", () => {
 		const generated = (packet) => [...mqttPacket.generate(packet, { protocolVersion: 4 })];
 		const publish = decode(generated({ cmd: "publish", topic: "x/y", payload: Buffer.alloc(20_000, 3), qos: 1, messageId: 42, retain: true, dup: true }));
 		assert.deepEqual([publish.qos, publish.id, publish.retain, publish.dup, publish.payloadLength], [1, 42, true, true, 20_000]);
@@ -278,7 +278,7 @@ describe("streaming through the session", () => {
 	const expected = [["message", "a/b", "one"], ["message", "a/b", "two"], ["message", "c", undefined], ["message", "a/b", "z".repeat(500)]];
 	const events = (owner) => owner.events.filter((e) => e[0] === "message").map((e) => e.slice(0, 3));
 
-	test("whole, byte by byte, and split at every index give the same events and acks", () => {
+	it("whole, byte by byte, and split at every index give the same events and acks", () => {
 		const whole = connectedSession();
 		whole.link.receive(stream);
 		assert.deepEqual(events(whole.owner), expected);
@@ -297,7 +297,7 @@ describe("streaming through the session", () => {
 			assert.deepEqual(events(owner), expected, `split at ${split}`);
 		}
 	});
-	test("glued to the CONNACK in one read (retained messages right after connect)", () => {
+	it("glued to the CONNACK in one read (retained messages right after connect)", () => {
 		const link = new FakeLink();
 		const owner = new Recorder();
 		const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });

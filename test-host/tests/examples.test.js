@@ -1,5 +1,5 @@
 // The device apps in src/ run unchanged on the host runtime, in both engines, against mosquitto.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

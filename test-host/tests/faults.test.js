@@ -2,7 +2,7 @@
 // engines: split and glued packets, garbage, drops in the middle of a packet and in the middle
 // of every QoS 1 and QoS 2 handshake. The client reports through the documented callbacks,
 // never throws into the app, and finishes every handshake after reconnecting.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";

@@ -2,7 +2,7 @@
 // backoff and jitter the reconnects spread out instead of arriving at once; every client
 // resubscribes from its connect handler, and every QoS 1 message published after the restart
 // reaches every client.
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { startEngine } from "../engine.js";
@@ -12,7 +12,7 @@ const CLIENTS = 500;
 const MESSAGES = 10;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test(`${CLIENTS} clients reconnect with spread-out backoff after a broker restart and lose no QoS 1 message`, { timeout: 120_000 }, async () => {
+it(`${CLIENTS} clients reconnect with spread-out backoff after a broker restart and lose no QoS 1 message`, async () => {
 	const broker = await startMosquitto({ extraConfig: ["max_connections -1"] });
 	const engine = await startEngine("node");
 	const clients = [];
@@ -78,4 +78,4 @@ test(`${CLIENTS} clients reconnect with spread-out backoff after a broker restar
 	assert.equal(delivered(), CLIENTS * MESSAGES, "every QoS 1 message reached every client");
 	for (const client of clients)
 		assert.deepEqual(client.events.filter((e) => e.label === "message").map((e) => e.args[2]), Array.from({ length: MESSAGES }, (_, i) => `m${i}`));
-});
+}).timeout(120_000);

@@ -1,13 +1,13 @@
 // The manifests name files that exist, and every module the sources import is ours, the SDK's
 // (through a manifest we include) and the host runtime's; every config key read is declared.
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { checkManifests, mappingsFor } from "../../tools/check-manifest.mjs";
 
-test("manifests, imports and config keys agree", async () => {
+it("manifests, imports and config keys agree", async () => {
 	const result = await checkManifests();
 	assert.deepEqual(result.problems, []);
 	assert.ok(result.ours.includes("mqtt/client"));

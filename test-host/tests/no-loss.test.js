@@ -2,7 +2,7 @@
 // a proxy that cuts the link several times and a mosquitto that is restarted once (persistence
 // on), to a subscriber with its own persistent session. Every QoS 1 message must arrive at
 // least once and every QoS 2 message exactly once.
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
@@ -16,7 +16,7 @@ const RESTART_AT = 10_000;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES))
-test(`${name}: ${PER_QOS} QoS 1 and ${PER_QOS} QoS 2 messages survive link cuts and a broker restart`, { timeout: 240_000 }, async () => {
+it(`${name}: ${PER_QOS} QoS 1 and ${PER_QOS} QoS 2 messages survive link cuts and a broker restart`, async () => {
 	const broker = await startMosquitto({ persistence: true });
 	const proxy = await startCutProxy({ targetPort: broker.port });
 	const engine = await startEngine(name);
@@ -87,4 +87,4 @@ test(`${name}: ${PER_QOS} QoS 1 and ${PER_QOS} QoS 2 messages survive link cuts 
 	assert.equal(qos1Missing, 0, "every QoS 1 message arrives at least once");
 	assert.equal(qos2Missing, 0, "every QoS 2 message arrives");
 	assert.equal(qos2Duplicates, 0, "no QoS 2 message arrives twice");
-});
+}).timeout(240_000);

@@ -2,7 +2,7 @@
 // scripted fault broker: a broker that lost the session, acknowledgements beyond the control
 // lane, bursts of PUBREL, the exactly-once bound, close() racing a PUBREL, SUBACKs that do not
 // fit or do not match, topic names that are not well-formed UTF-8, and reconnect backoff.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";

@@ -1,6 +1,6 @@
 // The session state machine over a fake link and a manual clock: timing, windows, lanes,
 // redelivery and re-entrancy, deterministically and without a network.
-import { describe, test } from "node:test";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { Session } from "../../build/host/modules/mqtt/session.js";
 import { utf8Length } from "../../build/host/modules/mqtt/codec.js";
@@ -38,7 +38,7 @@ function publish(session, topic, payload, qos, retain = false) {
 const sent = (link) => link.packets().filter((p) => p.cmd !== "connect");
 
 describe("handshake", () => {
-	test("CONNECT goes out when the link is up; CONNACK 0 connects", () => {
+	it("CONNECT goes out when the link is up; CONNACK 0 connects", () => {
 		const { link, owner, connect } = start();
 		connect();
 		assert.deepEqual(link.resolved, ["broker"]);
@@ -49,7 +49,7 @@ describe("handshake", () => {
 		assert.deepEqual(owner.events, [["connect", true, undefined, undefined]]);
 	});
 	for (const code of [1, 2, 3, 4, 5]) {
-		test(`refusal ${code} is one connfail and nothing else`, () => {
+		it(`refusal ${code} is one connfail and nothing else`, () => {
 			const { link, owner, connect } = start();
 			connect();
 			link.receive([0x20, 2, 0, code]);
@@ -58,7 +58,7 @@ describe("handshake", () => {
 			assert.equal(link.closed, true);
 		});
 	}
-	test("-3 when the name does not resolve, -5 when the connection fails or never comes up", () => {
+	it("-3 when the name does not resolve, -5 when the connection fails or never comes up", () => {
 		let s = start();
 		s.session.connect(fields(), "nowhere", 1883, false, undefined);
 		s.session.linkResolved(undefined);
@@ -77,7 +77,7 @@ describe("handshake", () => {
 		s.link.advance(1);
 		assert.equal(s.owner.events[0][1], -5);
 	});
-	test("-1 when CONNECT cannot be handed over within 5 s, -2 when no CONNACK follows within 5 s", () => {
+	it("-1 when CONNECT cannot be handed over within 5 s, -2 when no CONNACK follows within 5 s", () => {
 		let s = start();
 		s.session.connect(fields(), "broker", 1883, false, undefined);
 		s.session.linkResolved("10.0.0.1");
@@ -92,13 +92,13 @@ describe("handshake", () => {
 		s.link.advance(1);
 		assert.deepEqual(s.owner.events, [["connfail", -2, undefined, undefined]]);
 	});
-	test("-4 when the first packet is not a CONNACK", () => {
+	it("-4 when the first packet is not a CONNACK", () => {
 		const { link, owner, connect } = start();
 		connect();
 		link.receive([0xD0, 0]);
 		assert.deepEqual(owner.events, [["connfail", -4, undefined, undefined]]);
 	});
-	test("close() while resolving, opening or waiting for CONNACK aborts without an event", () => {
+	it("close() while resolving, opening or waiting for CONNACK aborts without an event", () => {
 		for (const step of [0, 1, 2]) {
 			const { link, owner, session } = start();
 			session.connect(fields(), "broker", 1883, false, undefined);
@@ -113,10 +113,24 @@ describe("handshake", () => {
 			assert.equal(session.idle, true);
 		}
 	});
+	it("close() once CONNECT is out closes the link, and the CONNACK timeout never fires, even from a timer already due", () => {
+		const { link, owner, session, connect } = start();
+		connect();
+		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"]);
+		assert.equal(link.due, 5_000, "waiting for CONNACK");
+		assert.equal(session.close(), true);
+		assert.equal(link.closed, true);
+		assert.equal(link.due, undefined, "the timer is disarmed");
+		session.linkTimer();	// a firing the platform had already queued when close() ran
+		link.advance(60_000);
+		assert.deepEqual(owner.events, []);
+		assert.equal(session.idle, true);
+		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"], "nothing written after close()");
+	});
 });
 
 describe("keepalive", () => {
-	test("PINGREQ after keepalive seconds without sending; PINGRESP keeps the link", () => {
+	it("PINGREQ after keepalive seconds without sending; PINGRESP keeps the link", () => {
 		const { link, owner } = connected({ keepalive: 10 });
 		link.advance(9_999);
 		assert.equal(sent(link).length, 0);
@@ -127,7 +141,7 @@ describe("keepalive", () => {
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["pingreq", "pingreq"]);
 		assert.deepEqual(owner.names(), ["connect"]);
 	});
-	test("sending postpones the ping; no PINGRESP within keepalive ends the link with one offline", () => {
+	it("sending postpones the ping; no PINGRESP within keepalive ends the link with one offline", () => {
 		const { link, owner, session } = connected({ keepalive: 10 });
 		link.advance(8_000);
 		publish(session, "a", "x", 0);
@@ -141,14 +155,14 @@ describe("keepalive", () => {
 		link.advance(100_000);
 		assert.equal(owner.names().filter((n) => n === "offline").length, 1);
 	});
-	test("a ping is due even while our packets wait for a full window", () => {
+	it("a ping is due even while our packets wait for a full window", () => {
 		const { link, session } = connected({ keepalive: 5, window: 1, ackTimeout: 60_000 });
 		publish(session, "a", "1", 1);
 		publish(session, "a", "2", 1);
 		link.advance(5_000);
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish", "pingreq"]);
 	});
-	test("an acknowledgement that does not come within ackTimeout ends the link", () => {
+	it("an acknowledgement that does not come within ackTimeout ends the link", () => {
 		const { link, owner, session } = connected({ keepalive: 60, ackTimeout: 3_000 });
 		publish(session, "a", "1", 1);
 		link.advance(3_000);
@@ -157,7 +171,7 @@ describe("keepalive", () => {
 });
 
 describe("sending", () => {
-	test("QoS 0 is done once written, QoS 1 on PUBACK, QoS 2 on PUBCOMP after PUBREL", () => {
+	it("QoS 0 is done once written, QoS 1 on PUBACK, QoS 2 on PUBCOMP after PUBREL", () => {
 		const { link, owner, session } = connected();
 		assert.equal(publish(session, "a", "zero", 0), 0);
 		const one = publish(session, "a", "one", 1);
@@ -170,7 +184,7 @@ describe("sending", () => {
 		link.receive(generate({ cmd: "pubcomp", messageId: two }));
 		assert.deepEqual(owner.events.slice(1).map((e) => e[1]), [0, one, two]);
 	});
-	test("the window bounds packets in flight and the queue bounds the rest", () => {
+	it("the window bounds packets in flight and the queue bounds the rest", () => {
 		const { link, session } = connected({ window: 2, queueLength: 3 });
 		const ids = [1, 2, 3, 4, 5].map((i) => publish(session, "a", `${i}`, 1));
 		assert.equal(ids.filter((id) => id > 0).length, 5);
@@ -180,7 +194,7 @@ describe("sending", () => {
 		assert.deepEqual(sent(link).map((p) => p.payload.toString()), ["1", "2", "3"]);
 		assert.ok(publish(session, "a", "6", 1) > 0);
 	});
-	test("packets larger than the free send space go out in pieces, and acks we owe wait only for the packet being written", () => {
+	it("packets larger than the free send space go out in pieces, and acks we owe wait only for the packet being written", () => {
 		const { link, session } = connected();
 		link.drain(1000);
 		const big = "b".repeat(10_000);
@@ -194,14 +208,14 @@ describe("sending", () => {
 		assert.deepEqual(order.slice(0, 3), [["publish", 1], ["puback", 9], ["publish", 0]]);
 		assert.equal(sent(link)[0].payload.toString(), big);
 	});
-	test("acks we owe go out before our queued data", () => {
+	it("acks we owe go out before our queued data", () => {
 		const { link, session } = connected({ window: 1 });
 		publish(session, "a", "1", 1);
 		publish(session, "a", "2", 1);
 		link.receive(generate({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: 9 }));
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish", "puback"]);
 	});
-	test("packet ids skip 0 and ids still in use", () => {
+	it("packet ids skip 0 and ids still in use", () => {
 		const { link, session } = connected({ window: 4 });
 		const first = publish(session, "a", "1", 1);
 		for (let i = 0; i < 65_534; i++) {
@@ -210,7 +224,7 @@ describe("sending", () => {
 			link.receive(generate({ cmd: "puback", messageId: id }));
 		}
 	});
-	test("close() sends DISCONNECT before queued data; offline comes from the timer, once", () => {
+	it("close() sends DISCONNECT before queued data; offline comes from the timer, once", () => {
 		const { link, owner, session } = connected({ window: 1 });
 		publish(session, "a", "1", 1);
 		publish(session, "a", "2", 1);
@@ -225,7 +239,7 @@ describe("sending", () => {
 });
 
 describe("receiving", () => {
-	test("a QoS 2 message resent with DUP before PUBREL is acknowledged again and delivered once", () => {
+	it("a QoS 2 message resent with DUP before PUBREL is acknowledged again and delivered once", () => {
 		const { link, owner } = connected();
 		const message = { cmd: "publish", topic: "q2", payload: "once", qos: 2, messageId: 12 };
 		link.receive(generate(message));
@@ -236,7 +250,7 @@ describe("receiving", () => {
 		link.receive(generate({ ...message, payload: "again" }));	// the id is free again after PUBCOMP
 		assert.equal(owner.events.filter((e) => e[0] === "message").length, 2);
 	});
-	test("an oversized message: overflow gets the first bytes, the rest is skipped as it arrives, QoS 1 is acked", () => {
+	it("an oversized message: overflow gets the first bytes, the rest is skipped as it arrives, QoS 1 is acked", () => {
 		const { link, owner } = connected({ maxMessageLength: 64 });
 		const big = generate({ cmd: "publish", topic: "big", payload: "y".repeat(1000), qos: 1, messageId: 3 });
 		for (let i = 0; i < big.length; i += 100)
@@ -250,7 +264,7 @@ describe("receiving", () => {
 		assert.deepEqual(sent(link).map((p) => [p.cmd, p.messageId]), [["puback", 3]]);
 		assert.ok(Math.max(...link.reads) <= 64, "never reads more than the buffer holds");
 	});
-	test("handlers may publish and close re-entrantly; they run after the parser is done", () => {
+	it("handlers may publish and close re-entrantly; they run after the parser is done", () => {
 		const { link, owner, session } = connected();
 		owner.onDeliver = (name, topic) => {
 			if (name === "message" && topic === "a")
@@ -263,7 +277,7 @@ describe("receiving", () => {
 		assert.deepEqual(owner.names(), ["connect", "message", "message", "message", "offline"]);
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish", "disconnect"]);
 	});
-	test("what a handler publishes is written after it returns, not under its frames (the device's stack is small)", () => {
+	it("what a handler publishes is written after it returns, not under its frames (the device's stack is small)", () => {
 		const { link, owner, session } = connected();
 		let inHandler = false, writesInHandler = 0;
 		const write = link.write.bind(link);
@@ -284,7 +298,7 @@ describe("receiving", () => {
 		assert.equal(writesInHandler, 0);
 		assert.deepEqual(sent(link).map((p) => [p.cmd, p.topic ?? p.messageId]), [["puback", 5], ["publish", "re/a"], ["publish", "re0/a"], ["publish", "re/b"], ["publish", "re0/b"]]);
 	});
-	test("binary payloads, invalid UTF-8 as one character per byte, and empty payloads", () => {
+	it("binary payloads, invalid UTF-8 as one character per byte, and empty payloads", () => {
 		let s = connected({ binary: true });
 		s.link.receive(generate({ cmd: "publish", topic: "b", payload: Buffer.from([0, 255]), qos: 0 }));
 		assert.ok(s.owner.events[1][2] instanceof ArrayBuffer);
@@ -294,7 +308,7 @@ describe("receiving", () => {
 		s.link.receive(generate({ cmd: "publish", topic: "b", payload: Buffer.alloc(0), qos: 0 }));
 		assert.deepEqual(s.owner.events.slice(1).map((e) => e[2]), ["h\u00ff", undefined]);
 	});
-	test("malformed input ends the link with one offline and nothing thrown", () => {
+	it("malformed input ends the link with one offline and nothing thrown", () => {
 		for (const bad of [[0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01], [0x00, 0], [0x62, 2, 0, 0], [0x90, 3, 0, 99, 0], [0x20, 2, 0, 0], [0x36, 3, 0, 1, 0x61]]) {
 			const { link, owner } = connected();
 			assert.doesNotThrow(() => link.receive(bad));
@@ -305,7 +319,7 @@ describe("receiving", () => {
 });
 
 describe("sessions that outlive the connection (cleansession 0)", () => {
-	test("unacknowledged QoS 1 and 2 go again with DUP, and PUBREL again, in order (4.6), before new packets", () => {
+	it("unacknowledged QoS 1 and 2 go again with DUP, and PUBREL again, in order (4.6), before new packets", () => {
 		const { link, owner, session, connect } = connected({ cleanSession: false });
 		const a = publish(session, "a", "1", 1);
 		const b = publish(session, "a", "2", 2);
@@ -320,7 +334,7 @@ describe("sessions that outlive the connection (cleansession 0)", () => {
 		const again = sent(link).map((p) => [p.cmd, p.messageId, p.dup ?? false]);
 		assert.deepEqual(again, [["publish", a, true], ["publish", b, true], ["pubrel", c, false], ["publish", d, false]]);
 	});
-	test("with cleansession 1 the session ends with the connection", () => {
+	it("with cleansession 1 the session ends with the connection", () => {
 		const { link, session, connect } = connected({ cleanSession: true });
 		publish(session, "a", "1", 1);
 		session.linkError();

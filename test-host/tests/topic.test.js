@@ -1,9 +1,9 @@
 // Topic names and filters as an application gives them (MQTT 3.1.1 section 4.7).
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import { topicFilterError, topicNameError } from "../../build/host/modules/mqtt/topic.js";
 
-test("topic names", () => {
+it("topic names", () => {
 	for (const ok of ["a", "a/b", "/", "/a/", "sport/tennis/player1", "\u00e9/\u{1F600}", " ", "$SYS/x", "a".repeat(65_535)])
 		assert.equal(topicNameError(ok), undefined, ok.slice(0, 20));
 	const bad = [
@@ -14,7 +14,7 @@ test("topic names", () => {
 		assert.match(topicNameError(topic) ?? "", pattern, String(topic).slice(0, 20));
 });
 
-test("topic filters", () => {
+it("topic filters", () => {
 	for (const ok of ["#", "+", "+/+", "a/#", "a/+/b", "/+", "+/", "sport/tennis/#", "$SYS/#"])
 		assert.equal(topicFilterError(ok), undefined, ok);
 	const bad = [["a#", /whole level/], ["a/b#", /whole level/], ["a/#/b", /last level/], ["#/", /last level/], ["a+", /whole level/], ["a/+b", /whole level/], ["", /empty/], ["x\uDC00", /UTF-8/]];
