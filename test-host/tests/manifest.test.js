@@ -17,7 +17,7 @@ it("manifests, imports and config keys agree", async () => {
 		assert.ok(result.config.includes(key), `config.${key} is declared`);
 });
 
-test("module mappings resolve per platform as mcconfig's do: a module mapped at the top and for one platform is mapped twice there", () => {
+it("module mappings resolve per platform as mcconfig's do: a module mapped at the top and for one platform is mapped twice there", () => {
 	const dir = mkdtempSync(join(tmpdir(), "manifest-"));
 	writeFileSync(join(dir, "manifest.json"), JSON.stringify({
 		modules: { "a/both": "./generic", "a/fallback": "./generic" },
