@@ -2,7 +2,7 @@
 // worker with tools/memory-app.js loaded, takes the live heap after a full collection, has the
 // app create (and connect) a client, and takes it again once the client is ready. The
 // difference is printed as XS slots and chunk bytes, converted to the ESP8266's 32-bit layout
-// (16-byte slots), and set against the 32 KB XS heap of the ESP8266 build (targets/esp8266).
+// (16-byte slots), and set against the 32 KB XS heap of the ESP8266 build (modules/mqtt/manifest.json, esp).
 // The host's stand-ins for the device's native socket and timer are XS objects here; their
 // cost is measured the same way and taken off the device estimate.
 import { fileURLToPath } from "node:url";
@@ -11,7 +11,7 @@ import { startEngine } from "../test-host/engine.js";
 
 const HOST_SLOT = 32;	// sizeof(txSlot) on a 64-bit host
 const DEVICE_SLOT = 16;	// on the ESP8266
-const DEVICE_HEAP = 32_768;	// creation.static of targets/esp8266/manifest.json
+const DEVICE_HEAP = 32_768;	// creation.static of modules/mqtt/manifest.json for esp
 const APP = fileURLToPath(new URL("memory-app.js", import.meta.url));
 
 async function held(broker, command) {

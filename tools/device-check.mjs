@@ -1,0 +1,264 @@
+// Checks the device build with a real Moddable SDK (not part of `npm test`: the SDK comes from
+// no package registry). Run it whenever modules/, src/ or a manifest changes.
+//
+//   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--out DIR]
+//
+// 1. Builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
+//    none) against the test mosquitto: `online` retained, status messages, `ping` answered
+//    with `pong`, reconnection after a broker restart, the will on a hard kill.
+// 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource
+//    and checks that it connects over TLS and publishes.
+// 3. Packs the package (npm pack), installs it in a fresh app as the README says
+//    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
+// 4. With --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
+//    Moddable's mqttbasic, the default app, the secure example and the consumer app for `esp`
+//    in release, and prints their sizes against the budgets, with the bytecode of each module
+//    of ours.
+// Exits non-zero when a check fails or a budget is missed.
+import { spawn, spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import mqttjs from "mqtt";
+import { startMosquitto } from "../test-host/brokers/mosquitto.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+
+const MODDABLE = process.env.MODDABLE;
+const tools = MODDABLE && join(MODDABLE, "build/bin/lin/release");
+if (!MODDABLE || !existsSync(join(tools, "mcconfig")) || !existsSync(join(tools, "mcsim"))) {
+	console.error("device-check: set MODDABLE to a Moddable SDK whose Linux tools are built (Moddable's Getting Started guide for Linux, or `npx xs-dev setup`)");
+	process.exit(2);
+}
+const env = { ...process.env, PATH: `${tools}:${join(root, "node_modules/.bin")}:${process.env.PATH}` };
+const out = option("out", mkdtempSync(join(tmpdir(), "device-check-")));
+mkdirSync(out, { recursive: true });
+const results = [];
+let failed = false;
+
+function check(ok, what) {
+	results.push(`${ok ? "ok  " : "FAIL"} ${what}`);
+	console.log(`device-check: ${ok ? "ok  " : "FAIL"} ${what}`);
+	failed ||= !ok;
+	return ok;
+}
+
+function mcconfig(dir, platform, output, extra = []) {
+	mkdirSync(output, { recursive: true });
+	const result = spawnSync("mcconfig", ["-m", "-p", platform, "-t", "build", "-o", output, ...extra], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 });
+	writeFileSync(join(output + ".log"), `${result.stdout}\n${result.stderr}`);
+	if (result.status !== 0)
+		throw new Error(`mcconfig -p ${platform} in ${dir} failed (log: ${output}.log):\n${`${result.stdout}\n${result.stderr}`.split("\n").filter((l) => /error/i.test(l)).slice(0, 10).join("\n")}`);
+	return output;
+}
+
+function find(dir, name) {
+	for (const entry of readdirSync(dir, { withFileTypes: true })) {
+		const path = join(dir, entry.name);
+		if (entry.isDirectory()) {
+			const found = find(path, name);
+			if (found)
+				return found;
+		}
+		else if (entry.name === name)
+			return path;
+	}
+	return undefined;
+}
+
+/** A virtual display for mcsim (a GTK app), unless the machine has one. */
+async function display() {
+	if (process.env.DISPLAY)
+		return { name: process.env.DISPLAY, close() {} };
+	const xvfb = spawn("Xvfb", ["-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "640x480x24"], { stdio: ["ignore", "ignore", "ignore", "pipe"] });
+	const number = await new Promise((resolve, reject) => {
+		xvfb.once("error", () => reject(new Error("device-check: no DISPLAY and no Xvfb (Debian: apt-get install xvfb)")));
+		xvfb.stdio[3].once("data", (data) => resolve(String(data).trim()));
+	});
+	return { name: `:${number}`, close: () => xvfb.kill() };
+}
+
+/** Runs mc.so in mcsim; its trace arrives line by line. */
+function simulate(so, screen) {
+	const child = spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, stdio: ["ignore", "pipe", "pipe"] });
+	const lines = [];
+	const onLine = (data) => {
+		for (const line of String(data).split("\n").filter(Boolean)) {
+			lines.push(line);
+			console.log(`  [mcsim] ${line}`);
+		}
+	};
+	child.stdout.on("data", onLine);
+	child.stderr.on("data", onLine);
+	return { child, lines, kill: () => child.kill("SIGKILL") };
+}
+
+function operator(port) {
+	const client = mqttjs.connect({ host: "127.0.0.1", port, protocolVersion: 4, reconnectPeriod: 500 });
+	const messages = [];
+	client.on("message", (topic, payload, packet) => messages.push({ topic, text: payload.toString(), retain: packet.retain }));
+	return { client, messages, ready: new Promise((resolve) => client.once("connect", resolve)) };
+}
+
+async function until(condition, ms) {
+	for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+		if (condition())
+			return true;
+	}
+	return condition();
+}
+
+async function retained(port, topic) {
+	const probe = mqttjs.connect({ host: "127.0.0.1", port, protocolVersion: 4, reconnectPeriod: 0 });
+	await new Promise((resolve) => probe.once("connect", resolve));
+	const got = new Promise((resolve) => probe.once("message", (t, payload, packet) => resolve({ text: payload.toString(), retain: packet.retain })));
+	await probe.subscribeAsync(topic);
+	const value = await Promise.race([got, new Promise((r) => setTimeout(() => r(undefined), 2000))]);
+	probe.end(true);
+	return value;
+}
+
+async function defaultApp(broker, screen) {
+	const clientid = "device-check";
+	const base = `nodemcu-mqtt/${clientid}`;
+	const build = mcconfig(root, "lin", join(out, "lin-main"), [`broker=127.0.0.1`, `port=${broker.port}`, `clientid=${clientid}`, "interval=500"]);
+	const watcher = operator(broker.port);
+	await watcher.ready;
+	await watcher.client.subscribeAsync(`${base}/#`);
+	const sim = simulate(find(build, "mc.so"), screen);
+	try {
+		const texts = (topic) => watcher.messages.filter((m) => m.topic === `${base}/${topic}`).map((m) => m.text);
+		check(await until(() => texts("state").includes("online"), 15_000), "lin: the app publishes state online");
+		check((await retained(broker.port, `${base}/state`))?.text === "online", "lin: state online is retained");
+		check(await until(() => texts("status").length >= 3, 10_000), `lin: status messages (${texts("status").length})`);
+		watcher.client.publish(`${base}/command`, "ping", { qos: 1 });
+		check(await until(() => texts("reply").includes("pong"), 5000), "lin: ping is answered with pong");
+		const online = texts("state").length;
+		await broker.restart();
+		check(await until(() => texts("state").length > online && texts("state").at(-1) === "online", 30_000), "lin: reconnects after a broker restart");
+		const states = texts("state").length;
+		sim.kill();
+		check(await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000), "lin: the will (state offline) arrives after a hard kill");
+	}
+	finally {
+		sim.kill();
+		watcher.client.end(true);
+	}
+}
+
+async function secureApp(broker, screen) {
+	const app = join(out, "secure-app");
+	mkdirSync(app, { recursive: true });
+	writeFileSync(join(app, "ca.der"), broker.caDer);
+	writeFileSync(join(app, "manifest.json"), JSON.stringify({
+		include: [join(root, "src/examples/secure/manifest.json")],
+		resources: { "*": join(app, "ca") },
+	}, null, "\t"));
+	const clientid = "device-check-tls";
+	const build = mcconfig(app, "lin", join(out, "lin-secure"), ["broker=127.0.0.1", `port=${broker.tlsPort}`, `clientid=${clientid}`, "ca=ca.der", "interval=500"]);
+	const watcher = operator(broker.port);
+	await watcher.ready;
+	await watcher.client.subscribeAsync(`nodemcu-mqtt/${clientid}/#`);
+	const sim = simulate(find(build, "mc.so"), screen);
+	try {
+		check(await until(() => sim.lines.some((l) => /over TLS/.test(l)) && sim.lines.includes("connected"), 20_000), "lin: the secure example connects over TLS, trusting the CA resource");
+		check(await until(() => watcher.messages.some((m) => m.topic.endsWith("/status")), 10_000), "lin: the secure example publishes");
+	}
+	finally {
+		sim.kill();
+		watcher.client.end(true);
+	}
+}
+
+async function consumer(broker, screen) {
+	const pack = spawnSync("npm", ["pack", "--pack-destination", out], { cwd: root, env, encoding: "utf8" });
+	if (pack.status !== 0)
+		throw new Error(`npm pack failed: ${pack.stderr}`);
+	const tarball = join(out, pack.stdout.trim().split("\n").at(-1));
+	const app = join(out, "consumer");
+	rmSync(app, { recursive: true, force: true });
+	mkdirSync(app);
+	const fixture = join(root, "test-host/fixtures/consumer");
+	for (const file of readdirSync(fixture))
+		copyFileSync(join(fixture, file), join(app, file));
+	const install = spawnSync("npm", ["install", "--no-audit", "--no-fund", "--save-dev", tarball], { cwd: app, env, encoding: "utf8" });
+	if (install.status !== 0)
+		throw new Error(`npm install in the consumer failed: ${install.stderr}`);
+	const typecheck = spawnSync(join(app, "node_modules/.bin/tsc"), ["-p", app, "--noEmit"], { cwd: app, env, encoding: "utf8" });
+	check(typecheck.status === 0, `consumer: its tsconfig type-checks the app${typecheck.status ? `\n${typecheck.stdout}` : ""}`);
+	const build = mcconfig(app, "lin", join(out, "lin-consumer"), ["broker=127.0.0.1", `port=${broker.port}`]);
+	const sim = simulate(find(build, "mc.so"), screen);
+	try {
+		check(await until(() => sim.lines.includes("consumer: received hello"), 15_000), "consumer: built from the packed package, it publishes and receives a message");
+	}
+	finally {
+		sim.kill();
+	}
+}
+
+/** main.bin, static RAM, IRAM and the bytecode of each module of ours, from one esp build. */
+function espSizes(dir, name, extra = []) {
+	const output = mcconfig(dir, "esp", join(out, `esp-${name}`), extra);
+	const bin = find(output, "main.bin");
+	const elf = find(join(output, "tmp"), "main.elf");
+	const sizes = spawnSync("xtensa-lx106-elf-size", ["-A", elf], { env, encoding: "utf8" }).stdout;
+	const section = (s) => Number(sizes.match(new RegExp(`^\\${s}\\s+(\\d+)`, "m"))?.[1] ?? 0);
+	const modules = join(find(join(output, "tmp"), "main.elf"), "..", "modules");
+	const xsb = {};
+	const walk = (d, prefix = "") => {
+		for (const entry of readdirSync(d, { withFileTypes: true })) {
+			if (entry.isDirectory())
+				walk(join(d, entry.name), `${prefix}${entry.name}/`);
+			else if (entry.name.endsWith(".xsb"))
+				xsb[`${prefix}${basename(entry.name, ".xsb")}`] = statSync(join(d, entry.name)).size;
+		}
+	};
+	walk(modules);
+	return { name, bin: statSync(bin).size, ram: section(".data") + section(".rodata") + section(".bss"), iram: section(".text"), xsb };
+}
+
+function esp() {
+	if (!process.env.ESP_BASE)
+		return check(false, "esp: ESP_BASE is not set (set up the ESP8266 toolchain as Moddable's ESP8266 guide says, or `npx xs-dev setup --device esp8266`)");
+	const peer = espSizes(join(MODDABLE, "examples/network/mqtt/mqttbasic"), "mqttbasic");
+	const plain = espSizes(root, "main");
+	const secure = espSizes(join(root, "src/examples/secure"), "secure");
+	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
+	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
+	const n = (v) => v.toLocaleString("en-US");
+	const ours = (s) => Object.entries(s.xsb).filter(([k]) => k.startsWith("mqtt/"));
+	console.log(`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${new Date().toISOString().slice(0, 10)})`);
+	console.log("| build | main.bin | static RAM | IRAM | .xsb of modules/mqtt |\n|---|---:|---:|---:|---:|");
+	for (const s of [peer, plain, secure, consumerApp].filter(Boolean))
+		console.log(`| ${s.name} | ${n(s.bin)} | ${n(s.ram)} | ${n(s.iram)} | ${s === peer ? "" : n(ours(s).reduce((t, [, v]) => t + v, 0))} |`);
+	console.log(`\nmodules/mqtt .xsb: ${ours(plain).map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
+	console.log(`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${n(secure.ram - plain.ram)} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`);
+	check(plain.bin <= peer.bin * 1.1, `esp budget: main.bin ${n(plain.bin)} <= mqttbasic + 10 % (${n(Math.floor(peer.bin * 1.1))})`);
+	check(plain.ram <= peer.ram + 1024, `esp budget: static RAM ${n(plain.ram)} <= mqttbasic + 1 KB (${n(peer.ram + 1024)})`);
+	check(plain.iram <= peer.iram + 1024, `esp budget: IRAM ${n(plain.iram)} <= mqttbasic + 1 KB (${n(peer.iram + 1024)})`);
+	return true;
+}
+
+const broker = await startMosquitto({ tls: true });
+const screen = await display();
+try {
+	await defaultApp(broker, screen);
+	await secureApp(broker, screen);
+	if (!flag("no-consumer"))
+		await consumer(broker, screen);
+	if (flag("esp"))
+		esp();
+}
+catch (error) {
+	check(false, error.message);
+}
+finally {
+	screen.close();
+	await broker.stop();
+}
+console.log(`\n${results.join("\n")}\n(builds and logs in ${out})`);
+process.exit(failed ? 1 : 0);
