@@ -6,6 +6,7 @@
 //        clock: "unset"      XS only: Date.now() starts as a device's does, until Time.set
 //   const client = await engine.newClient(...args);        // mqtt.Client(...args) in the engine
 //   await client.call(method, ...args)                     // → { value } or { error: { name, message } }
+//   await client.calls([method, ...args], ...)             // several calls in one turn → { value: [results] } or { error }
 //   await client.get(property)                             // → value
 //   await client.next(label, timeoutMs)                    // → args of the next unread event with that label
 //   client.events                                          // every event, in order: { label, args }
@@ -65,6 +66,11 @@ class ClientHandle {
 
 	async call(method, ...args) {
 		const result = await this.#engine.command({ op: "call", client: this.#index, method, args });
+		return result.error ? result : { value: decode(result.value) };
+	}
+
+	async calls(...calls) {
+		const result = await this.#engine.command({ op: "calls", client: this.#index, calls });
 		return result.error ? result : { value: decode(result.value) };
 	}
 

@@ -23,7 +23,9 @@ export type { TLSOptions };
 
 export type Payload = string | ArrayBuffer | ArrayBufferView;
 export type Flag = boolean | 0 | 1;
-export type EventName = "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback";
+export type QoS = 0 | 1 | 2;
+/** What message and overflow handlers receive: a string, or an ArrayBuffer with `binary`. */
+export type Data = string | ArrayBuffer;
 
 /** Options beyond the NodeMCU arguments; every field is optional. */
 export interface ClientOptions {
@@ -46,31 +48,43 @@ export interface ClientOptions {
 	reconnect?: boolean | { min?: number; max?: number };
 }
 
-export type ConnectedHandler = (client: MQTTClient, sessionPresent: boolean) => void;
-export type FailedHandler = (client: MQTTClient, reason: number) => void;
+/** Every event and the handler it takes; `D` is what a message carries (see Data). */
+export interface Events<D extends Data = string> {
+	connect: (client: MQTTClient<D>, sessionPresent: boolean) => void;
+	connfail: (client: MQTTClient<D>, reason: number) => void;
+	offline: (client: MQTTClient<D>) => void;
+	/** `data` is undefined for an empty payload. */
+	message: (client: MQTTClient<D>, topic: string, data: D | undefined) => void;
+	/** The first bytes of a message larger than max_message_length. */
+	overflow: (client: MQTTClient<D>, topic: string, data: D | undefined) => void;
+	puback: (client: MQTTClient<D>, packetId: number) => void;
+	/** One granted QoS per topic asked for; 0x80 marks a refusal. */
+	suback: (client: MQTTClient<D>, packetId: number, granted: number[]) => void;
+	unsuback: (client: MQTTClient<D>, packetId: number) => void;
+}
+export type EventName = keyof Events;
 
-export interface MQTTClient {
-	lwt(topic: string, message: Payload, qos?: number, retain?: Flag): undefined;
-	on(event: "connect", handler: ((client: MQTTClient, sessionPresent: boolean) => void) | undefined): undefined;
-	on(event: "connfail", handler: ((client: MQTTClient, reason: number) => void) | undefined): undefined;
-	on(event: "offline", handler: ((client: MQTTClient) => void) | undefined): undefined;
-	on(event: "message" | "overflow", handler: ((client: MQTTClient, topic: string, data: string | ArrayBuffer | undefined) => void) | undefined): undefined;
-	on(event: "puback" | "unsuback", handler: ((client: MQTTClient, packetId: number) => void) | undefined): undefined;
-	on(event: "suback", handler: ((client: MQTTClient, packetId: number, granted: number[]) => void) | undefined): undefined;
-	connect(host: string, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
-	connect(host: string, port: number | null | undefined, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
-	connect(host: string, port: number | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: ConnectedHandler | null, onFailed?: FailedHandler | null): boolean;
-	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: (client: MQTTClient, packetId: number) => void): boolean;
-	subscribe(topic: string, qos?: number, onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
-	subscribe(table: Record<string, number> | [string, number][], onSuback?: (client: MQTTClient, packetId: number, granted: number[]) => void): boolean;
-	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: (client: MQTTClient, packetId: number) => void): boolean;
+export interface MQTTClient<D extends Data = string> {
+	lwt(topic: string, message: Payload, qos?: QoS, retain?: Flag): undefined;
+	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
+	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
+	connect(host: string, port: number | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
+	connect(host: string, port: number | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
+	publish(topic: string, payload: Payload, qos: QoS, retain?: Flag, onPuback?: Events<D>["puback"] | null): boolean;
+	subscribe(topic: string, qos?: QoS, onSuback?: Events<D>["suback"] | null): boolean;
+	subscribe(table: Record<string, QoS> | [string, QoS][], onSuback?: Events<D>["suback"] | null): boolean;
+	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: Events<D>["unsuback"] | null): boolean;
 	close(): boolean;
 	/** Packet id given to the latest publish, subscribe or unsubscribe (0 for QoS 0). */
 	readonly packetId: number;
 }
 
+/** The handlers' client with a string payload; kept for apps written before the generic. */
+export type ConnectedHandler = Events["connect"];
+export type FailedHandler = Events["connfail"];
+
 // Internally every handler takes the client and up to two values; the public overloads type them.
-type Handler = (client: MQTTClient, a?: any, b?: any) => void;
+type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
 // Handler slots are indexed by the session's event numbers.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
@@ -143,6 +157,7 @@ class Client implements MQTTClient, SessionOwner {
 	#upSince: number | undefined;	// Time.ticks when the session came up
 	#retry: Timer | undefined;
 	#userClosed = false;
+	#connectAfterClose = false;	// connect() while closing: starts once DISCONNECT has gone out
 	#warnedSecureNumber = false;
 	#topic: string | undefined;	// the last topic published to, already checked
 	#topicBytes = 0;
@@ -267,9 +282,8 @@ class Client implements MQTTClient, SessionOwner {
 
 	connect(host: string, ...rest: unknown[]): boolean {
 		const m = "connect";
-		if (this.#session.closing)
-			throw new Error("connect: still closing; connect again from the offline handler");
-		if (!this.#session.idle)
+		const closing = this.#session.closing;
+		if (!closing && !this.#session.idle)
 			throw new Error("connect: already connected");
 		if (typeof host !== "string" || !host.length || host.length > 253)
 			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
@@ -309,7 +323,9 @@ class Client implements MQTTClient, SessionOwner {
 		this.#userClosed = false;
 		this.#attempt = 0;
 		this.cancelRetry();
-		this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
+		this.#connectAfterClose = closing;
+		if (!closing)
+			this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
 		return true;
 	}
 
@@ -395,8 +411,12 @@ class Client implements MQTTClient, SessionOwner {
 		return this.request(m, topics, undefined, callback as Handler | undefined, EV_UNSUBACK);
 	}
 
+	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
 	close(): boolean {
-		this.#userClosed = true;
+		if (!this.#session.idle && !this.#session.connected)
+			return false;	// connecting, or closing already
+		this.#userClosed = true;	// and no reconnecting by itself
+		this.#connectAfterClose = false;
 		this.cancelRetry();
 		return this.#session.close();
 	}
@@ -426,7 +446,12 @@ class Client implements MQTTClient, SessionOwner {
 				trace(`mqtt: ${EVENTS[kind]} handler threw: ${e}\n`);
 			}
 		}
-		if ((kind === EV_OFFLINE || kind === EV_CONNFAIL) && this.#reconnect && !this.#userClosed && this.#session.idle)
+		if (kind === EV_OFFLINE && this.#connectAfterClose) {
+			this.#connectAfterClose = false;
+			if (this.#session.idle)	// unless the offline handler connected already
+				this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
+		}
+		else if ((kind === EV_OFFLINE || kind === EV_CONNFAIL) && this.#reconnect && !this.#userClosed && this.#session.idle)
 			this.scheduleRetry();
 	}
 
@@ -503,11 +528,16 @@ class Client implements MQTTClient, SessionOwner {
 }
 Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash
 
+/** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
+function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions & { binary?: false }): MQTTClient<string>;
+function createClient(clientid: string | null | undefined, keepalive: number | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: number | null | undefined, options: ClientOptions & { binary: true }): MQTTClient<ArrayBuffer>;
+function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient<Data>;
+function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient<Data> {
+	return new Client(clientid, keepalive, username, password, cleansession, max_message_length, options);
+}
+
 const mqtt = Object.freeze({
-	/** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
-	Client(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient {
-		return new Client(clientid, keepalive, username, password, cleansession, max_message_length, options);
-	},
+	Client: createClient,
 	CONN_FAIL_SERVER_NOT_FOUND,
 	CONN_FAIL_NOT_A_CONNACK_MSG,
 	CONN_FAIL_DNS,

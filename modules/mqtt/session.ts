@@ -220,25 +220,18 @@ export class Session implements LinkOwner {
 		this.#link.resolve(host);
 	}
 
-	/** Returns true when there was a connection or attempt to end. */
+	/**
+	 * Ends an established session: DISCONNECT, then offline. Returns false otherwise; as in
+	 * NodeMCU, an attempt under way goes on to its one connect or connfail.
+	 */
 	close(): boolean {
-		switch (this.#state) {
-			case CONNECTED:
-				if (this.#closePending)
-					return false;
-				if (this.#draining)
-					this.#closePending = true;
-				else
-					this.beginClose();
-				return true;
-			case RESOLVING:
-			case OPENING:
-			case HANDSHAKE:
-				this.teardown();	// an abort the application asked for: no callback
-				return true;
-			default:
-				return false;
-		}
+		if (this.#state !== CONNECTED || this.#closePending)
+			return false;
+		if (this.#draining)
+			this.#closePending = true;
+		else
+			this.beginClose();
+		return true;
 	}
 
 	private beginClose(): void {

@@ -1,7 +1,7 @@
 /*
  * The example from the NodeMCU mqtt documentation, line for line in TypeScript: a client with
  * a last will, handlers for every event, a connect that subscribes and publishes once the
- * session is up, and a failure callback.
+ * session is up, a failure callback, and the close() that follows the connect.
  */
 
 import mqtt from "mqtt/client";
@@ -36,3 +36,8 @@ m.connect(config.broker, Number(config.port), false, (client: MQTTClient) => {
 }, (_client: MQTTClient, reason: number) => {
 	trace(`failed reason: ${reason}\n`);
 });
+
+// As in NodeMCU, close() acts on an established connection only: here the attempt is still
+// under way, so it returns false and the connection goes ahead.
+m.close();
+// you can call m.connect again

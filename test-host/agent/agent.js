@@ -75,6 +75,11 @@ export function createAgent(emit) {
 					const client = clients[message.client];
 					return client[message.method](...message.args.map(revive));
 				});
+			case "calls":	// several methods in one turn of JavaScript, as an app calls them
+				return guard(() => {
+					const client = clients[message.client];
+					return message.calls.map(([method, ...args]) => client[method](...args.map(revive)));
+				});
 			case "get":
 				return guard(() => clients[message.client][message.property]);
 			case "time.set":	// as an app setting the clock (SNTP) would

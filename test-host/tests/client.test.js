@@ -333,18 +333,37 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			await fault.close();
 		});
 
-		it("close() during a connect attempt aborts it without callbacks", async () => {
+		it("close() during a connect attempt returns false and the attempt goes on to its one connect, as in NodeMCU", async () => {
 			const fault = await FaultBroker.start();
-			const client = await engine.newClient(`abort-${++unique}`, 30);
+			const client = await engine.newClient(`attempt-${++unique}`, 30);
 			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+			assert.equal(value(await client.call("close")), false, "close() before the socket is up");
 			const conn = await fault.nextConnection();
 			await conn.nextPacket();
-			assert.equal(value(await client.call("close")), true);
-			await conn.waitClosed(2000);
-			// no callback from the closed socket; that the 5 s CONNACK timeout stays silent too is
-			// the session's timer logic, checked on the fake clock in session.test.js
-			await new Promise((r) => setTimeout(r, 200));
-			assert.deepEqual(client.events, []);
+			assert.equal(value(await client.call("close")), false, "close() while waiting for CONNACK");
+			conn.send({ cmd: "connack", returnCode: 0, sessionPresent: false });
+			await client.next("connected");
+			await new Promise((r) => setTimeout(r, 100));
+			assert.deepEqual(client.events.map((e) => e.label), ["connected"]);
+			assert.equal(value(await client.call("close")), true, "and close() ends the session it became");
+			await fault.close();
+		});
+
+		it("connect() in the same turn as close() starts once DISCONNECT is out: offline, then connect", async () => {
+			const fault = await FaultBroker.start();
+			const client = await engine.newClient(`again-${++unique}`, 30);
+			value(await client.call("on", "offline", engine.fn("offline")));
+			value(await client.call("connect", HOST, fault.port, false, engine.fn("connected"), engine.fn("failed")));
+			const first = await fault.nextConnection();
+			await first.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			assert.deepEqual(value(await client.calls(["close"], ["connect", HOST, fault.port, false])), [true, true]);
+			assert.equal((await first.nextPacket()).cmd, "disconnect");
+			const second = await fault.nextConnection();
+			await second.acceptConnect({ returnCode: 0 });
+			await client.next("connected");
+			assert.deepEqual(client.events.map((e) => e.label), ["connected", "offline", "connected"]);
+			await client.call("close");
 			await fault.close();
 		});
 

@@ -98,7 +98,7 @@ describe("handshake", () => {
 		link.receive([0xD0, 0]);
 		assert.deepEqual(owner.events, [["connfail", -4, undefined, undefined]]);
 	});
-	it("close() while resolving, opening or waiting for CONNACK aborts without an event", () => {
+	it("close() while resolving, opening or waiting for CONNACK returns false and the attempt goes on to one connect", () => {
 		for (const step of [0, 1, 2]) {
 			const { link, owner, session } = start();
 			session.connect(fields(), "broker", 1883, false, undefined);
@@ -106,26 +106,24 @@ describe("handshake", () => {
 				session.linkResolved("10.0.0.1");
 			if (step > 1)
 				session.linkWritable(link.free);
-			assert.equal(session.close(), true);
-			session.linkResolved("10.0.0.2");
-			link.advance(60_000);
-			assert.deepEqual(owner.events, []);
-			assert.equal(session.idle, true);
+			assert.equal(session.close(), false);
+			if (step < 1)
+				session.linkResolved("10.0.0.1");
+			if (step < 2)
+				session.linkWritable(link.free);
+			link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+			assert.deepEqual(owner.names(), ["connect"], `close() at step ${step}`);
+			assert.equal(session.connected, true);
 		}
 	});
-	it("close() once CONNECT is out closes the link, and the CONNACK timeout never fires, even from a timer already due", () => {
+	it("close() while waiting for CONNACK leaves the CONNACK timeout to end the attempt: one connfail", () => {
 		const { link, owner, session, connect } = start();
 		connect();
-		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"]);
 		assert.equal(link.due, 5_000, "waiting for CONNACK");
-		assert.equal(session.close(), true);
-		assert.equal(link.closed, true);
-		assert.equal(link.due, undefined, "the timer is disarmed");
-		session.linkTimer();	// a firing the platform had already queued when close() ran
+		assert.equal(session.close(), false);
 		link.advance(60_000);
-		assert.deepEqual(owner.events, []);
-		assert.equal(session.idle, true);
-		assert.deepEqual(link.packets().map((p) => p.cmd), ["connect"], "nothing written after close()");
+		assert.deepEqual(owner.events, [["connfail", -2, undefined, undefined]]);
+		assert.equal(link.closed, true);
 	});
 });
 

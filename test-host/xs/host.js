@@ -62,7 +62,7 @@ const AGENT = `
 import { call, on } from "./channel.js";
 import { createAgent } from "../agent/agent.js";
 const agent = createAgent((event) => call({ op: "event", event }));
-for (const op of ["new", "call", "get", "constants", "probe", "time.set"])
+for (const op of ["new", "call", "calls", "get", "constants", "probe", "time.set"])
 	on(op, agent);
 on("gc", () => { gc(); gc(); });
 `;
