@@ -126,15 +126,18 @@ function checkQos(method: string, argument: string, qos: unknown): number {
 	return qos as number;
 }
 
-/** Payload bytes: a string becomes UTF-8, binary is viewed as it is. */
+// A high surrogate without its low one, or a low one without its high one: not encodable (1.5.3)
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Payload bytes: a string becomes UTF-8 by XS's native ArrayBuffer.fromString (no loop over its
+ * characters in JavaScript), binary is viewed as it is.
+ */
 function toBytes(method: string, argument: string, value: unknown): Uint8Array {
 	if (typeof value === "string") {
-		const length = utf8Length(value);
-		if (length < 0)
+		if (LONE_SURROGATE.test(value))
 			fail(method, argument, "must be valid UTF-8 (lone surrogate)");
-		const bytes = new Uint8Array(length);
-		writeUtf8(bytes, 0, value);
-		return bytes;
+		return new Uint8Array(ArrayBuffer.fromString(value));
 	}
 	if (value instanceof ArrayBuffer)
 		return new Uint8Array(value);
@@ -160,7 +163,7 @@ class Client implements MQTTClient, SessionOwner {
 	#connectAfterClose = false;	// connect() while closing: starts once DISCONNECT has gone out
 	#warnedSecureNumber = false;
 	#topic: string | undefined;	// the last topic published to, already checked
-	#topicBytes = 0;
+	#topicUtf8: Uint8Array | undefined;	// and its UTF-8
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const m = "mqtt.Client";
@@ -331,40 +334,30 @@ class Client implements MQTTClient, SessionOwner {
 
 	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: Handler): boolean {
 		const m = "publish";
-		if (topic !== this.#topic) {	// apps publish to the same few topics: check each once
+		if (topic !== this.#topic) {	// apps publish to the same few topics: check and encode each once
 			const error = topicNameError(topic);
 			if (error)
 				fail(m, "topic", error, typeof topic !== "string");
+			this.#topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
 			this.#topic = topic;
-			this.#topicBytes = utf8Length(topic);
 		}
-		let payloadBytes: number;
-		if (typeof payload === "string") {
-			payloadBytes = utf8Length(payload);
-			if (payloadBytes < 0)
-				fail(m, "payload", "must be valid UTF-8 (lone surrogate)");
-		}
-		else if (payload instanceof ArrayBuffer || ArrayBuffer.isView(payload))
-			payloadBytes = payload.byteLength;
-		else
-			return fail(m, "payload", `must be a string, ArrayBuffer or typed array, got ${payload === null ? "null" : typeof payload}`, true);
+		if (payload === null)
+			fail(m, "payload", "must be a string, ArrayBuffer or typed array, got null", true);
+		const bytes = toBytes(m, "payload", payload);
 		checkQos(m, "qos", qos);
 		retain ??= 0;
 		if (!isFlag(retain))
 			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
 		if (onPuback != null && typeof onPuback !== "function")
 			fail(m, "onPuback", "must be a function", true);
-		const topicBytes = this.#topicBytes;
-		if (publishRemaining(topicBytes, payloadBytes, qos) > MAX_REMAINING_LENGTH)
-			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${payloadBytes} bytes)`);
+		const topicUtf8 = this.#topicUtf8!;
+		if (publishRemaining(topicUtf8.length, bytes.length, qos) > MAX_REMAINING_LENGTH)
+			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		if (!this.#session.connected)
 			throw new Error("publish: not connected");
 		if (onPuback)	// one handler serves every publish, as documented
 			this.#handlers[EV_PUBACK] = onPuback;
-		const bytes = typeof payload === "string" ? payload
-			: payload instanceof ArrayBuffer ? new Uint8Array(payload)
-			: new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-		const id = this.#session.publish(topic, topicBytes, bytes, payloadBytes, qos, !!retain);
+		const id = this.#session.publish(topicUtf8, bytes, qos, !!retain);
 		if (id < 0)
 			return false;
 		this.#packetId = id;

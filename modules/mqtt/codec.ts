@@ -247,11 +247,11 @@ export function publishLength(topicBytes: number, payloadBytes: number, qos: num
 	return 1 + remainingLengthSize(remaining) + remaining;
 }
 
-/** Fixed header, topic and packet id of a PUBLISH; the caller writes the payload after them. */
-export function writePublishHead(buffer: Uint8Array, offset: number, topic: string, topicBytes: number, payloadBytes: number, qos: number, retain: boolean, id: number): number {
+/** Fixed header, topic (its UTF-8) and packet id of a PUBLISH; the caller writes the payload after them. */
+export function writePublishHead(buffer: Uint8Array, offset: number, topic: Uint8Array, payloadBytes: number, qos: number, retain: boolean, id: number): number {
 	const first = (PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
-	offset = writeFixedHeader(buffer, offset, first, publishRemaining(topicBytes, payloadBytes, qos));
-	offset = writeString(buffer, offset, topic, topicBytes);
+	offset = writeFixedHeader(buffer, offset, first, publishRemaining(topic.length, payloadBytes, qos));
+	offset = writeBytes(buffer, offset, topic);
 	if (qos) {
 		buffer[offset++] = id >> 8;
 		buffer[offset++] = id & 0xFF;

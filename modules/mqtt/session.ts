@@ -17,7 +17,7 @@ import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
 	NEED_MORE, PARTIAL, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
 	connectLength, writeConnect, publishLength, writePublishHead, subscribeLength, writeSubscribe,
-	writeAck, writeEmpty, writeUtf8, subscribeTopicCount,
+	writeAck, writeEmpty, subscribeTopicCount,
 } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
@@ -241,19 +241,15 @@ export class Session implements LinkOwner {
 		this.pump();
 	}
 
-	/** Queues a PUBLISH. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
-	publish(topic: string, topicBytes: number, payload: string | Uint8Array, payloadBytes: number, qos: number, retain: boolean): number {
+	/** Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
+	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
 		if (this.#queueCount === this.#queuePacket.length)
 			return -1;
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		const packet = new Uint8Array(publishLength(topicBytes, payloadBytes, qos));
-		const offset = writePublishHead(packet, 0, topic, topicBytes, payloadBytes, qos, retain, id);
-		if (typeof payload === "string")
-			writeUtf8(packet, offset, payload);
-		else
-			packet.set(payload, offset);
+		const packet = new Uint8Array(publishLength(topic.length, payload.length, qos));
+		packet.set(payload, writePublishHead(packet, 0, topic, payload.length, qos, retain, id));
 		this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
 		return id;
 	}

@@ -31,9 +31,9 @@ function encodeConnect(f) {
 }
 
 function encodePublish(topic, payload, qos, retain, id) {
-	const topicBytes = codec.utf8Length(topic);
-	const out = new Uint8Array(codec.publishLength(topicBytes, payload.length, qos));
-	const offset = codec.writePublishHead(out, 0, topic, topicBytes, payload.length, qos, retain, id);
+	const topicUtf8 = new TextEncoder().encode(topic);
+	const out = new Uint8Array(codec.publishLength(topicUtf8.length, payload.length, qos));
+	const offset = codec.writePublishHead(out, 0, topicUtf8, payload.length, qos, retain, id);
 	out.set(payload, offset);
 	return [...out];
 }

@@ -3,7 +3,6 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { Session } from "../../build/host/modules/mqtt/session.js";
-import { utf8Length } from "../../build/host/modules/mqtt/codec.js";
 import { FakeLink, Recorder, generate } from "../support/fake-link.js";
 
 const OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
@@ -31,8 +30,10 @@ function connected(options = {}) {
 	return s;
 }
 
+const utf8 = (text) => new TextEncoder().encode(text);
+
 function publish(session, topic, payload, qos, retain = false) {
-	return session.publish(topic, utf8Length(topic), payload, utf8Length(payload), qos, retain);
+	return session.publish(utf8(topic), typeof payload === "string" ? utf8(payload) : payload, qos, retain);
 }
 
 const sent = (link) => link.packets().filter((p) => p.cmd !== "connect");
