@@ -148,6 +148,7 @@ export class Session implements LinkOwner {
 	#flightPacket: (Uint8Array | undefined)[];
 	#flightSent: Float64Array;	// when it was last written
 	#flightResend: Uint8Array;	// 1: to be written again after reconnecting
+	#resendCount = 0;	// slots flagged in #flightResend: the pump looks for none while it is 0
 	#flightOrder: Float64Array;
 	#flightCount = 0;
 	#order = 0;
@@ -683,6 +684,7 @@ export class Session implements LinkOwner {
 					return;
 				this.#flightSent[resend] = this.#link.now();
 				this.#flightResend[resend] = 0;
+				this.#resendCount--;
 				this.armAckDeadline();
 				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
 					writeAck(this.#ack, 0, PUBREL, this.#flightId[resend]);
@@ -708,7 +710,6 @@ export class Session implements LinkOwner {
 					this.#flightId[slot] = this.#queueId[head];
 					this.#flightPacket[slot] = this.#queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 					this.#flightSent[slot] = this.#link.now();
-					this.#flightResend[slot] = 0;
 					this.#flightOrder[slot] = ++this.#order;
 					this.#flightCount++;
 					this.armAckDeadline();
@@ -792,6 +793,10 @@ export class Session implements LinkOwner {
 	}
 
 	private release(slot: number): void {
+		if (this.#flightResend[slot]) {	// acknowledged before it went again
+			this.#flightResend[slot] = 0;
+			this.#resendCount--;
+		}
 		this.#flightState[slot] = FREE;
 		this.#flightPacket[slot] = undefined;
 		this.#flightCount--;
@@ -799,6 +804,8 @@ export class Session implements LinkOwner {
 
 	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */
 	private nextResend(): number {
+		if (!this.#resendCount)
+			return -1;
 		let found = -1;
 		for (let i = 0; i < this.#flightState.length; i++) {
 			if (this.#flightState[i] !== FREE && this.#flightResend[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
@@ -843,7 +850,10 @@ export class Session implements LinkOwner {
 					this.#flightState[i] = WAIT_PUBREC;
 					republished++;
 				}
-				this.#flightResend[i] = 1;
+				if (!this.#flightResend[i]) {
+					this.#flightResend[i] = 1;
+					this.#resendCount++;
+				}
 			}
 		}
 		if (republished)
