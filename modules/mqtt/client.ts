@@ -126,16 +126,13 @@ function checkQos(method: string, argument: string, qos: unknown): number {
 	return qos as number;
 }
 
-// A high surrogate without its low one, or a low one without its high one: not encodable (1.5.3)
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * Payload bytes: a string becomes UTF-8 by XS's native ArrayBuffer.fromString (no loop over its
  * characters in JavaScript), binary is viewed as it is.
  */
 function toBytes(method: string, argument: string, value: unknown): Uint8Array {
 	if (typeof value === "string") {
-		if (LONE_SURROGATE.test(value))
+		if (!value.isWellFormed())	// a lone surrogate is not encodable (1.5.3)
 			fail(method, argument, "must be valid UTF-8 (lone surrogate)");
 		return new Uint8Array(ArrayBuffer.fromString(value));
 	}
@@ -280,6 +277,8 @@ class Client implements MQTTClient, SessionOwner {
 		if (handler != null && typeof handler !== "function")
 			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
 		this.#handlers[index] = handler ?? undefined;
+		if (index === EV_PUBACK)
+			this.#session.reportWritten = !!handler;
 		return undefined;
 	}
 
@@ -355,8 +354,10 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		if (!this.#session.connected)
 			throw new Error("publish: not connected");
-		if (onPuback)	// one handler serves every publish, as documented
+		if (onPuback) {	// one handler serves every publish, as documented
 			this.#handlers[EV_PUBACK] = onPuback;
+			this.#session.reportWritten = true;
+		}
 		const id = this.#session.publish(topicUtf8, bytes, qos, !!retain);
 		if (id < 0)
 			return false;

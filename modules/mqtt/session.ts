@@ -160,6 +160,7 @@ export class Session implements LinkOwner {
 	#eventCount = 0;
 	#draining = false;
 	#closePending = false;	// close() from a handler: done by drain() once what came before is written
+	#reportWritten = false;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
 		this.#link = link;
@@ -201,6 +202,10 @@ export class Session implements LinkOwner {
 	}
 	get closing(): boolean {
 		return this.#state === CLOSING || this.#closePending;
+	}
+	/** Whether a QoS 0 publish is reported (EV_PUBACK) once written: the app has a puback handler. */
+	set reportWritten(on: boolean) {
+		this.#reportWritten = on;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
@@ -699,7 +704,7 @@ export class Session implements LinkOwner {
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
 				const kind = this.#queueKind[head];
-				if (kind === KIND_PUBLISH0 && this.#eventCount === EVENT_CAPACITY)
+				if (kind === KIND_PUBLISH0 && this.#reportWritten && this.#eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
 				if (kind !== KIND_PUBLISH0) {
@@ -749,7 +754,7 @@ export class Session implements LinkOwner {
 			this.#connectSent = true;
 			this.arm(CONNACK_TIMEOUT);
 		}
-		else if (this.#writingSlot === WRITING_UNACKED)
+		else if (this.#writingSlot === WRITING_UNACKED && this.#reportWritten)
 			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
 	}

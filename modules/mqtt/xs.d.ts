@@ -7,3 +7,8 @@
 interface StringConstructor {
 	fromArrayBuffer(buffer: ArrayBufferLike, byteOffset?: number, byteLength?: number): string;
 }
+
+// ES2024, native in Moddable's XS; this project's tsconfig stops at ES2022's library.
+interface String {
+	isWellFormed(): boolean;
+}

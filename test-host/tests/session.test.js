@@ -15,6 +15,7 @@ function start(options = {}) {
 	const link = new FakeLink();
 	const owner = new Recorder();
 	const session = new Session(link, owner, { ...OPTIONS, ...options });
+	session.reportWritten = options.reportWritten ?? true;	// as the client sets it when the app has a puback handler
 	const connect = () => {
 		session.connect(fields("t", options.cleanSession ?? true), "broker", 1883, false, undefined);
 		session.linkResolved("10.0.0.1");
@@ -170,6 +171,15 @@ describe("keepalive", () => {
 });
 
 describe("sending", () => {
+	it("a QoS 0 publish is reported once written only when the app has a puback handler", () => {
+		const { link, owner, session } = connected({ reportWritten: false });
+		publish(session, "a", "x", 0);
+		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish"]);
+		assert.deepEqual(owner.names(), ["connect"]);
+		session.reportWritten = true;
+		publish(session, "a", "y", 0);
+		assert.deepEqual(owner.names(), ["connect", "puback"]);
+	});
 	it("QoS 0 is done once written, QoS 1 on PUBACK, QoS 2 on PUBCOMP after PUBREL", () => {
 		const { link, owner, session } = connected();
 		assert.equal(publish(session, "a", "zero", 0), 0);

@@ -1,0 +1,19 @@
+// `embedded:io/socket/tcp` in memory for the in-XS client benchmarks: what is written is
+// dropped, what is read comes from `input`, as an ECMA-419 socket's read(buffer) copies it.
+export const sockets = [];
+
+export default class TCP {
+	options;
+	input;
+	offset = 0;
+	constructor(options) {
+		this.options = options;
+		sockets.push(this);
+	}
+	read(into) {
+		into.set(this.input.subarray(this.offset, this.offset + into.length));
+		this.offset += into.length;
+	}
+	write() {}
+	close() {}
+}
