@@ -5,7 +5,7 @@
 // is the peer: only what any client must do, turning each payload into a string;
 // bench.payloadOnly() is the payload string alone.
 import { Session } from "mqtt/session";
-import { Packet, decodeHeader, publishLength, writePublishHead } from "mqtt/codec";
+import { Packet, decodeHeader, encodePublish } from "mqtt/codec";
 
 class MemoryLink {
 	owner;
@@ -47,12 +47,11 @@ globalThis.bench = {
 		topic = "bench/topic";
 		topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
 		payloadText = "p".repeat(size);
-		const one = publishLength(topicUtf8.length, size, qos);
+		const payload = new Uint8Array(size).fill(0x70);
+		const one = encodePublish(topicUtf8, payload, qos, false, 1).length;
 		stream = new Uint8Array(one * messages);
-		for (let i = 0; i < messages; i++) {
-			const at = writePublishHead(stream, i * one, topicUtf8, size, qos, false, (i % 60_000) + 1);
-			stream.fill(0x70, at, at + size);
-		}
+		for (let i = 0; i < messages; i++)
+			stream.set(encodePublish(topicUtf8, payload, qos, false, (i % 60_000) + 1), i * one);
 		count = messages;
 	},
 	receive() {

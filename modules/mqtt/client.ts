@@ -5,7 +5,7 @@
  * argument and the rule it broke.
  */
 
-import { MAX_REMAINING_LENGTH, publishRemaining, remainingLengthSize, utf8Length, writeUtf8 } from "./codec.js";
+import { MAX_REMAINING_LENGTH, remainingLengthSize, utf8Length } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import {
 	Session, EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK,
@@ -343,14 +343,14 @@ class Client implements MQTTClient, SessionOwner {
 		if (payload === null)
 			fail(m, "payload", "must be a string, ArrayBuffer or typed array, got null", true);
 		const bytes = toBytes(m, "payload", payload);
-		checkQos(m, "qos", qos);
-		retain ??= 0;
-		if (!isFlag(retain))
+		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
+			checkQos(m, "qos", qos);
+		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain !== undefined && retain !== null)
 			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
 		if (onPuback != null && typeof onPuback !== "function")
 			fail(m, "onPuback", "must be a function", true);
 		const topicUtf8 = this.#topicUtf8!;
-		if (publishRemaining(topicUtf8.length, bytes.length, qos) > MAX_REMAINING_LENGTH)
+		if (bytes.length > MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		if (!this.#session.connected)
 			throw new Error("publish: not connected");

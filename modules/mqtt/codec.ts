@@ -238,25 +238,30 @@ export function writeConnect(buffer: Uint8Array, offset: number, c: ConnectField
 	return offset;
 }
 
-export function publishRemaining(topicBytes: number, payloadBytes: number, qos: number): number {
-	return 2 + topicBytes + (qos ? 2 : 0) + payloadBytes;
-}
-
-export function publishLength(topicBytes: number, payloadBytes: number, qos: number): number {
-	const remaining = publishRemaining(topicBytes, payloadBytes, qos);
-	return 1 + remainingLengthSize(remaining) + remaining;
-}
-
-/** Fixed header, topic (its UTF-8) and packet id of a PUBLISH; the caller writes the payload after them. */
-export function writePublishHead(buffer: Uint8Array, offset: number, topic: Uint8Array, payloadBytes: number, qos: number, retain: boolean, id: number): number {
-	const first = (PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
-	offset = writeFixedHeader(buffer, offset, first, publishRemaining(topic.length, payloadBytes, qos));
-	offset = writeBytes(buffer, offset, topic);
+/**
+ * A PUBLISH of a topic and a payload given as bytes (the topic's UTF-8), in a buffer of its own:
+ * the one allocation of a publish, in one function, as it runs for every message.
+ */
+export function encodePublish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number): Uint8Array {
+	const topicLength = topic.length;
+	let remaining = 2 + topicLength + (qos ? 2 : 0) + payload.length;
+	const packet = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
+	packet[0] = (PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
+	let offset = 1;
+	do {
+		packet[offset++] = (remaining & 0x7F) | (remaining > 0x7F ? 0x80 : 0);
+		remaining >>>= 7;
+	} while (remaining);
+	packet[offset++] = topicLength >> 8;
+	packet[offset++] = topicLength & 0xFF;
+	packet.set(topic, offset);
+	offset += topicLength;
 	if (qos) {
-		buffer[offset++] = id >> 8;
-		buffer[offset++] = id & 0xFF;
+		packet[offset++] = id >> 8;
+		packet[offset++] = id & 0xFF;
 	}
-	return offset;
+	packet.set(payload, offset);
+	return packet;
 }
 
 /** Sets the DUP flag of an encoded PUBLISH for redelivery (3.3.1.1). */

@@ -16,7 +16,7 @@
 import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
 	NEED_MORE, PARTIAL, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
-	connectLength, writeConnect, publishLength, writePublishHead, subscribeLength, writeSubscribe,
+	connectLength, writeConnect, encodePublish, subscribeLength, writeSubscribe,
 	writeAck, writeEmpty, subscribeTopicCount,
 } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
@@ -254,9 +254,7 @@ export class Session implements LinkOwner {
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		const packet = new Uint8Array(publishLength(topic.length, payload.length, qos));
-		packet.set(payload, writePublishHead(packet, 0, topic, payload.length, qos, retain, id));
-		this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		this.enqueue(encodePublish(topic, payload, qos, retain, id), qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
 		return id;
 	}
 
@@ -620,7 +618,8 @@ export class Session implements LinkOwner {
 		if (this.#draining)
 			return;	// called from a handler: drain() writes it once the handler returns
 		this.pump();
-		this.drain();
+		if (this.#eventCount)	// writing it posted an event (puback for QoS 0)
+			this.drain();
 	}
 
 	private control(type: number, id: number): void {

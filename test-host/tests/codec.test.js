@@ -31,11 +31,7 @@ function encodeConnect(f) {
 }
 
 function encodePublish(topic, payload, qos, retain, id) {
-	const topicUtf8 = new TextEncoder().encode(topic);
-	const out = new Uint8Array(codec.publishLength(topicUtf8.length, payload.length, qos));
-	const offset = codec.writePublishHead(out, 0, topicUtf8, payload.length, qos, retain, id);
-	out.set(payload, offset);
-	return [...out];
+	return [...codec.encodePublish(new TextEncoder().encode(topic), Uint8Array.from(payload), qos, retain, id)];
 }
 
 function encodeSubscribe(id, topics, qos) {
