@@ -17,6 +17,7 @@ import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
 import { measure } from "../tools/memory.mjs";
 import { bundle } from "../test-host/xs/host.js";
+import { compareWithModdable } from "./peer.mjs";
 
 const QOS0_MESSAGES = Number(process.env.BENCH_QOS0 ?? 100_000);
 const QOS1_MESSAGES = Number(process.env.BENCH_QOS1 ?? 20_000);
@@ -138,7 +139,7 @@ async function throughputOurs(broker, qos, count) {
 	});
 	await new Promise((resolve) => subscriber.connect("127.0.0.1", broker.port, false, () => subscriber.subscribe(topic, qos, resolve)));
 
-	const publisher = mqtt.Client(`bench-pub-${qos}`, 60, null, null, 1, 1024, { queue: 256, window: 256 });
+	const publisher = mqtt.Client(`bench-pub-${qos}`, 60, null, null, 1, 1024, { queue: 255, window: 255 });
 	await new Promise((resolve) => publisher.connect("127.0.0.1", broker.port, false, resolve));
 	let sent = 0, waiting;
 	publisher.on("puback", () => {	// room in the queue again
@@ -218,6 +219,25 @@ async function xsCost() {
 	await engine.close();
 }
 
+/** Next to Moddable's own client (bench/peer.mjs), when $MODDABLE names an SDK checkout. */
+async function moddablePeer() {
+	const rows_ = await compareWithModdable();
+	if (!rows_) {
+		row("XS vs Moddable", "publish and receive per message (not measured)", undefined, undefined, "Moddable mqtt.js", "computrons",
+			"set MODDABLE to a Moddable SDK checkout (Moddable's Getting Started guide, or npx xs-dev setup) to measure these rows");
+		return;
+	}
+	for (const { what, ours, peer, standIn } of rows_) {
+		const device = ours.compute - standIn.compute;
+		const publish = what.startsWith("publish");
+		const target = publish ? (what.includes(" 100 B") ? 2 : 1.5) : (what.includes(" 100 B") ? undefined : 1);
+		const verdict = target === undefined ? "" : `; target ${target}x: ${device / peer.compute <= target ? "met" : "**missed**"}`;
+		const standInWhat = publish ? "checking and encoding the string (isWellFormed, ArrayBuffer.fromString)" : "the socket copying the bytes in";
+		row("XS vs Moddable", `${what}, per message`, device, peer.compute, "Moddable mqtt.js (QoS 0 only)", "computrons",
+			`ours measured ${Math.round(ours.compute)}, less ${Math.round(standIn.compute)} for ${standInWhat}, native on the device and done by a metered stand-in here; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`);
+	}
+}
+
 // ---- 3. RAM ----------------------------------------------------------------------------------
 
 async function ram(broker) {
@@ -247,29 +267,30 @@ function opsPerSecond(fn, ms = 400) {
 function codecRows() {
 	for (const size of [100, 10_240]) {
 		const topic = "bench/codec/topic";
-		const topicBytes = codec.utf8Length(topic);
 		const payload = new Uint8Array(size).fill(0x61);
-		const buffer = new Uint8Array(codec.publishLength(topicBytes, size, 1));
-		const encodeOurs = () => {
-			const offset = codec.writePublishHead(buffer, 0, topic, topicBytes, size, 1, false, 7);
-			buffer.set(payload, offset);
-		};
+		// the same work on both sides: the topic string encoded and a new buffer for each packet
+		const encodeOurs = () => codec.encodePublish(new Uint8Array(ArrayBuffer.fromString(topic)), payload, 1, false, 7);
 		const packet = { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, messageId: 7 };
 		const encodePeer = () => mqttPacket.generate(packet);
-		row("codec", `encode PUBLISH, ${size} B payload`, opsPerSecond(encodeOurs), opsPerSecond(encodePeer), "mqtt-packet", "ops/s");
+		row("codec", `encode PUBLISH, ${size} B payload`, opsPerSecond(encodeOurs), opsPerSecond(encodePeer), "mqtt-packet", "ops/s",
+			"both: a string topic encoded as UTF-8 and a new buffer holding the whole packet, every time");
 
-		encodeOurs();
+		const buffer = encodeOurs();
 		const decoded = new codec.Packet();
+		// the same result on both sides: the packet's fields, the topic as a string, the payload as a view
 		const decodeOurs = () => {
 			codec.decodeHeader(buffer, 0, buffer.length, decoded);
 			codec.checkHeader(decoded);
 			codec.decodeBody(buffer, 0, decoded.length, decoded);
+			String.fromArrayBuffer(buffer.buffer, decoded.topicOffset, decoded.topicLength);
+			buffer.subarray(decoded.payloadOffset, decoded.payloadOffset + decoded.payloadLength);
 		};
 		const parser = mqttPacket.parser({ protocolVersion: 4 });
 		parser.on("packet", () => {});
 		const wire = Buffer.from(buffer);
 		const decodePeer = () => parser.parse(wire);
-		row("codec", `decode PUBLISH, ${size} B payload`, opsPerSecond(decodeOurs), opsPerSecond(decodePeer), "mqtt-packet", "ops/s");
+		row("codec", `decode PUBLISH, ${size} B payload`, opsPerSecond(decodeOurs), opsPerSecond(decodePeer), "mqtt-packet", "ops/s",
+			"both: header, topic as a string, payload as a view of the input (mqtt-packet's is a Buffer slice)");
 	}
 }
 
@@ -278,7 +299,7 @@ function codecRows() {
 async function flash() {
 	const ours = await build({
 		entryPoints: ["build/host/modules/mqtt/client.js"], bundle: true, minify: true, write: false, format: "esm", platform: "neutral",
-		external: ["timer", "net", "embedded:*"], logLevel: "silent",
+		external: ["timer", "time", "net", "modules", "embedded:*"], logLevel: "silent",
 	});
 	const peer = await build({
 		stdin: { contents: "export { default as parser } from 'mqtt-packet/parser.js'; export { default as generate } from 'mqtt-packet/generate.js';", resolveDir: process.cwd() },
@@ -311,6 +332,8 @@ if (want("ram"))
 	await ram(broker);
 if (want("xs"))
 	await xsCost();
+if (want("moddable"))
+	await moddablePeer();
 await broker.stop();
 
 console.log("");

@@ -22,11 +22,11 @@ export const DISCONNECT = 14;
 export const MAX_REMAINING_LENGTH = 268_435_455;	// 2.2.3: four bytes of seven bits
 export const SUBACK_FAILURE = 0x80;
 
-// Decoder results: a positive number is a packet's total length, NEED_MORE asks for more bytes,
-// a negative number is a protocol error named for what went wrong.
+// Decoder results, one meaning a value across decodeHeader, checkHeader and decodeBody: 0 asks
+// for more bytes, 1 says the packet is valid, 2 or more is a packet's total length (the shortest
+// packet has 2 bytes), a negative number is a protocol error named for what went wrong.
 export const NEED_MORE = 0;
-export const OK = 0;	// decodeBody: the packet decoded
-export const PARTIAL = 1;	// decodeBody: an oversized PUBLISH whose variable header is not all present yet
+export const VALID = 1;
 export const ERR_REMAINING_LENGTH = -1;
 export const ERR_RESERVED_FLAGS = -2;
 export const ERR_UNKNOWN_TYPE = -3;
@@ -334,12 +334,12 @@ export function checkHeader(packet: Packet): number {
 				return ERR_QOS;
 			if (!qos && (packet.flags & 0x08))	// 3.3.1-2: no DUP at QoS 0
 				return ERR_RESERVED_FLAGS;
-			return remaining < (qos ? 5 : 3) ? ERR_LENGTH : 0;	// topic of one byte at least
+			return remaining < (qos ? 5 : 3) ? ERR_LENGTH : VALID;	// topic of one byte at least
 		}
 		case PUBREL:
 			if (packet.flags !== 2)
 				return ERR_RESERVED_FLAGS;
-			return remaining === 2 ? 0 : ERR_LENGTH;
+			return remaining === 2 ? VALID : ERR_LENGTH;
 		case CONNACK:
 		case PUBACK:
 		case PUBREC:
@@ -347,15 +347,15 @@ export function checkHeader(packet: Packet): number {
 		case UNSUBACK:
 			if (packet.flags)
 				return ERR_RESERVED_FLAGS;
-			return remaining === 2 ? 0 : ERR_LENGTH;
+			return remaining === 2 ? VALID : ERR_LENGTH;
 		case SUBACK:
 			if (packet.flags)
 				return ERR_RESERVED_FLAGS;
-			return remaining >= 3 ? 0 : ERR_LENGTH;
+			return remaining >= 3 ? VALID : ERR_LENGTH;
 		case PINGRESP:
 			if (packet.flags)
 				return ERR_RESERVED_FLAGS;
-			return remaining === 0 ? 0 : ERR_LENGTH;
+			return remaining === 0 ? VALID : ERR_LENGTH;
 		case CONNECT:
 		case SUBSCRIBE:
 		case UNSUBSCRIBE:
@@ -368,8 +368,8 @@ export function checkHeader(packet: Packet): number {
 }
 
 /**
- * Decodes the variable header of a packet whose header passed checkHeader: OK, PARTIAL or a
- * negative error. For PUBLISH only the first `available` bytes need be present (an oversized
+ * Decodes the variable header of a packet whose header passed checkHeader: VALID, NEED_MORE
+ * (an oversized PUBLISH whose variable header is not all present yet) or a negative error. For PUBLISH only the first `available` bytes need be present (an oversized
  * message is read in part); every other type must be complete.
  */
 export function decodeBody(buffer: Uint8Array, offset: number, available: number, packet: Packet): number {
@@ -386,7 +386,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			if (!topicLength || position + (qos ? 2 : 0) > end)
 				return ERR_LENGTH;
 			if (position + (qos ? 2 : 0) > offset + available)
-				return PARTIAL;
+				return NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
 			if (!checkTopicBytes(buffer, body + 2, topicLength))
@@ -401,7 +401,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				packet.id = 0;
 			packet.payloadOffset = position;
 			packet.payloadLength = end - position;
-			return 0;
+			return VALID;
 		}
 		case CONNACK: {
 			const flags = buffer[body];
@@ -409,7 +409,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				return ERR_CONNACK;
 			packet.sessionPresent = flags === 1;
 			packet.returnCode = buffer[body + 1];
-			return packet.returnCode > 5 ? ERR_CONNACK : 0;
+			return packet.returnCode > 5 ? ERR_CONNACK : VALID;
 		}
 		case SUBACK: {
 			packet.id = (buffer[body] << 8) | buffer[body + 1];
@@ -420,13 +420,13 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				if (code > 2 && code !== SUBACK_FAILURE)
 					return ERR_SUBACK_CODE;
 			}
-			return packet.id ? 0 : ERR_PACKET_ID;
+			return packet.id ? VALID : ERR_PACKET_ID;
 		}
 		case PINGRESP:
-			return 0;
+			return VALID;
 		default:	// the four-byte acknowledgements
 			packet.id = (buffer[body] << 8) | buffer[body + 1];
-			return packet.id ? 0 : ERR_PACKET_ID;
+			return packet.id ? VALID : ERR_PACKET_ID;
 	}
 }
 

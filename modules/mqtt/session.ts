@@ -15,7 +15,7 @@
 
 import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
-	NEED_MORE, PARTIAL, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
+	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
 	connectLength, writeConnect, encodePublish, subscribeLength, writeSubscribe,
 	writeAck, writeEmpty, subscribeTopicCount,
 } from "./codec.js";
@@ -150,7 +150,6 @@ export class Session implements LinkOwner {
 	#flightResend: Uint8Array;	// 1: to be written again after reconnecting
 	#resendCount = 0;	// slots flagged in #flightResend: the pump looks for none while it is 0
 	#flightOrder: Float64Array;
-	#flightCount = 0;
 	#order = 0;
 
 	// events for the application
@@ -440,7 +439,7 @@ export class Session implements LinkOwner {
 				if (this.#fill < rx.length)
 					break;
 				result = decodeBody(rx, 0, this.#fill, packet);
-				if (result === PARTIAL)
+				if (result === NEED_MORE)
 					return this.protocolError(0, "topic longer than max_message_length");
 				if (result < 0)
 					return this.protocolError(result);
@@ -715,7 +714,6 @@ export class Session implements LinkOwner {
 					this.#flightPacket[slot] = this.#queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 					this.#flightSent[slot] = this.#link.now();
 					this.#flightOrder[slot] = ++this.#order;
-					this.#flightCount++;
 					this.armAckDeadline();
 				}
 				const packet = this.#queuePacket[head]!;
@@ -803,7 +801,6 @@ export class Session implements LinkOwner {
 		}
 		this.#flightState[slot] = FREE;
 		this.#flightPacket[slot] = undefined;
-		this.#flightCount--;
 	}
 
 	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */

@@ -195,12 +195,12 @@ describe("decoding what a server sends", () => {
 	for (const [name, bytes, error] of errors) {
 		it(`rejects ${name}: ${codec.errorName(error)}`, () => assert.equal(decode(bytes), error));
 	}
-	it("an oversized PUBLISH decodes from its first bytes (PARTIAL until the packet id is in)", () => {
+	it("an oversized PUBLISH decodes from its first bytes (NEED_MORE until the packet id is in)", () => {
 		const bytes = Uint8Array.from(encodePublish("topic", new Array(100).fill(1), 1, false, 5));
 		const packet = new Packet();
 		codec.decodeHeader(bytes, 0, bytes.length, packet);
-		assert.equal(codec.decodeBody(bytes, 0, 6, packet), codec.PARTIAL);
-		assert.equal(codec.decodeBody(bytes, 0, 12, packet), codec.OK);
+		assert.equal(codec.decodeBody(bytes, 0, 6, packet), codec.NEED_MORE);
+		assert.equal(codec.decodeBody(bytes, 0, 12, packet), codec.VALID);
 		assert.deepEqual([packet.id, packet.payloadOffset, packet.payloadLength], [5, 11, 100]);	// header 2, topic 2 + 5, id 2
 	});
 });
