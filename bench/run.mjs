@@ -233,8 +233,11 @@ async function moddablePeer() {
 		const target = publish ? (what.includes(" 100 B") ? 2 : 1.5) : (what.includes(" 100 B") ? undefined : 1);
 		const verdict = target === undefined ? "" : `; target ${target}x: ${device / peer.compute <= target ? "met" : "**missed**"}`;
 		const standInWhat = publish ? "checking and encoding the string (isWellFormed, ArrayBuffer.fromString)" : "the socket copying the bytes in";
+		const measured = standIn.compute
+			? `ours measured ${Math.round(ours.compute)}, less ${Math.round(standIn.compute)} for ${standInWhat}, native on the device and done by a metered stand-in here`
+			: "both write the caller's bytes as they are, no stand-in involved";
 		row("XS vs Moddable", `${what}, per message`, device, peer.compute, "Moddable mqtt.js (QoS 0 only)", "computrons",
-			`ours measured ${Math.round(ours.compute)}, less ${Math.round(standIn.compute)} for ${standInWhat}, native on the device and done by a metered stand-in here; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`);
+			`${measured}; each side through its public API over an in-memory socket of its kind; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`);
 	}
 }
 

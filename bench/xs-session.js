@@ -31,7 +31,7 @@ class MemoryLink {
 	}
 }
 
-const owner = { deliver() {} };
+const owner = { connected() {}, connectFailed() {}, offline() {}, message() {}, overflow() {}, published() {}, subscribed() {}, unsubscribed() {} };
 let session, link, stream, count, payloadText, topic, topicUtf8;
 
 globalThis.bench = {

@@ -8,7 +8,7 @@
 import { MAX_REMAINING_LENGTH, remainingLengthSize, utf8Length } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import {
-	Session, EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK,
+	Session,
 	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
 } from "./session.js";
 import type { SessionOwner } from "./session.js";
@@ -86,8 +86,16 @@ export type FailedHandler = Events["connfail"];
 // Internally every handler takes the client and up to two values; the public overloads type them.
 type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
-// Handler slots are indexed by the session's event numbers.
+// Handler slots, by event: the index of its name here.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
+const ON_CONNECT = 1;
+const ON_CONNFAIL = 2;
+const ON_OFFLINE = 3;
+const ON_MESSAGE = 4;
+const ON_OVERFLOW = 5;
+const ON_PUBACK = 6;
+const ON_SUBACK = 7;
+const ON_UNSUBACK = 8;
 
 const DEFAULT_PORT = 1883;
 const DEFAULT_KEEPALIVE = 60;
@@ -277,7 +285,7 @@ class Client implements MQTTClient, SessionOwner {
 		if (handler != null && typeof handler !== "function")
 			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
 		this.#handlers[index] = handler ?? undefined;
-		if (index === EV_PUBACK)
+		if (index === ON_PUBACK)
 			this.#session.reportWritten = !!handler;
 		return undefined;
 	}
@@ -316,9 +324,9 @@ class Client implements MQTTClient, SessionOwner {
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
 		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
-			this.#handlers[EV_CONNECT] = connected as Handler;
+			this.#handlers[ON_CONNECT] = connected as Handler;
 		if (failed)
-			this.#handlers[EV_CONNFAIL] = failed as Handler;
+			this.#handlers[ON_CONNFAIL] = failed as Handler;
 		this.#host = host;
 		this.#port = port as number;
 		this.#secure = secure as boolean;
@@ -355,7 +363,7 @@ class Client implements MQTTClient, SessionOwner {
 		if (!this.#session.connected)
 			throw new Error("publish: not connected");
 		if (onPuback) {	// one handler serves every publish, as documented
-			this.#handlers[EV_PUBACK] = onPuback;
+			this.#handlers[ON_PUBACK] = onPuback;
 			this.#session.reportWritten = true;
 		}
 		const id = this.#session.publish(topicUtf8, bytes, qos, !!retain);
@@ -386,7 +394,7 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onSuback", "must be a function", true);
-		return this.request(m, topics, qos, callback as Handler | undefined, EV_SUBACK);
+		return this.request(m, topics, qos, callback as Handler | undefined, ON_SUBACK);
 	}
 
 	unsubscribe(topicOrTable: unknown, callback?: unknown): boolean {
@@ -402,7 +410,7 @@ class Client implements MQTTClient, SessionOwner {
 			this.table(m, topicOrTable, topics, undefined);
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onUnsuback", "must be a function", true);
-		return this.request(m, topics, undefined, callback as Handler | undefined, EV_UNSUBACK);
+		return this.request(m, topics, undefined, callback as Handler | undefined, ON_UNSUBACK);
 	}
 
 	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
@@ -415,37 +423,74 @@ class Client implements MQTTClient, SessionOwner {
 		return this.#session.close();
 	}
 
-	/** SessionOwner: runs the handler outside the parser; an exception is traced, never rethrown. */
-	deliver(kind: number, a: unknown, b: unknown): void {
-		if (kind === EV_CONNECT)
-			this.#upSince = Time.ticks;
-		else if (kind === EV_OFFLINE) {
-			// backoff starts again only after a session that held for a keepalive interval: a
-			// broker that accepts and drops at once is retried ever more slowly, not in a loop
-			if (this.#upSince !== undefined && ((Time.ticks - this.#upSince) | 0) >= this.#fields.keepalive * 1000)
-				this.#attempt = 0;
-			this.#upSince = undefined;
-		}
-		const handler = this.#handlers[kind];
-		if (handler) {
-			try {
-				if (kind === EV_MESSAGE || kind === EV_OVERFLOW || kind === EV_SUBACK)
-					handler(this, a, b);
-				else if (kind === EV_OFFLINE)
-					handler(this);
-				else
-					handler(this, a);
-			}
-			catch (e) {
-				trace(`mqtt: ${EVENTS[kind]} handler threw: ${e}\n`);
-			}
-		}
-		if (kind === EV_OFFLINE && this.#connectAfterClose) {
+	// SessionOwner
+
+	connected(sessionPresent: boolean): void {
+		this.#upSince = Time.ticks;
+		this.emit(ON_CONNECT, 1, sessionPresent);
+	}
+
+	connectFailed(reason: number): void {
+		this.emit(ON_CONNFAIL, 1, reason);
+		this.retryIfWanted();
+	}
+
+	offline(): void {
+		// backoff starts again only after a session that held for a keepalive interval: a
+		// broker that accepts and drops at once is retried ever more slowly, not in a loop
+		if (this.#upSince !== undefined && ((Time.ticks - this.#upSince) | 0) >= this.#fields.keepalive * 1000)
+			this.#attempt = 0;
+		this.#upSince = undefined;
+		this.emit(ON_OFFLINE, 0);
+		if (this.#connectAfterClose) {
 			this.#connectAfterClose = false;
 			if (this.#session.idle)	// unless the offline handler connected already
 				this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
 		}
-		else if ((kind === EV_OFFLINE || kind === EV_CONNFAIL) && this.#reconnect && !this.#userClosed && this.#session.idle)
+		else
+			this.retryIfWanted();
+	}
+
+	message(topic: string, data: Data | undefined): void {
+		this.emit(ON_MESSAGE, 2, topic, data);
+	}
+
+	overflow(topic: string, data: Data | undefined): void {
+		this.emit(ON_OVERFLOW, 2, topic, data);
+	}
+
+	published(id: number): void {
+		this.emit(ON_PUBACK, 1, id);
+	}
+
+	subscribed(id: number, granted: number[]): void {
+		this.emit(ON_SUBACK, 2, id, granted);
+	}
+
+	unsubscribed(id: number): void {
+		this.emit(ON_UNSUBACK, 1, id);
+	}
+
+	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */
+	private emit(index: number, count: number, a?: unknown, b?: unknown): void {
+		const handler = this.#handlers[index];
+		if (!handler)
+			return;
+		try {
+			if (count === 2)
+				handler(this, a, b);
+			else if (count === 1)
+				handler(this, a);
+			else
+				handler(this);
+		}
+		catch (e) {
+			trace(`mqtt: ${EVENTS[index]} handler threw: ${e}\n`);
+		}
+	}
+
+	private retryIfWanted(): void {
+		if (this.#reconnect && !this.#userClosed && this.#session.idle)
 			this.scheduleRetry();
 	}
 

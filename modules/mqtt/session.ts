@@ -22,14 +22,15 @@ import {
 import type { ConnectFields } from "./codec.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
 
-export const EV_CONNECT = 1;
-export const EV_CONNFAIL = 2;
-export const EV_OFFLINE = 3;
-export const EV_MESSAGE = 4;
-export const EV_OVERFLOW = 5;
-export const EV_PUBACK = 6;
-export const EV_SUBACK = 7;
-export const EV_UNSUBACK = 8;
+// What the event ring holds; each kind is handed to the owner by the method of its name.
+const EV_CONNECT = 1;
+const EV_CONNFAIL = 2;
+const EV_OFFLINE = 3;
+const EV_MESSAGE = 4;
+const EV_OVERFLOW = 5;
+const EV_PUBACK = 6;
+const EV_SUBACK = 7;
+const EV_UNSUBACK = 8;
 
 // Failure reasons, the NodeMCU values.
 export const CONN_FAIL_SERVER_NOT_FOUND = -5;
@@ -75,9 +76,22 @@ const CONTROL_ROOM = CONTROL_CAPACITY - 4;
 const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
 const TOPIC_CACHE = 64;
 
+/** What the session tells its owner (the client), always outside the parser. */
 export interface SessionOwner {
-	/** Called outside the parser; a, b, c depend on the event kind. */
-	deliver(kind: number, a: unknown, b: unknown, c: unknown): void;
+	/** A CONNACK accepted the session. */
+	connected(sessionPresent: boolean): void;
+	/** The attempt failed: a CONN_FAIL_* value, or the CONNACK's refusal (1..5). */
+	connectFailed(reason: number): void;
+	/** An established session ended. */
+	offline(): void;
+	/** `data` is undefined for an empty payload; `id` is the packet id (0 at QoS 0). */
+	message(topic: string, data: string | ArrayBuffer | undefined, id: number): void;
+	/** The first bytes of a message larger than the receive buffer. */
+	overflow(topic: string, data: string | ArrayBuffer | undefined, id: number): void;
+	/** A publish is done: QoS 0 written (when reported), QoS 1 PUBACK, QoS 2 PUBCOMP. */
+	published(id: number): void;
+	subscribed(id: number, granted: number[]): void;
+	unsubscribed(id: number): void;
 }
 
 export interface SessionOptions {
@@ -931,7 +945,7 @@ export class Session implements LinkOwner {
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.drain();
 			if (this.#eventCount === EVENT_CAPACITY)
-				return this.#owner.deliver(kind, a, b, c);	// drain() is running further up
+				return this.dispatch(kind, a, b, c);	// drain() is running further up
 		}
 		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
 		this.#eventKind[tail] = kind;
@@ -972,7 +986,29 @@ export class Session implements LinkOwner {
 			args[at] = args[at + 1] = args[at + 2] = undefined;
 			this.#eventHead = (head + 1) % EVENT_CAPACITY;
 			this.#eventCount--;
-			this.#owner.deliver(kind, a, b, c);
+			this.dispatch(kind, a, b, c);
+		}
+	}
+
+	private dispatch(kind: number, a: unknown, b: unknown, c: unknown): void {
+		const owner = this.#owner;
+		switch (kind) {
+			case EV_CONNECT:
+				return owner.connected(a as boolean);
+			case EV_CONNFAIL:
+				return owner.connectFailed(a as number);
+			case EV_OFFLINE:
+				return owner.offline();
+			case EV_MESSAGE:
+				return owner.message(a as string, b as string | ArrayBuffer | undefined, c as number);
+			case EV_OVERFLOW:
+				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, c as number);
+			case EV_PUBACK:
+				return owner.published(a as number);
+			case EV_SUBACK:
+				return owner.subscribed(a as number, b as number[]);
+			default:
+				return owner.unsubscribed(a as number);
 		}
 	}
 }

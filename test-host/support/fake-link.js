@@ -103,14 +103,37 @@ export function generate(packet) {
 	return new Uint8Array(mqttPacket.generate(packet, { protocolVersion: 4 }));
 }
 
-/** A SessionOwner that records events by name. */
+/** A SessionOwner that records what it is told, by the client's event names. */
 export class Recorder {
-	static NAMES = ["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"];
 	events = [];
 	onDeliver;
-	deliver(kind, a, b, c) {
-		this.events.push([Recorder.NAMES[kind], a, b, c]);
-		this.onDeliver?.(Recorder.NAMES[kind], a, b, c);
+	connected(sessionPresent) {
+		this.record("connect", sessionPresent);
+	}
+	connectFailed(reason) {
+		this.record("connfail", reason);
+	}
+	offline() {
+		this.record("offline");
+	}
+	message(topic, data, id) {
+		this.record("message", topic, data, id);
+	}
+	overflow(topic, data, id) {
+		this.record("overflow", topic, data, id);
+	}
+	published(id) {
+		this.record("puback", id);
+	}
+	subscribed(id, granted) {
+		this.record("suback", id, granted);
+	}
+	unsubscribed(id) {
+		this.record("unsuback", id);
+	}
+	record(name, a, b, c) {
+		this.events.push([name, a, b, c]);
+		this.onDeliver?.(name, a, b, c);
 	}
 	names() {
 		return this.events.map((event) => event[0]);
