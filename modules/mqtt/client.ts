@@ -16,8 +16,6 @@ import type { TLSOptions } from "./link.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Transport } from "./transport.js";
 import defaultClientId from "./identity.js";
-import Time from "time";
-import Timer from "timer";
 
 export type { TLSOptions };
 
@@ -160,11 +158,6 @@ class Client implements MQTTClient, SessionOwner {
 	#secure = false;
 	#tls: TLSOptions | undefined;
 	#packetId = 0;
-	#reconnect: { min: number; max: number } | undefined;
-	#attempt = 0;
-	#upSince: number | undefined;	// Time.ticks when the session came up
-	#retry: Timer | undefined;
-	#userClosed = false;
 	#connectAfterClose = false;	// connect() while closing: starts once DISCONNECT has gone out
 	#warnedSecureNumber = false;
 	#topic: string | undefined;	// the last topic published to, already checked
@@ -220,12 +213,13 @@ class Client implements MQTTClient, SessionOwner {
 		const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
 		if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
 			fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
+		let reconnect: { min: number; max: number } | undefined;
 		if (o.reconnect) {
 			const r = o.reconnect === true ? {} : o.reconnect;
 			const min = r.min ?? RECONNECT_MIN, max = r.max ?? RECONNECT_MAX;
 			if (!integerIn(min, 1, 0x7FFFFFFF) || !integerIn(max, min, 0x7FFFFFFF))
 				fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
-			this.#reconnect = { min, max };
+			reconnect = { min, max };
 		}
 		this.#tls = o.tls;
 		this.#fields = {
@@ -251,6 +245,8 @@ class Client implements MQTTClient, SessionOwner {
 			queueLength: queue,
 			receiveMaximum,
 			ackTimeout,
+			reconnect,
+			random: Math.random,
 		});
 	}
 
@@ -330,9 +326,6 @@ class Client implements MQTTClient, SessionOwner {
 		this.#host = host;
 		this.#port = port as number;
 		this.#secure = secure as boolean;
-		this.#userClosed = false;
-		this.#attempt = 0;
-		this.cancelRetry();
 		this.#connectAfterClose = closing;
 		if (!closing)
 			this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
@@ -417,38 +410,28 @@ class Client implements MQTTClient, SessionOwner {
 	close(): boolean {
 		if (!this.#session.idle && !this.#session.connected)
 			return false;	// connecting, or closing already
-		this.#userClosed = true;	// and no reconnecting by itself
 		this.#connectAfterClose = false;
-		this.cancelRetry();
+		this.#session.stop();	// and no reconnecting by itself
 		return this.#session.close();
 	}
 
 	// SessionOwner
 
 	connected(sessionPresent: boolean): void {
-		this.#upSince = Time.ticks;
 		this.emit(ON_CONNECT, 1, sessionPresent);
 	}
 
 	connectFailed(reason: number): void {
 		this.emit(ON_CONNFAIL, 1, reason);
-		this.retryIfWanted();
 	}
 
 	offline(): void {
-		// backoff starts again only after a session that held for a keepalive interval: a
-		// broker that accepts and drops at once is retried ever more slowly, not in a loop
-		if (this.#upSince !== undefined && ((Time.ticks - this.#upSince) | 0) >= this.#fields.keepalive * 1000)
-			this.#attempt = 0;
-		this.#upSince = undefined;
 		this.emit(ON_OFFLINE, 0);
 		if (this.#connectAfterClose) {
 			this.#connectAfterClose = false;
 			if (this.#session.idle)	// unless the offline handler connected already
 				this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
 		}
-		else
-			this.retryIfWanted();
 	}
 
 	message(topic: string, data: Data | undefined): void {
@@ -487,11 +470,6 @@ class Client implements MQTTClient, SessionOwner {
 		catch (e) {
 			trace(`mqtt: ${EVENTS[index]} handler threw: ${e}\n`);
 		}
-	}
-
-	private retryIfWanted(): void {
-		if (this.#reconnect && !this.#userClosed && this.#session.idle)
-			this.scheduleRetry();
 	}
 
 	/** Topic tables: a map { topic = qos } as in the Lua docs, or an array of [topic, qos] pairs. */
@@ -542,27 +520,6 @@ class Client implements MQTTClient, SessionOwner {
 			return false;
 		this.#packetId = id;
 		return true;
-	}
-
-	private scheduleRetry(): void {
-		const { min, max } = this.#reconnect!;
-		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
-		// "full jitter": anywhere up to the ceiling, so a fleet that lost its broker at once does
-		// not come back at once (a tenth of the minimum as a floor, never a tight loop)
-		const delay = Math.round(min / 10 + Math.random() * (ceiling - min / 10));
-		this.#retry = Timer.set(() => {
-			this.#retry = undefined;
-			if (this.#userClosed || !this.#session.idle)
-				return;
-			this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
-		}, delay);
-	}
-
-	private cancelRetry(): void {
-		if (this.#retry) {
-			Timer.clear(this.#retry);
-			this.#retry = undefined;
-		}
 	}
 }
 Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash

@@ -103,6 +103,10 @@ export interface SessionOptions {
 	queueLength: number;	// data packets waiting behind the window
 	receiveMaximum: number;	// incoming QoS 2 messages remembered until their PUBREL
 	ackTimeout: number;	// ms an acknowledgement may take before the link is declared dead
+	/** Reconnect by itself after offline or a failed attempt, backing off from min to max ms. */
+	reconnect: { min: number; max: number } | undefined;
+	/** The jitter's source, 0 <= r < 1 (Math.random; the tests give their own). */
+	random: () => number;
 }
 
 export class Session implements LinkOwner {
@@ -111,11 +115,17 @@ export class Session implements LinkOwner {
 	#options: SessionOptions;
 	#state = IDLE;
 	#connectSent = false;
+	#fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
 	#host = "";
 	#port = 0;
 	#secure = false;
 	#tls: TLSOptions | undefined;
 	#connect: Uint8Array | undefined;
+	// reconnecting by itself
+	#attempt = 0;
+	#retrying = false;	// IDLE, the timer armed for the next attempt
+	#stopped = false;	// close(): no attempt by itself until the next connect()
+	#upSince = -1;	// when the session came up (link clock)
 
 	// receive assembly
 	#rx: Uint8Array;
@@ -226,17 +236,35 @@ export class Session implements LinkOwner {
 	}
 
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
-		const packet = new Uint8Array(connectLength(fields));
-		writeConnect(packet, 0, fields);
-		this.#connect = packet;
+		this.#fields = fields;
 		this.#host = host;
 		this.#port = port;
 		this.#secure = secure;
 		this.#tls = tls;
+		this.#attempt = 0;
+		this.#stopped = false;
+		this.attempt();
+	}
+
+	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
+	stop(): void {
+		this.#stopped = true;
+		if (this.#retrying) {
+			this.#retrying = false;
+			this.#link.cancel();
+		}
+	}
+
+	private attempt(): void {
+		const fields = this.#fields!;
+		const packet = new Uint8Array(connectLength(fields));
+		writeConnect(packet, 0, fields);
+		this.#connect = packet;
+		this.#retrying = false;
 		this.#connectSent = false;
 		this.#state = RESOLVING;
 		this.arm(OPEN_TIMEOUT);
-		this.#link.resolve(host);
+		this.#link.resolve(this.#host);
 	}
 
 	/**
@@ -397,6 +425,10 @@ export class Session implements LinkOwner {
 	private timer(): void {
 		const now = this.#link.now();
 		switch (this.#state) {
+			case IDLE:
+				if (this.#retrying)
+					this.attempt();
+				return;
 			case RESOLVING:
 				return this.fail(CONN_FAIL_DNS);
 			case OPENING:
@@ -405,10 +437,6 @@ export class Session implements LinkOwner {
 				return this.fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
 			case CLOSING:
 				return this.finishClose();
-			case CONNECTED:
-				break;
-			default:
-				return;
 		}
 		const keepalive = this.#options.keepalive * 1000;
 		if (this.#pingSentAt >= 0 && now - this.#pingSentAt >= keepalive)
@@ -850,6 +878,7 @@ export class Session implements LinkOwner {
 	 */
 	private established(sessionPresent: boolean): void {
 		this.#state = CONNECTED;
+		this.#upSince = this.#link.now();
 		this.#pingSentAt = -1;
 		this.#incomingTraced = false;
 		this.#lastSend = this.#link.now();
@@ -883,6 +912,23 @@ export class Session implements LinkOwner {
 		this.post(EV_CONNFAIL, reason, undefined, undefined);
 	}
 
+	/**
+	 * After offline or a failed attempt, once the app's handler has run (it may have connected):
+	 * the next attempt by itself, after a delay drawn at random up to a ceiling that doubles with
+	 * each attempt ("full jitter": a fleet that lost its broker at once does not come back at
+	 * once). The backoff starts again only after a session that held for a keepalive interval,
+	 * so a broker that accepts and drops at once is retried ever more slowly, not in a loop.
+	 */
+	private retryLater(): void {
+		const reconnect = this.#options.reconnect;
+		if (!reconnect || this.#stopped || this.#state !== IDLE)
+			return;
+		const { min, max } = reconnect;
+		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
+		this.#retrying = true;
+		this.arm(Math.round(min / 10 + this.#options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
+	}
+
 	private lost(why: string): void {
 		trace(`mqtt: ${why}\n`);
 		this.teardown();
@@ -892,6 +938,13 @@ export class Session implements LinkOwner {
 	private finishClose(): void {
 		this.teardown();
 		this.post(EV_OFFLINE, undefined, undefined, undefined);
+	}
+
+	/** An established session ended: the backoff starts again if it held for a keepalive interval. */
+	private sessionEnded(): void {
+		if (this.#upSince >= 0 && this.#link.now() - this.#upSince >= this.#options.keepalive * 1000)
+			this.#attempt = 0;
+		this.#upSince = -1;
 	}
 
 	private protocolError(code: number, why?: string): void {
@@ -996,9 +1049,12 @@ export class Session implements LinkOwner {
 			case EV_CONNECT:
 				return owner.connected(a as boolean);
 			case EV_CONNFAIL:
-				return owner.connectFailed(a as number);
+				owner.connectFailed(a as number);
+				return this.retryLater();
 			case EV_OFFLINE:
-				return owner.offline();
+				this.sessionEnded();
+				owner.offline();
+				return this.retryLater();
 			case EV_MESSAGE:
 				return owner.message(a as string, b as string | ArrayBuffer | undefined, c as number);
 			case EV_OVERFLOW:

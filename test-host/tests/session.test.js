@@ -353,3 +353,105 @@ describe("sessions that outlive the connection (cleansession 0)", () => {
 		assert.deepEqual(sent(link), []);
 	});
 });
+
+describe("reconnecting by itself (options.reconnect), on the fake clock", () => {
+	/** A session that reconnects by itself, its jitter drawn from `draws` in turn. */
+	function reconnecting(draws, reconnect = { min: 1000, max: 8000 }) {
+		let i = 0;
+		const s = start({ reconnect, random: () => draws[i++ % draws.length] });
+		s.session.connect(fields(), "broker", 1883, false, undefined);
+		return s;
+	}
+	/** Answers every lookup from now on with "no such name" (-3), a millisecond later. */
+	const refuse = ({ link, session }) => {
+		const resolve = link.resolve.bind(link);
+		let pending = 0;
+		link.resolve = (host) => {
+			resolve(host);
+			pending++;
+		};
+		const advance = link.advance.bind(link);
+		link.advance = (ms) => {
+			for (let i = 0; i < ms; i++) {
+				advance(1);
+				for (; pending; pending--)
+					session.linkResolved(undefined);
+			}
+		};
+	};
+
+	it("backs off from min, doubling the ceiling up to max, drawing each delay below it", () => {
+		const s = reconnecting([1]);	// the longest delay each time: the ceiling itself
+		refuse(s);
+		s.session.linkResolved(undefined);	// the first attempt fails
+		const attempts = () => s.link.resolved.length;
+		const delays = [];
+		for (let n = 0; n < 6; n++) {
+			const before = attempts();
+			const from = s.link.clock;
+			while (attempts() === before)
+				s.link.advance(1);
+			delays.push(s.link.clock - from);
+		}
+		assert.deepEqual(delays, [1000, 2000, 4000, 8000, 8000, 8000]);
+		assert.ok(s.owner.names().every((name) => name === "connfail"));
+	});
+
+	it("a draw of 0 still waits a tenth of min: never a tight loop", () => {
+		const s = reconnecting([0]);
+		refuse(s);
+		s.session.linkResolved(undefined);
+		s.link.advance(99);
+		assert.equal(s.link.resolved.length, 1);
+		s.link.advance(1);
+		assert.equal(s.link.resolved.length, 2);
+	});
+
+	it("starts the backoff again only after a session that held for a keepalive interval", () => {
+		const s = reconnecting([1]);
+		const up = () => {
+			s.session.linkResolved("10.0.0.1");
+			s.session.linkWritable(s.link.free);
+			s.link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+		};
+		const nextAttemptAfter = () => {
+			const before = s.link.resolved.length, from = s.link.clock;
+			while (s.link.resolved.length === before)
+				s.link.advance(1);
+			return s.link.clock - from;
+		};
+		up();
+		s.session.linkError();	// dropped at once: attempt 0
+		assert.equal(nextAttemptAfter(), 1000);
+		up();
+		s.session.linkError();	// dropped at once again: the backoff grows
+		assert.equal(nextAttemptAfter(), 2000);
+		up();
+		s.link.advance(60_000);	// held for a keepalive interval (pinging; the PINGRESP comes)
+		s.link.receive(generate({ cmd: "pingresp" }));
+		s.session.linkError();
+		assert.equal(nextAttemptAfter(), 1000, "from the start again");
+	});
+
+	it("stop() cancels the attempt waiting to be made, and connect() makes one at once", () => {
+		const s = reconnecting([1]);
+		s.session.linkResolved(undefined);
+		s.session.stop();
+		s.link.advance(60_000);
+		assert.equal(s.link.resolved.length, 1);
+		s.session.connect(fields(), "broker", 1883, false, undefined);
+		assert.equal(s.link.resolved.length, 2);
+	});
+
+	it("a handler that connects by itself is not raced by an attempt of the session's", () => {
+		const s = reconnecting([1]);
+		s.owner.onDeliver = (name) => {
+			if (name === "connfail" && s.link.resolved.length === 1)
+				s.session.connect(fields(), "broker", 1883, false, undefined);
+		};
+		s.session.linkResolved(undefined);
+		assert.equal(s.link.resolved.length, 2, "the handler's attempt");
+		s.link.advance(4_000);	// within OPEN_TIMEOUT: nothing else starts
+		assert.equal(s.link.resolved.length, 2);
+	});
+});
