@@ -153,12 +153,8 @@ class Client implements MQTTClient, SessionOwner {
 	#session: Session;
 	#handlers: (Handler | undefined)[] = new Array(EVENTS.length);
 	#fields: ConnectFields;
-	#host = "";
-	#port = DEFAULT_PORT;
-	#secure = false;
 	#tls: TLSOptions | undefined;
 	#packetId = 0;
-	#connectAfterClose = false;	// connect() while closing: starts once DISCONNECT has gone out
 	#warnedSecureNumber = false;
 	#topic: string | undefined;	// the last topic published to, already checked
 	#topicUtf8: Uint8Array | undefined;	// and its UTF-8
@@ -323,12 +319,7 @@ class Client implements MQTTClient, SessionOwner {
 			this.#handlers[ON_CONNECT] = connected as Handler;
 		if (failed)
 			this.#handlers[ON_CONNFAIL] = failed as Handler;
-		this.#host = host;
-		this.#port = port as number;
-		this.#secure = secure as boolean;
-		this.#connectAfterClose = closing;
-		if (!closing)
-			this.#session.connect(this.#fields, host, this.#port, this.#secure, this.#tls);
+		this.#session.connect(this.#fields, host, port as number, secure as boolean, this.#tls);
 		return true;
 	}
 
@@ -410,7 +401,6 @@ class Client implements MQTTClient, SessionOwner {
 	close(): boolean {
 		if (!this.#session.idle && !this.#session.connected)
 			return false;	// connecting, or closing already
-		this.#connectAfterClose = false;
 		this.#session.stop();	// and no reconnecting by itself
 		return this.#session.close();
 	}
@@ -427,11 +417,6 @@ class Client implements MQTTClient, SessionOwner {
 
 	offline(): void {
 		this.emit(ON_OFFLINE, 0);
-		if (this.#connectAfterClose) {
-			this.#connectAfterClose = false;
-			if (this.#session.idle)	// unless the offline handler connected already
-				this.#session.connect(this.#fields, this.#host, this.#port, this.#secure, this.#tls);
-		}
 	}
 
 	message(topic: string, data: Data | undefined): void {

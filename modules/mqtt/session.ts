@@ -125,6 +125,7 @@ export class Session implements LinkOwner {
 	#attempt = 0;
 	#retrying = false;	// IDLE, the timer armed for the next attempt
 	#stopped = false;	// close(): no attempt by itself until the next connect()
+	#connectAfterClose = false;	// connect() while closing: the attempt starts once DISCONNECT is out
 	#upSince = -1;	// when the session came up (link clock)
 
 	// receive assembly
@@ -235,6 +236,7 @@ export class Session implements LinkOwner {
 		return this.#rx.length;
 	}
 
+	/** Starts an attempt; while closing, it starts once DISCONNECT is out, after offline. */
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
 		this.#fields = fields;
 		this.#host = host;
@@ -243,12 +245,16 @@ export class Session implements LinkOwner {
 		this.#tls = tls;
 		this.#attempt = 0;
 		this.#stopped = false;
-		this.attempt();
+		if (this.closing)
+			this.#connectAfterClose = true;
+		else
+			this.attempt();
 	}
 
 	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
 	stop(): void {
 		this.#stopped = true;
+		this.#connectAfterClose = false;
 		if (this.#retrying) {
 			this.#retrying = false;
 			this.#link.cancel();
@@ -1054,7 +1060,12 @@ export class Session implements LinkOwner {
 			case EV_OFFLINE:
 				this.sessionEnded();
 				owner.offline();
-				return this.retryLater();
+				if (!this.#connectAfterClose)
+					return this.retryLater();
+				this.#connectAfterClose = false;
+				if (this.#state === IDLE)	// unless the offline handler connected already
+					this.attempt();
+				return;
 			case EV_MESSAGE:
 				return owner.message(a as string, b as string | ArrayBuffer | undefined, c as number);
 			case EV_OVERFLOW:
