@@ -7,10 +7,13 @@
  * With `secure` (src/examples/secure/manifest.json builds it so) it connects over TLS, trusting
  * the CA in the resource named by `ca` or, when that is empty, the CAs built into the image;
  * a certificate's dates need a set clock, so it sets the clock by SNTP first when it is not.
+ * With `cert` and `key` (resources: the device's certificate and its PKCS#8 key, DER) it proves
+ * who it is, as managed brokers require (src/examples/mutual-tls); `alpn` names a protocol to
+ * offer, e.g. x-amzn-mqtt-ca for AWS IoT Core on port 443.
  */
 
 import mqtt from "mqtt/client";
-import type { MQTTClient } from "mqtt/client";
+import type { MQTTClient, TLSOptions } from "mqtt/client";
 import config from "mc/config";
 import Net from "net";
 import Resource from "Resource";
@@ -24,8 +27,7 @@ const RETRY_MS = 10_000;
 const CLOCK_SET = Date.UTC(2025, 0, 1);
 const prefix: string = config.prefix;
 const secure = !!Number(config.secure);
-const client = mqtt.Client(config.clientid || null, 60, null, null, 1, null,
-	secure && config.ca ? { tls: { certificate: new Resource(config.ca).slice(0) } } : undefined);
+const client = mqtt.Client(config.clientid || null, 60, null, null, 1, null, secure ? { tls: tlsOptions() } : undefined);
 const base = `${prefix}/${config.clientid || "device"}`;
 let status: Timer | undefined;
 let retry: Timer | undefined;
@@ -45,6 +47,19 @@ client.on("offline", () => {
 	stopStatus();
 	retryLater();
 });
+
+function tlsOptions(): TLSOptions {
+	const tls: TLSOptions = {};
+	if (config.ca)
+		tls.certificate = new Resource(config.ca).slice(0);
+	if (config.cert) {
+		tls.clientCertificates = [new Resource(config.cert).slice(0)];
+		tls.clientKey = new Resource(config.key).slice(0);
+	}
+	if (config.alpn)
+		tls.alpn = config.alpn;
+	return tls;
+}
 
 function connect(): void {
 	retry = undefined;

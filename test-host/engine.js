@@ -22,7 +22,9 @@
 //
 // Event arguments arrive decoded: a client as { client: index }, bytes as { bytes: Uint8Array },
 // undefined as undefined.
+import { pathToFileURL } from "node:url";
 import { createAgent } from "./agent/agent.js";
+import { specifierFor } from "./specifiers.js";
 import { setTraceSink } from "./node/globals.js";
 import { hostConfigure } from "./node/config.js";
 import { hostImage } from "./node/image.js";
@@ -193,8 +195,13 @@ class NodeEngine extends Engine {
 	}
 
 	async run(specifier) {
-		await import(specifier);
+		// a device app runs once per boot: each run here is a fresh instance of the app's module
+		// (the modules it imports are shared, as preloaded modules are on a device)
+		const url = pathToFileURL(specifierFor(specifier, "node"));
+		url.search = `run=${++NodeEngine.runs}`;
+		await import(url.href);
 	}
+	static runs = 0;
 
 	async close() {
 		for (const socket of [...TCP.hostSockets])

@@ -27,8 +27,8 @@ const SDK = {
 	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
 };
 
-// The apps we build: the default one and the secure example.
-const APPS = ["manifest.json", "src/examples/secure/manifest.json"];
+// The apps we build: the default one and its secure and mutual-TLS builds.
+const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json"];
 // Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
 const PLATFORMS = ["esp", "lin", "mac", "esp32"];
 

@@ -6,8 +6,9 @@
 // 1. Builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
 //    with `pong`, reconnection after a broker restart, the will on a hard kill.
-// 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource
-//    and checks that it connects over TLS and publishes.
+// 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
+//    and the mutual-TLS one (src/examples/mutual-tls) with a client certificate and key against
+//    a mosquitto that requires one, and checks that each connects over TLS and publishes.
 // 3. Packs the package (npm pack), installs it in a fresh app as the README says
 //    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
 // 4. With --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
@@ -150,23 +151,25 @@ async function defaultApp(broker, screen) {
 	}
 }
 
-async function secureApp(broker, screen) {
-	const app = join(out, "secure-app");
+/** An example built for TLS, its certificates written as resources beside a manifest that includes it. */
+async function secureApp(broker, screen, { example, name, port, files, config }) {
+	const app = join(out, `${name}-app`);
 	mkdirSync(app, { recursive: true });
-	writeFileSync(join(app, "ca.der"), broker.caDer);
+	for (const [file, bytes] of Object.entries(files))
+		writeFileSync(join(app, file), bytes);
 	writeFileSync(join(app, "manifest.json"), JSON.stringify({
-		include: [join(root, "src/examples/secure/manifest.json")],
-		resources: { "*": join(app, "ca") },
+		include: [join(root, example, "manifest.json")],
+		resources: { "*": Object.keys(files).map((file) => join(app, file.replace(/\.der$/, ""))) },
 	}, null, "\t"));
-	const clientid = "device-check-tls";
-	const build = mcconfig(app, "lin", join(out, "lin-secure"), ["broker=127.0.0.1", `port=${broker.tlsPort}`, `clientid=${clientid}`, "ca=ca.der", "interval=500"]);
+	const clientid = `device-check-${name}`;
+	const build = mcconfig(app, "lin", join(out, `lin-${name}`), ["broker=127.0.0.1", `port=${port}`, `clientid=${clientid}`, "interval=500", ...config]);
 	const watcher = operator(broker.port);
 	await watcher.ready;
 	await watcher.client.subscribeAsync(`nodemcu-mqtt/${clientid}/#`);
 	const sim = simulate(find(build, "mc.so"), screen);
 	try {
-		check(await until(() => sim.lines.some((l) => /over TLS/.test(l)) && sim.lines.includes("connected"), 20_000), "lin: the secure example connects over TLS, trusting the CA resource");
-		check(await until(() => watcher.messages.some((m) => m.topic.endsWith("/status")), 10_000), "lin: the secure example publishes");
+		check(await until(() => sim.lines.some((l) => /over TLS/.test(l)) && sim.lines.includes("connected"), 20_000), `lin: ${example} connects over TLS`);
+		check(await until(() => watcher.messages.some((m) => m.topic.endsWith("/status")), 10_000), `lin: ${example} publishes`);
 	}
 	finally {
 		sim.kill();
@@ -247,7 +250,11 @@ const broker = await startMosquitto({ tls: true });
 const screen = await display();
 try {
 	await defaultApp(broker, screen);
-	await secureApp(broker, screen);
+	await secureApp(broker, screen, { example: "src/examples/secure", name: "secure", port: broker.tlsPort, files: { "ca.der": broker.caDer }, config: ["ca=ca.der"] });
+	await secureApp(broker, screen, {
+		example: "src/examples/mutual-tls", name: "mutual", port: broker.mtlsPort,
+		files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
+	});
 	if (!flag("no-consumer"))
 		await consumer(broker, screen);
 	if (flag("esp"))

@@ -121,6 +121,25 @@ function integerIn(value: unknown, min: number, max: number): boolean {
 	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
 }
 
+const isBuffer = (value: unknown) => value instanceof ArrayBuffer;
+
+function checkTls(m: string, tls: TLSOptions): void {
+	if (typeof tls !== "object")
+		fail(m, "options.tls", "must be an object", true);
+	if (tls.certificate !== undefined && !isBuffer(tls.certificate))
+		fail(m, "options.tls.certificate", "must be an ArrayBuffer holding a DER certificate", true);
+	const chain = tls.clientCertificates;
+	if (chain !== undefined && (!Array.isArray(chain) || !chain.length || !chain.every(isBuffer)))
+		fail(m, "options.tls.clientCertificates", "must be a non-empty array of ArrayBuffers holding DER certificates, the device's first", true);
+	if (tls.clientKey !== undefined && !isBuffer(tls.clientKey))
+		fail(m, "options.tls.clientKey", "must be an ArrayBuffer holding a PKCS#8 DER key", true);
+	if ((chain === undefined) !== (tls.clientKey === undefined))
+		fail(m, "options.tls.clientKey", "and options.tls.clientCertificates must be given together");
+	const alpn = tls.alpn;
+	if (alpn !== undefined && typeof alpn !== "string" && !(Array.isArray(alpn) && alpn.length && alpn.every((name) => typeof name === "string")))
+		fail(m, "options.tls.alpn", "must be a protocol name or an array of them", true);
+}
+
 /** A value as an error message shows it: strings quoted (without JSON, which would link XS's JSON code). */
 function describe(value: unknown): string {
 	return typeof value === "string" ? `"${value}"` : String(value);
@@ -217,6 +236,8 @@ class Client implements MQTTClient, SessionOwner {
 				fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
 			reconnect = { min, max };
 		}
+		if (o.tls != null)
+			checkTls(m, o.tls);
 		this.#tls = o.tls;
 		this.#fields = {
 			clientId: clientid,

@@ -24,6 +24,12 @@ export interface TLSOptions {
 	verify?: boolean;
 	/** Server name for SNI and verification when it differs from the host. */
 	serverName?: string;
+	/** The device's certificate (DER) first, then any intermediate: mutual TLS (Moddable: RSA keys). */
+	clientCertificates?: ArrayBuffer[];
+	/** The private key of the first client certificate, PKCS#8 DER. */
+	clientKey?: ArrayBuffer;
+	/** Protocol names offered by ALPN, e.g. "x-amzn-mqtt-ca" for AWS IoT Core on port 443. */
+	alpn?: string | string[];
 }
 
 export interface Link {

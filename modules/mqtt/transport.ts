@@ -149,7 +149,10 @@ export class Transport implements Link {
 				};
 				return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
 			}
-			const secureOptions = { ...options, host: tls?.serverName ?? host, secure: { ...tls }, TCP: { io: GuardedTCP } };
+			// Moddable's TLS session takes serverName, certificate, verify, clientCertificates and
+			// clientKey by these names; ALPN by its long one
+			const secure = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
+			const secureOptions = { ...options, host: tls?.serverName ?? host, secure, TCP: { io: GuardedTCP } };
 			try {
 				const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
 				this.#socket = new TLSSocket(secureOptions);

@@ -4,6 +4,9 @@
 //
 //   const broker = await startMosquitto({ tls, persistence, users: { name: password }, extraConfig: [] });
 //   broker.port, broker.tlsPort, broker.caPem, broker.caDer, await broker.restart(), await broker.stop()
+//   with tls, also a listener that requires a client certificate (mutual TLS): broker.mtlsPort, and
+//   broker.client / broker.stranger: { certificate, key } (DER; the key PKCS#8) issued by the test
+//   CA and by a CA the broker does not know
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -63,8 +66,16 @@ function certificates(dir) {
 	writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
 	run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt");
 	const caPem = readFileSync(join(dir, "ca.crt"), "utf8");
-	const caDer = new Uint8Array(execFileSync(openssl, ["x509", "-in", "ca.crt", "-outform", "DER"], { cwd: dir }));
-	return { caPem, caDer };
+	const der = (...args) => new Uint8Array(execFileSync(openssl, args, { cwd: dir }));
+	const caDer = der("x509", "-in", "ca.crt", "-outform", "DER");
+	// client certificates: one from the test CA, one from a CA the broker does not trust
+	run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger CA", "-keyout", "stranger-ca.key", "-out", "stranger-ca.crt");
+	const issue = (name, ca) => {
+		run("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
+		run("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-out", `${name}.crt`);
+		return { certificate: der("x509", "-in", `${name}.crt`, "-outform", "DER"), key: der("pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-outform", "DER") };
+	};
+	return { caPem, caDer, client: issue("device", "ca"), stranger: issue("stranger", "stranger-ca") };
 }
 
 export async function startMosquitto(options = {}) {
@@ -83,7 +94,7 @@ export async function startMosquitto(options = {}) {
 		"log_type warning",
 		"log_dest stderr",
 	];
-	const broker = { host: "127.0.0.1", port, dir, tlsPort: undefined, caPem: undefined, caDer: undefined };
+	const broker = { host: "127.0.0.1", port, dir, tlsPort: undefined, mtlsPort: undefined, caPem: undefined, caDer: undefined };
 	if (options.users) {
 		const file = join(dir, "passwords");
 		writeFileSync(file, "");
@@ -99,6 +110,8 @@ export async function startMosquitto(options = {}) {
 		Object.assign(broker, certificates(dir));
 		broker.tlsPort = options.tlsPort ?? await freePort();
 		lines.push(`listener ${broker.tlsPort} 127.0.0.1`, `cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`);
+		broker.mtlsPort = await freePort();
+		lines.push(`listener ${broker.mtlsPort} 127.0.0.1`, `cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`, "require_certificate true");
 	}
 	lines.push(...(options.extraConfig ?? []));
 	writeFileSync(join(dir, "mosquitto.conf"), `${lines.join("\n")}\n`);
@@ -120,8 +133,8 @@ export async function startMosquitto(options = {}) {
 		const exited = new Promise((_, reject) => child.once("exit", (code) => reject(new Error(`mosquitto exited (${code}): ${log}`))));
 		exited.catch(() => {});
 		await Promise.race([accepting(port, Date.now() + 5000), exited]);
-		if (broker.tlsPort)
-			await Promise.race([accepting(broker.tlsPort, Date.now() + 5000), exited]);
+		for (const tlsPort of [broker.tlsPort, broker.mtlsPort].filter(Boolean))
+			await Promise.race([accepting(tlsPort, Date.now() + 5000), exited]);
 	}
 	function wait(signal) {
 		if (!child || child.exitCode !== null || child.signalCode !== null)

@@ -1,6 +1,8 @@
 // `embedded:io/socket/tcp/tls` on the host: the ECMA-419 socket of tcp.js over Node's TLS, with
 // the options of Moddable's TLSSocket: `host` names the server for SNI and verification,
-// `secure.certificate` is the DER of a CA to trust, `secure.verify` false skips verification.
+// `secure.certificate` is the DER of a CA to trust, `secure.verify` false skips verification,
+// `secure.clientCertificates` (DER, the device's first) and `secure.clientKey` (PKCS#8 DER) make
+// it mutual, `secure.applicationLayerProtocolNegotiation` names the protocols offered by ALPN.
 // A failed handshake is reported as onError with its cause as the argument: Moddable's TLS
 // socket throws the cause from inside its TCP callbacks instead, where the client's transport
 // catches it (modules/mqtt/transport.ts), so the client sees the same either way. Like that socket
@@ -11,10 +13,10 @@
 import tls from "node:tls";
 import { HostSocket } from "./tcp.js";
 
-function pem(der) {
+function pem(der, label = "CERTIFICATE") {
 	const bytes = der instanceof ArrayBuffer ? new Uint8Array(der) : new Uint8Array(der.buffer, der.byteOffset, der.byteLength);
 	const base64 = Buffer.from(bytes).toString("base64").replace(/.{64}/g, "$&\n");
-	return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----\n`;
+	return `-----BEGIN ${label}-----\n${base64}\n-----END ${label}-----\n`;
 }
 
 export default class TLSSocket extends HostSocket {
@@ -28,6 +30,10 @@ export default class TLSSocket extends HostSocket {
 				servername,
 				ca: secure.certificate ? [pem(secure.certificate)] : undefined,
 				rejectUnauthorized: secure.verify !== false,
+				maxVersion: "TLSv1.2",	// Moddable's TLS speaks 1.2 only (it sets protocolVersion 0x303)
+				cert: secure.clientCertificates?.map((der) => pem(der)).join(""),
+				key: secure.clientKey ? pem(secure.clientKey, "PRIVATE KEY") : undefined,
+				ALPNProtocols: secure.applicationLayerProtocolNegotiation === undefined ? undefined : [secure.applicationLayerProtocolNegotiation].flat(),
 				checkServerIdentity: (name, certificate) => tls.checkServerIdentity(servername ?? name, certificate),
 			});
 			socket.once("secureConnect", () => this.hostConnected());

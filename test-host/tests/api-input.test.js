@@ -28,6 +28,9 @@ const constructorCases = [
 	[["id", 60, null, null, 1, 1024, { window: 65_535 }], "RangeError", /options.window must be an integer from 1 to 255 \(each slot holds tables and a packet on a 32 KB heap\), got 65535/],
 	[["id", 60, null, null, 1, 1024, { queue: 65_535 }], "RangeError", /options.queue must be an integer from 1 to 255 .*got 65535/],
 	[["id", 60, null, null, 1, 1024, { receiveMaximum: 0 }], "RangeError", /options.receiveMaximum must be an integer from 1 to 1024/],
+	[["id", 60, null, null, 1, 1024, { tls: { clientCertificates: [] } }], "TypeError", /options.tls.clientCertificates must be a non-empty array of ArrayBuffers/],
+	[["id", 60, null, null, 1, 1024, { tls: { clientKey: { $bytes: [1] } } }], "RangeError", /options.tls.clientKey and options.tls.clientCertificates must be given together/],
+	[["id", 60, null, null, 1, 1024, { tls: { alpn: 443 } }], "TypeError", /options.tls.alpn must be a protocol name or an array of them/],
 ];
 
 const methodCases = [

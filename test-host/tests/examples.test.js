@@ -77,6 +77,28 @@ describe("the API documentation's examples", () => {
 			}
 		});
 
+		it(`the default app with a client certificate on ${name}: a broker that requires one takes it`, async () => {
+			const resources = mkdtempSync(join(tmpdir(), "resources-"));
+			writeFileSync(join(resources, "ca.der"), broker.caDer);
+			writeFileSync(join(resources, "device.der"), broker.client.certificate);
+			writeFileSync(join(resources, "device-key.der"), broker.client.key);
+			const clientid = `mutual-${name}`;
+			await peer.subscribeAsync(`nodemcu-mqtt/${clientid}/status`);
+			const status = new Promise((resolve) => peer.on("message", (topic) => topic.endsWith(`${clientid}/status`) && resolve()));
+			const engine = await startEngine(name, {
+				config: { broker: "localhost", port: broker.mtlsPort, secure: 1, ca: "ca.der", cert: "device.der", key: "device-key.der", clientid, interval: 200 },
+				resources,
+			});
+			await engine.run("main");
+			try {
+				await until(engine, /over TLS\nconnected\n/);
+				await Promise.race([status, sleep(5000).then(() => assert.fail("no status message from the app within 5 s"))]);
+			}
+			finally {
+				await engine.close();
+			}
+		});
+
 		it(`retry on ${name}: a failed connect reports its reason and schedules a retry`, async () => {
 			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: await closedPort() } });
 			await engine.run("examples/retry");

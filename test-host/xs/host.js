@@ -231,7 +231,7 @@ export class XSEngine extends Engine {
 	}
 
 	#open(message) {
-		const { id, kind, address, port, nodelay, host, verify, serverName, format } = message;
+		const { id, kind, address, port, nodelay, host, verify, serverName, format, clientCertificates, clientKey, alpn } = message;
 		// one readable and one writable event in flight at a time: XS reads the counts when it
 		// handles one, so a second queued behind it would say nothing new, and a flood of them
 		// would only grow the queue; one that came while busy is delivered once the first is done
@@ -259,7 +259,12 @@ export class XSEngine extends Engine {
 		};
 		const options = { address, port, nodelay, format, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
 		const socket = kind === "tls"
-			? new TLSSocket({ ...options, host, secure: { certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName } })
+			? new TLSSocket({ ...options, host, secure: {
+				certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName,
+				clientCertificates: clientCertificates?.map((bytes) => new Uint8Array(bytes).buffer),
+				clientKey: clientKey && new Uint8Array(clientKey).buffer,
+				applicationLayerProtocolNegotiation: alpn,
+			} })
 			: new TCP(options);
 		this.#sockets.set(id, socket);
 		socket.hostFreeze();	// opened during a turn

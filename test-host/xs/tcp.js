@@ -20,7 +20,9 @@ export class BridgeSocket {
 		const { address, port, nodelay, host: name, secure } = options;
 		const certificate = secure?.certificate;
 		try {
-			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName, format: this.#format },
+			const bytes = (buffer) => buffer && Array.from(new Uint8Array(buffer));
+			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName, format: this.#format,
+				clientCertificates: secure?.clientCertificates?.map(bytes), clientKey: bytes(secure?.clientKey), alpn: secure?.applicationLayerProtocolNegotiation },
 				certificate ? new Uint8Array(certificate) : undefined);
 		}
 		catch (error) {
