@@ -4,7 +4,7 @@
  *
  * TLS is in an image only when the app includes manifest_tls.json: the TLS socket is looked up
  * with Modules.importNow when a secure connection opens, never imported, so a plain image
- * carries none of its code (about 190 KB of flash on the ESP8266).
+ * carries none of its code (about 181 KB of flash on the ESP8266).
  *
  * ECMA-419 over lwIP because read(buffer) copies received bytes straight into the session's
  * receive buffer, and onWritable reports the free send space, so a packet larger than lwIP's
