@@ -73,6 +73,7 @@ const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
 // the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
 const CONTROL_CAPACITY = 64;
 const CONTROL_ROOM = CONTROL_CAPACITY - 4;
+const QUEUE_AT = CONTROL_CAPACITY;	// the queue's region in the tables (see #words)
 const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
 const TOPIC_CACHE = 64;
 
@@ -135,10 +136,8 @@ export class Session implements LinkOwner {
 	#unread = 0;	// bytes the socket reported and we have not read yet
 	#packet = new Packet();
 	#parsing = false;
-	#topicBytes: Uint8Array;
 	#topicLength = -1;
 	#topic = "";
-	#incoming: Uint16Array;
 	#incomingCount = 0;
 	#incomingTraced = false;	// beyond receiveMaximum: said once per connection
 
@@ -151,8 +150,6 @@ export class Session implements LinkOwner {
 	#due = 0;	// when the timer fires next
 	#ack: Uint8Array;
 	#empty: Uint8Array;
-	#controlType: Uint8Array;
-	#controlId: Uint16Array;
 	#controlHead = 0;
 	#controlCount = 0;
 	#writing: Uint8Array | undefined;
@@ -162,23 +159,31 @@ export class Session implements LinkOwner {
 
 	// queue of data packets not yet started
 	#queuePacket: (Uint8Array | undefined)[];
-	#queueKind: Uint8Array;
-	#queueId: Uint16Array;
 	#queueHead = 0;
 	#queueCount = 0;
 
 	// in-flight table
-	#flightState: Uint8Array;
-	#flightId: Uint16Array;
 	#flightPacket: (Uint8Array | undefined)[];
-	#flightSent: Float64Array;	// when it was last written
-	#flightResend: Uint8Array;	// 1: to be written again after reconnecting
-	#resendCount = 0;	// slots flagged in #flightResend: the pump looks for none while it is 0
-	#flightOrder: Float64Array;
+	#resendCount = 0;	// slots flagged to be resent: the pump looks for none while it is 0
 	#order = 0;
 
+	// The fixed tables, three views on one block (a view costs the device about 5 slots):
+	//   #times  per window slot: when it was last written, then its place in sending order
+	//   #words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
+	//           [#flightAt, #afterFlight) window slot ids, [#afterFlight, +receiveMaximum)
+	//           ids of incoming QoS 2 messages awaiting PUBREL
+	//   #flags  the same first three regions with packet types, kinds and slot states, then
+	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
+	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
+	#times: Float64Array;
+	#words: Uint16Array;
+	#flags: Uint8Array;
+	#flightAt: number;
+	#afterFlight: number;
+	#eventAt: number;
+	#topicAt: number;
+
 	// events for the application
-	#eventKind: Uint8Array;
 	#eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
 	#eventHead = 0;
 	#eventCount = 0;
@@ -194,27 +199,22 @@ export class Session implements LinkOwner {
 		const queue = options.queueLength, window = options.window;
 		this.#queuePacket = new Array(queue);
 		this.#flightPacket = new Array(window);
-		// The fixed tables are views on one block: in XS each ArrayBuffer of its own would cost
-		// three more slots and a chunk header, about 70 bytes a table on the device.
-		const incoming = options.receiveMaximum;
-		const words = CONTROL_CAPACITY + queue + window + incoming;
-		const bytes = CONTROL_CAPACITY + queue + 2 * window + EVENT_CAPACITY + TOPIC_CACHE + 6;
-		const store = new ArrayBuffer(16 * window + 2 * words + bytes);
-		let at = 0;
-		this.#flightSent = new Float64Array(store, at, window);
-		this.#flightOrder = new Float64Array(store, at += 8 * window, window);
-		this.#controlId = new Uint16Array(store, at += 8 * window, CONTROL_CAPACITY);
-		this.#queueId = new Uint16Array(store, at += 2 * CONTROL_CAPACITY, queue);
-		this.#flightId = new Uint16Array(store, at += 2 * queue, window);
-		this.#incoming = new Uint16Array(store, at += 2 * window, incoming);
-		this.#controlType = new Uint8Array(store, at += 2 * incoming, CONTROL_CAPACITY);
-		this.#queueKind = new Uint8Array(store, at += CONTROL_CAPACITY, queue);
-		this.#flightState = new Uint8Array(store, at += queue, window);
-		this.#flightResend = new Uint8Array(store, at += window, window);
-		this.#eventKind = new Uint8Array(store, at += window, EVENT_CAPACITY);
-		this.#topicBytes = new Uint8Array(store, at += EVENT_CAPACITY, TOPIC_CACHE);
-		this.#ack = new Uint8Array(store, at += TOPIC_CACHE, 4);
-		this.#empty = new Uint8Array(store, at + 4, 2);
+		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
+		// slots and a chunk header each
+		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
+		const eventAt = afterFlight + window, topicAt = eventAt + EVENT_CAPACITY;
+		const words = afterFlight + options.receiveMaximum, flags = topicAt + TOPIC_CACHE;
+		const store = new ArrayBuffer(16 * window + 2 * words + flags + 6);
+		this.#times = new Float64Array(store, 0, 2 * window);
+		this.#words = new Uint16Array(store, 16 * window, words);
+		const at = 16 * window + 2 * words;
+		this.#flags = new Uint8Array(store, at, flags);
+		this.#ack = new Uint8Array(store, at + flags, 4);
+		this.#empty = new Uint8Array(store, at + flags + 4, 2);
+		this.#flightAt = flightAt;
+		this.#afterFlight = afterFlight;
+		this.#eventAt = eventAt;
+		this.#topicAt = topicAt;
 		link.attach(this);
 	}
 
@@ -530,8 +530,8 @@ export class Session implements LinkOwner {
 			case PUBREC: {
 				const slot = this.findFlight(packet.id, WAIT_PUBREC);
 				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
-					this.#flightState[slot] = WAIT_PUBCOMP;
-					this.#flightOrder[slot] = ++this.#order;	// 4.6: PUBRELs go again in the order their PUBRECs came
+					this.#flags[this.#flightAt + slot] = WAIT_PUBCOMP;
+					this.#times[2 * slot + 1] = ++this.#order;	// 4.6: PUBRELs go again in the order their PUBRECs came
 				}
 				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
 			}
@@ -592,17 +592,17 @@ export class Session implements LinkOwner {
 	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
 	private decodeTopic(offset: number, length: number): string {
 		const rx = this.#rx;
-		const cache = this.#topicBytes;
+		const cache = this.#flags, at = this.#topicAt;
 		if (length === this.#topicLength) {
 			let i = 0;
-			while (i < length && cache[i] === rx[offset + i])
+			while (i < length && cache[at + i] === rx[offset + i])
 				i++;
 			if (i === length)
 				return this.#topic;
 		}
 		const topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);	// decodeBody checked it
 		if (length <= TOPIC_CACHE) {
-			cache.set(rx.subarray(offset, offset + length));
+			cache.set(rx.subarray(offset, offset + length), at);
 			this.#topicLength = length;
 			this.#topic = topic;
 		}
@@ -623,30 +623,31 @@ export class Session implements LinkOwner {
 	}
 
 	private rememberIncoming(id: number): boolean {
-		const ids = this.#incoming;
-		for (let i = 0; i < this.#incomingCount; i++) {
+		const ids = this.#words, from = this.#afterFlight, end = from + this.#incomingCount;
+		for (let i = from; i < end; i++) {
 			if (ids[i] === id)
 				return false;
 		}
-		if (this.#incomingCount === ids.length) {
+		const capacity = this.#options.receiveMaximum;
+		if (this.#incomingCount === capacity) {
 			// beyond the bound the oldest is forgotten: should the broker resend that one before
 			// its PUBREL, it is delivered again (README, "receiveMaximum")
 			if (!this.#incomingTraced) {
 				this.#incomingTraced = true;
-				trace(`mqtt: more than receiveMaximum (${ids.length}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
+				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
-			ids.copyWithin(0, 1);
+			ids.copyWithin(from, from + 1, end);
 			this.#incomingCount--;
 		}
-		ids[this.#incomingCount++] = id;
+		ids[from + this.#incomingCount++] = id;
 		return true;
 	}
 
 	private forgetIncoming(id: number): void {
-		const ids = this.#incoming;
-		for (let i = 0; i < this.#incomingCount; i++) {
+		const ids = this.#words, end = this.#afterFlight + this.#incomingCount;
+		for (let i = this.#afterFlight; i < end; i++) {
 			if (ids[i] === id) {
-				ids.copyWithin(i, i + 1, this.#incomingCount);
+				ids.copyWithin(i, i + 1, end);
 				this.#incomingCount--;
 				return;
 			}
@@ -659,8 +660,8 @@ export class Session implements LinkOwner {
 		const capacity = this.#queuePacket.length;
 		const tail = (this.#queueHead + this.#queueCount) % capacity;
 		this.#queuePacket[tail] = packet;
-		this.#queueKind[tail] = kind;
-		this.#queueId[tail] = id;
+		this.#flags[QUEUE_AT + tail] = kind;
+		this.#words[QUEUE_AT + tail] = id;
 		this.#queueCount++;
 		if (this.#draining)
 			return;	// called from a handler: drain() writes it once the handler returns
@@ -671,15 +672,15 @@ export class Session implements LinkOwner {
 
 	private control(type: number, id: number): void {
 		const tail = (this.#controlHead + this.#controlCount) % CONTROL_CAPACITY;
-		this.#controlType[tail] = type;
-		this.#controlId[tail] = id;
+		this.#flags[tail] = type;
+		this.#words[tail] = id;
 		this.#controlCount++;
 	}
 
 	/** Whether the control lane holds a packet of this type (an unsolicited PINGRESP must not add a second PINGREQ). */
 	private queued(type: number): boolean {
 		for (let i = 0; i < this.#controlCount; i++) {
-			if (this.#controlType[(this.#controlHead + i) % CONTROL_CAPACITY] === type)
+			if (this.#flags[(this.#controlHead + i) % CONTROL_CAPACITY] === type)
 				return true;
 		}
 		return false;
@@ -707,12 +708,12 @@ export class Session implements LinkOwner {
 		if (state === HANDSHAKE)
 			return;
 		while (this.#controlCount) {
-			const type = this.#controlType[this.#controlHead];
+			const type = this.#flags[this.#controlHead];
 			const bytes = type === PINGREQ || type === DISCONNECT ? this.#empty : this.#ack;
 			if (this.#writable < bytes.length)
 				return;
 			if (bytes === this.#ack)
-				writeAck(bytes, 0, type, this.#controlId[this.#controlHead]);
+				writeAck(bytes, 0, type, this.#words[this.#controlHead]);
 			else
 				writeEmpty(bytes, 0, type);
 			this.#controlHead = (this.#controlHead + 1) % CONTROL_CAPACITY;
@@ -730,15 +731,15 @@ export class Session implements LinkOwner {
 		for (;;) {
 			const resend = this.nextResend();
 			if (resend >= 0) {
-				const release = this.#flightState[resend] === WAIT_PUBCOMP;
+				const release = this.#flags[this.#flightAt + resend] === WAIT_PUBCOMP;
 				if (release && this.#writable < 4)
 					return;
-				this.#flightSent[resend] = this.#link.now();
-				this.#flightResend[resend] = 0;
+				this.#times[2 * resend] = this.#link.now();
+				this.#flags[this.#afterFlight + resend] = 0;
 				this.#resendCount--;
 				this.armAckDeadline();
 				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
-					writeAck(this.#ack, 0, PUBREL, this.#flightId[resend]);
+					writeAck(this.#ack, 0, PUBREL, this.#words[this.#flightAt + resend]);
 					this.send(this.#ack, 0, 4);
 				}
 				else {
@@ -749,7 +750,7 @@ export class Session implements LinkOwner {
 			}
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
-				const kind = this.#queueKind[head];
+				const kind = this.#flags[QUEUE_AT + head];
 				if (kind === KIND_PUBLISH0 && this.#reportWritten && this.#eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
@@ -757,11 +758,11 @@ export class Session implements LinkOwner {
 					slot = this.freeFlight();
 					if (slot < 0)
 						return;	// window full: wait for an acknowledgement
-					this.#flightState[slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
-					this.#flightId[slot] = this.#queueId[head];
+					this.#flags[this.#flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
+					this.#words[this.#flightAt + slot] = this.#words[QUEUE_AT + head];
 					this.#flightPacket[slot] = this.#queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
-					this.#flightSent[slot] = this.#link.now();
-					this.#flightOrder[slot] = ++this.#order;
+					this.#times[2 * slot] = this.#link.now();
+					this.#times[2 * slot + 1] = ++this.#order;
 					this.armAckDeadline();
 				}
 				const packet = this.#queuePacket[head]!;
@@ -819,35 +820,39 @@ export class Session implements LinkOwner {
 	}
 
 	private idInUse(id: number): boolean {
-		for (let i = 0; i < this.#flightState.length; i++) {
-			if (this.#flightState[i] !== FREE && this.#flightId[i] === id)
+		const flags = this.#flags, words = this.#words;
+		for (let i = this.#flightAt, end = this.#afterFlight; i < end; i++) {
+			if (flags[i] !== FREE && words[i] === id)
 				return true;
 		}
 		for (let i = 0, capacity = this.#queuePacket.length; i < this.#queueCount; i++) {
-			if (this.#queueKind[(this.#queueHead + i) % capacity] !== KIND_PUBLISH0 && this.#queueId[(this.#queueHead + i) % capacity] === id)
+			const at = QUEUE_AT + (this.#queueHead + i) % capacity;
+			if (flags[at] !== KIND_PUBLISH0 && words[at] === id)
 				return true;
 		}
 		return false;
 	}
 
 	private findFlight(id: number, state: number): number {
-		for (let i = 0; i < this.#flightState.length; i++) {
-			if (this.#flightState[i] === state && this.#flightId[i] === id)
-				return i;
+		const flags = this.#flags, words = this.#words, from = this.#flightAt;
+		for (let i = from, end = this.#afterFlight; i < end; i++) {
+			if (flags[i] === state && words[i] === id)
+				return i - from;
 		}
 		return -1;
 	}
 
 	private freeFlight(): number {
-		return this.#flightState.indexOf(FREE);
+		const free = this.#flags.indexOf(FREE, this.#flightAt);	// past the window it finds a resend flag
+		return free >= 0 && free < this.#afterFlight ? free - this.#flightAt : -1;
 	}
 
 	private release(slot: number): void {
-		if (this.#flightResend[slot]) {	// acknowledged before it went again
-			this.#flightResend[slot] = 0;
+		if (this.#flags[this.#afterFlight + slot]) {	// acknowledged before it went again
+			this.#flags[this.#afterFlight + slot] = 0;
 			this.#resendCount--;
 		}
-		this.#flightState[slot] = FREE;
+		this.#flags[this.#flightAt + slot] = FREE;
 		this.#flightPacket[slot] = undefined;
 	}
 
@@ -856,8 +861,8 @@ export class Session implements LinkOwner {
 		if (!this.#resendCount)
 			return -1;
 		let found = -1;
-		for (let i = 0; i < this.#flightState.length; i++) {
-			if (this.#flightState[i] !== FREE && this.#flightResend[i] && (found < 0 || this.#flightOrder[i] < this.#flightOrder[found]))
+		for (let i = 0; i < this.#flightPacket.length; i++) {
+			if (this.#flags[this.#flightAt + i] !== FREE && this.#flags[this.#afterFlight + i] && (found < 0 || this.#times[2 * i + 1] < this.#times[2 * found + 1]))
 				found = i;
 		}
 		return found;
@@ -866,9 +871,9 @@ export class Session implements LinkOwner {
 	/** When the oldest packet on the wire that awaits an acknowledgement was written, or -1. */
 	private oldestSent(): number {
 		let oldest = -1;
-		for (let i = 0; i < this.#flightState.length; i++) {
-			const sent = this.#flightSent[i];
-			if (this.#flightState[i] !== FREE && !this.#flightResend[i] && (oldest < 0 || sent < oldest))
+		for (let i = 0; i < this.#flightPacket.length; i++) {
+			const sent = this.#times[2 * i];
+			if (this.#flags[this.#flightAt + i] !== FREE && !this.#flags[this.#afterFlight + i] && (oldest < 0 || sent < oldest))
 				oldest = sent;
 		}
 		return oldest;
@@ -891,17 +896,17 @@ export class Session implements LinkOwner {
 		if (!sessionPresent)
 			this.#incomingCount = 0;
 		let republished = 0;
-		for (let i = 0; i < this.#flightState.length; i++) {
-			const state = this.#flightState[i];
+		for (let i = 0; i < this.#flightPacket.length; i++) {
+			const state = this.#flags[this.#flightAt + i];
 			if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
 				this.release(i);	// a subscription request cut off by the link loss is not replayed
 			else if (state !== FREE) {
 				if (state === WAIT_PUBCOMP && !sessionPresent) {
-					this.#flightState[i] = WAIT_PUBREC;
+					this.#flags[this.#flightAt + i] = WAIT_PUBREC;
 					republished++;
 				}
-				if (!this.#flightResend[i]) {
-					this.#flightResend[i] = 1;
+				if (!this.#flags[this.#afterFlight + i]) {
+					this.#flags[this.#afterFlight + i] = 1;
 					this.#resendCount++;
 				}
 			}
@@ -977,8 +982,8 @@ export class Session implements LinkOwner {
 			for (let i = 0; i < this.#queuePacket.length; i++)
 				this.#queuePacket[i] = undefined;
 			this.#queueCount = 0;
-			for (let i = 0; i < this.#flightState.length; i++) {
-				if (this.#flightState[i] !== FREE)
+			for (let i = 0; i < this.#flightPacket.length; i++) {
+				if (this.#flags[this.#flightAt + i] !== FREE)
 					this.release(i);
 			}
 			this.#incomingCount = 0;
@@ -1007,7 +1012,7 @@ export class Session implements LinkOwner {
 				return this.dispatch(kind, a, b, c);	// drain() is running further up
 		}
 		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
-		this.#eventKind[tail] = kind;
+		this.#flags[this.#eventAt + tail] = kind;
 		const args = this.#eventArgs;
 		args[3 * tail] = a;
 		args[3 * tail + 1] = b;
@@ -1039,7 +1044,7 @@ export class Session implements LinkOwner {
 	private deliverPosted(): void {
 		while (this.#eventCount) {
 			const head = this.#eventHead;
-			const kind = this.#eventKind[head];
+			const kind = this.#flags[this.#eventAt + head];
 			const args = this.#eventArgs, at = 3 * head;
 			const a = args[at], b = args[at + 1], c = args[at + 2];
 			args[at] = args[at + 1] = args[at + 2] = undefined;
