@@ -25,7 +25,7 @@ export function peerSource() {
 
 async function bundle(peer) {
 	const result = await build({
-		stdin: { contents: `import "../test-host/xs/builtins.js"; globalThis.trace = () => {}; import "./xs-clients.js";`, resolveDir: here, loader: "js" },
+		stdin: { contents: `import "../test-host/builtins.js"; globalThis.trace = () => {}; import "./xs-clients.js";`, resolveDir: here, loader: "js" },
 		bundle: true,
 		write: false,
 		format: "iife",

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 export const PLATFORM = {
 	"timer": { node: "test-host/node/timer.js", xs: "test-host/xs/timer.js" },
 	"net": { node: "test-host/node/net.js", xs: "test-host/xs/net.js" },
-	"wifi": { node: "test-host/node/wifi.js", xs: "test-host/xs/wifi.js" },
+	"wifi": { node: "test-host/wifi.js", xs: "test-host/wifi.js" },
 	"mc/config": { node: "test-host/node/config.js", xs: "test-host/xs/config.js" },
 	"embedded:io/socket/tcp": { node: "test-host/node/tcp.js", xs: "test-host/xs/tcp.js" },
 	"embedded:io/socket/tcp/tls": { node: "test-host/node/tls.js", xs: "test-host/xs/tls.js" },

@@ -69,11 +69,6 @@ export function makeTimer(clock) {
 			timer.cleared = true;
 			live.delete(timer);
 		}
-		static delay(ms) {
-			const end = Date.now() + ms;
-			while (Date.now() < end)
-				;
-		}
 		/** Host only: clears every timer, as a device reset would. */
 		static hostClearAll() {
 			for (const timer of live)

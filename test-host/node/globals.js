@@ -1,7 +1,7 @@
 // The XS globals Moddable apps use, installed into Node: `trace` (Moddable's: arguments
-// concatenated, no newline added) and the built-ins in xs-builtins.js. Tests capture trace
+// concatenated, no newline added) and the built-ins of ../builtins.js. Tests capture trace
 // output with setTraceSink.
-import "./xs-builtins.js";
+import "../builtins.js";
 
 let sink = (text) => process.stdout.write(text);
 

@@ -99,6 +99,19 @@ describe("the API documentation's examples", () => {
 			}
 		});
 
+		it(`MC_CONFIG reaches the app on ${name}, as mcconfig's key=value arguments do on a device`, async () => {
+			process.env.MC_CONFIG = JSON.stringify({ broker: "127.0.0.1", port: await closedPort() });
+			try {
+				const engine = await startEngine(name);
+				await engine.run("examples/retry");
+				await until(engine, /connect failed \(-5\); retrying in 10 s\n/);
+				await engine.close();
+			}
+			finally {
+				delete process.env.MC_CONFIG;
+			}
+		});
+
 		it(`retry on ${name}: a failed connect reports its reason and schedules a retry`, async () => {
 			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: await closedPort() } });
 			await engine.run("examples/retry");

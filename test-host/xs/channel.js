@@ -1,30 +1,15 @@
-// XS side of the bridge: messages to and from Node are UTF-8 JSON, optionally followed by a
-// zero byte and raw bytes (socket data). Objects Node delivers events for register here by
-// id; several bundles evaluated in one worker share the registry through globalThis.
-import "./builtins.js";
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// XS side of the bridge: messages to and from Node (../framing.js, written the same on both
+// sides). Objects Node delivers events for register here by id; several bundles evaluated in
+// one worker share the registry through globalThis.
+import "../builtins.js";
+import { decode, encode as frame } from "../framing.js";
 
 export const host = globalThis.__nodemcuHost ??= { next: 1, objects: new Map(), handlers: new Map() };
 
+/** A message as the worker's pipe takes it: an ArrayBuffer of its own. */
 export function encode(message, bytes) {
-	const head = encoder.encode(JSON.stringify(message));
-	if (!bytes)
-		return head.buffer;
-	const out = new Uint8Array(head.length + 1 + bytes.byteLength);
-	out.set(head, 0);
-	out.set(bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes.buffer ?? bytes, bytes.byteOffset ?? 0, bytes.byteLength), head.length + 1);
-	return out.buffer;
-}
-
-export function decode(buffer) {
-	const bytes = new Uint8Array(buffer);
-	const zero = bytes.indexOf(0);
-	const message = JSON.parse(decoder.decode(zero < 0 ? bytes : bytes.subarray(0, zero)));
-	if (zero >= 0)
-		message.bytes = bytes.subarray(zero + 1);
-	return message;
+	const out = frame(message, bytes);
+	return out.byteLength === out.buffer.byteLength ? out.buffer : out.slice().buffer;
 }
 
 /** A synchronous call into Node; throws what Node threw. */

@@ -12,28 +12,11 @@ import Net from "../node/net.js";
 import TCP from "../node/tcp.js";
 import TLSSocket from "../node/tls.js";
 import { XSWorker } from "./worker.js";
+import { decode, encode } from "../framing.js";
+import { configFor } from "../node/config.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
-function encode(message, bytes) {
-	const head = encoder.encode(JSON.stringify(message));
-	if (!bytes)
-		return head;
-	const out = new Uint8Array(head.length + 1 + bytes.length);
-	out.set(head, 0);
-	out.set(bytes, head.length + 1);
-	return out;
-}
-
-function decode(buffer) {
-	const zero = buffer.indexOf(0);
-	const message = JSON.parse(decoder.decode(zero < 0 ? buffer : buffer.subarray(0, zero)));
-	if (zero >= 0)
-		message.bytes = buffer.subarray(zero + 1);
-	return message;
-}
 
 /** Bundles `contents` (an ES module) for XS: Moddable specifiers resolve to this folder's bridges. */
 export async function bundle(contents) {
@@ -79,8 +62,7 @@ export class XSEngine extends Engine {
 
 	constructor(options) {
 		super("xs", options.onTrace);
-		const manifest = JSON.parse(readFileSync(fileURLToPath(new URL("../../manifest.json", import.meta.url)), "utf8"));
-		this.#config = { ...manifest.config, ...options.config };
+		this.#config = configFor(options.config);
 		this.#image = { tls: options.tls ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
 	}
 
