@@ -27,7 +27,6 @@ export class HostSocket {
 	#overhead;	// what each write costs beyond its bytes (TLS: a record's header, MAC, padding)
 	#chunks = [];
 	#available = 0;
-	#format;
 	#failed = false;
 	#closed = false;
 	#errorPending = false;
@@ -43,7 +42,6 @@ export class HostSocket {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
 			throw new Error("invalid address");
 		this.#options = options;
-		this.#format = options.format ?? "buffer";
 		this.#free = TCP.hostSendBufferSize;
 		this.#reserve = reserve;
 		this.#overhead = overhead;
@@ -104,14 +102,6 @@ export class HostSocket {
 		this.#later("writable");
 	}
 
-	get format() {
-		return this.#format;
-	}
-	set format(value) {
-		if (value !== "buffer" && value !== "number")
-			throw new RangeError("invalid format");
-		this.#format = value;
-	}
 	/** Host only: bytes received and not yet read, free send space (for the XS bridge, whose events arrive late). */
 	get hostAvailable() {
 		return this.#closed ? 0 : this.#available;
@@ -130,13 +120,6 @@ export class HostSocket {
 	read(into) {
 		if (this.#closed)
 			return undefined;
-		if (this.#format === "number") {
-			if (!this.#available)
-				return undefined;
-			const byte = new Uint8Array(1);
-			this.#take(byte);
-			return byte[0];
-		}
 		let target, result;
 		if (into === undefined) {
 			if (!this.#available)
@@ -167,14 +150,7 @@ export class HostSocket {
 			return undefined;
 		if (this.#refuseWrites)
 			throw new Error("write failed");
-		let bytes;
-		if (typeof data === "number") {
-			if (this.#format !== "number")
-				throw new Error("invalid");
-			bytes = Buffer.from([data & 0xFF]);
-		}
-		else
-			bytes = Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+		const bytes = Buffer.from(data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
 		const cost = bytes.length + this.#overhead;
 		if (cost > this.#free)
 			throw new Error("would block");

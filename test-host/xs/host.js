@@ -178,8 +178,6 @@ export class XSEngine extends Engine {
 					return encode({ error: { message: "closed" } });
 				if (message.count === null || message.count === undefined || typeof message.count === "number") {
 					const count = message.count ?? undefined;
-					if (socket.format === "number")
-						return encode({ value: socket.read() ?? null });
 					if (message.into) {	// read(buffer) in XS: the socket must support it
 						const target = new Uint8Array(count);
 						socket.read(target);
@@ -200,9 +198,6 @@ export class XSEngine extends Engine {
 				const socket = this.#sockets.get(message.id);
 				return encode({ value: socket ? [socket.hostAvailable, socket.hostFree] : [0, 0] });
 			}
-			case "socket.format":
-				this.#sockets.get(message.id).format = message.format;
-				return encode({});
 			case "socket.close":
 				this.#sockets.get(message.id)?.close();
 				this.#sockets.delete(message.id);
@@ -213,7 +208,7 @@ export class XSEngine extends Engine {
 	}
 
 	#open(message) {
-		const { id, kind, address, port, nodelay, host, verify, serverName, format, clientCertificates, clientKey, alpn } = message;
+		const { id, kind, address, port, nodelay, host, verify, serverName, clientCertificates, clientKey, alpn } = message;
 		// one readable and one writable event in flight at a time: XS reads the counts when it
 		// handles one, so a second queued behind it would say nothing new, and a flood of them
 		// would only grow the queue; one that came while busy is delivered once the first is done
@@ -239,7 +234,7 @@ export class XSEngine extends Engine {
 			};
 			send();
 		};
-		const options = { address, port, nodelay, format, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
+		const options = { address, port, nodelay, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
 		const socket = kind === "tls"
 			? new TLSSocket({ ...options, host, secure: {
 				certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName,

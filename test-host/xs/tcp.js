@@ -11,17 +11,15 @@ on("socket.event", ({ id, event, cause }) => {
 export class BridgeSocket {
 	#id;
 	#options;
-	#format;
 
 	constructor(options, kind) {
 		this.#options = options;
-		this.#format = options.format ?? "buffer";
 		this.#id = register(this);
 		const { address, port, nodelay, host: name, secure } = options;
 		const certificate = secure?.certificate;
 		try {
 			const bytes = (buffer) => buffer && Array.from(new Uint8Array(buffer));
-			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName, format: this.#format,
+			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName,
 				clientCertificates: secure?.clientCertificates?.map(bytes), clientKey: bytes(secure?.clientKey), alpn: secure?.applicationLayerProtocolNegotiation },
 				certificate ? new Uint8Array(certificate) : undefined);
 		}
@@ -46,14 +44,6 @@ export class BridgeSocket {
 		}
 	}
 
-	get format() {
-		return this.#format;
-	}
-	set format(value) {
-		call({ op: "socket.format", id: this.#id, format: value });
-		this.#format = value;
-	}
-
 	read(into) {
 		if (typeof into === "object") {
 			const target = into instanceof ArrayBuffer ? new Uint8Array(into) : new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
@@ -68,7 +58,7 @@ export class BridgeSocket {
 	}
 
 	write(data) {
-		const bytes = typeof data === "number" ? new Uint8Array([data]) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+		const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 		call({ op: "socket.write", id: this.#id }, bytes);
 	}
 
