@@ -416,34 +416,39 @@ export class Session implements LinkOwner {
 	}
 
 	private error(): void {
+		const state = this.#state;
+		if (state === CONNECTED)
+			this.lost("connection lost");
+		else if (state === CLOSING)
+			this.finishClose();
+		else if (state !== IDLE)
+			this.fail(this.failure());
+	}
+
+	/** The NodeMCU reason for an attempt that ends, by how far it got. */
+	private failure(): number {
 		switch (this.#state) {
+			case RESOLVING:
+				return CONN_FAIL_DNS;
 			case OPENING:
-				return this.fail(CONN_FAIL_SERVER_NOT_FOUND);
-			case HANDSHAKE:
-				return this.fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
-			case CONNECTED:
-				return this.lost("connection lost");
-			case CLOSING:
-				return this.finishClose();
+				return CONN_FAIL_SERVER_NOT_FOUND;
+			default:	// HANDSHAKE
+				return this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
 		}
 	}
 
 	private timer(): void {
 		const now = this.#link.now();
-		switch (this.#state) {
-			case IDLE:
-				if (this.#retrying)
-					this.attempt();
-				return;
-			case RESOLVING:
-				return this.fail(CONN_FAIL_DNS);
-			case OPENING:
-				return this.fail(CONN_FAIL_SERVER_NOT_FOUND);
-			case HANDSHAKE:
-				return this.fail(this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING);
-			case CLOSING:
-				return this.finishClose();
+		const state = this.#state;
+		if (state === IDLE) {
+			if (this.#retrying)
+				this.attempt();
+			return;
 		}
+		if (state === CLOSING)
+			return this.finishClose();
+		if (state !== CONNECTED)
+			return this.fail(this.failure());
 		const keepalive = this.#options.keepalive * 1000;
 		if (this.#pingSentAt >= 0 && now - this.#pingSentAt >= keepalive)
 			return this.lost("no PINGRESP");
