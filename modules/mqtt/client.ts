@@ -44,6 +44,12 @@ export interface ClientOptions {
 	tls?: TLSOptions;
 	/** Reconnect by itself after offline or a failed attempt, with exponential backoff and jitter. */
 	reconnect?: boolean | { min?: number; max?: number };
+	/**
+	 * QoS 1 and 2 publishes are accepted while there is no session, into the queue, and go out
+	 * after the next CONNACK; with cleansession 1 they, and those unacknowledged when a session
+	 * ends, are sent again in the next one (at least once). Default false, as in NodeMCU.
+	 */
+	offlineQueue?: boolean;
 }
 
 /** Every event and the handler it takes; `D` is what a message carries (see Data). */
@@ -264,6 +270,7 @@ class Client implements MQTTClient, SessionOwner {
 			ackTimeout,
 			reconnect,
 			random: Math.random,
+			offlineQueue: !!o.offlineQueue,
 		});
 	}
 
@@ -365,7 +372,7 @@ class Client implements MQTTClient, SessionOwner {
 		const topicUtf8 = this.#topicUtf8!;
 		if (bytes.length > MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
-		if (!this.#session.connected)
+		if (!this.#session.connected && !(qos && this.#session.queuesOffline))
 			throw new Error("publish: not connected");
 		if (onPuback) {	// one handler serves every publish, as documented
 			this.#handlers[ON_PUBACK] = onPuback;

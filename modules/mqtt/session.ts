@@ -108,6 +108,8 @@ export interface SessionOptions {
 	reconnect: { min: number; max: number } | undefined;
 	/** The jitter's source, 0 <= r < 1 (Math.random; the tests give their own). */
 	random: () => number;
+	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
+	offlineQueue: boolean;
 }
 
 export class Session implements LinkOwner {
@@ -230,6 +232,10 @@ export class Session implements LinkOwner {
 	/** Whether a QoS 0 publish is reported (EV_PUBACK) once written: the app has a puback handler. */
 	set reportWritten(on: boolean) {
 		this.#reportWritten = on;
+	}
+	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
+	get queuesOffline(): boolean {
+		return this.#options.offlineQueue;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
@@ -984,6 +990,9 @@ export class Session implements LinkOwner {
 		this.#writing = undefined;
 		this.#controlCount = 0;
 		if (this.#options.cleanSession) {	// 3.1.2.4: the session ends with the connection
+			this.#incomingCount = 0;
+			if (this.#options.offlineQueue)	// but not what the app handed over: it goes again after the next CONNACK
+				return this.keepPublishesOnly();
 			for (let i = 0; i < this.#queuePacket.length; i++)
 				this.#queuePacket[i] = undefined;
 			this.#queueCount = 0;
@@ -991,8 +1000,28 @@ export class Session implements LinkOwner {
 				if (this.#flags[this.#flightAt + i] !== FREE)
 					this.release(i);
 			}
-			this.#incomingCount = 0;
 		}
+	}
+
+	/**
+	 * The queue keeps its QoS 1/2 publishes, in order, and drops the rest (QoS 0, subscription
+	 * requests: they belong to the session that ended). Publishes in flight stay in the window,
+	 * and established() sends them again, as it does for a broker that lost the session.
+	 */
+	private keepPublishesOnly(): void {
+		const capacity = this.#queuePacket.length, flags = this.#flags, words = this.#words, head = this.#queueHead;
+		let kept = 0;
+		for (let i = 0; i < this.#queueCount; i++) {
+			const from = QUEUE_AT + (head + i) % capacity, packet = this.#queuePacket[from - QUEUE_AT];
+			this.#queuePacket[from - QUEUE_AT] = undefined;
+			if (flags[from] === KIND_PUBLISH1 || flags[from] === KIND_PUBLISH2) {
+				const to = QUEUE_AT + (head + kept++) % capacity;
+				this.#queuePacket[to - QUEUE_AT] = packet;
+				flags[to] = flags[from];
+				words[to] = words[from];
+			}
+		}
+		this.#queueCount = kept;
 	}
 
 	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
