@@ -3,9 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { startEngine } from "../test-host/engine.js";
-import { specifierFor } from "../test-host/specifiers.js";
+import { bundle } from "../test-host/xs/host.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const MEMORY = {
@@ -23,30 +22,11 @@ export function peerSource() {
 	return path && existsSync(path) ? path : undefined;
 }
 
-async function bundle(peer) {
-	const result = await build({
-		stdin: { contents: `import "../test-host/builtins.js"; globalThis.trace = () => {}; import "./xs-clients.js";`, resolveDir: here, loader: "js" },
-		bundle: true,
-		write: false,
-		format: "iife",
-		platform: "neutral",
-		target: "es2022",
-		logLevel: "silent",
-		plugins: [{
-			name: "memory-platform",
-			setup(esbuild) {
-				esbuild.onResolve({ filter: /^[^./]/ }, (args) => {
-					if (args.path === "moddable-sdk:mqtt")
-						return { path: peer };
-					if (MEMORY[args.path])
-						return { path: join(here, MEMORY[args.path]) };
-					const file = specifierFor(args.path, "xs");
-					return file ? { path: file } : undefined;
-				});
-			},
-		}],
-	});
-	return result.outputFiles[0].text;
+function bundleFor(peer) {
+	const paths = { "moddable-sdk:mqtt": peer };
+	for (const [specifier, file] of Object.entries(MEMORY))
+		paths[specifier] = join(here, file);
+	return bundle(`import "../test-host/builtins.js"; globalThis.trace = () => {}; import "./xs-clients.js";`, { resolveDir: here, paths });
 }
 
 /** Rows of { what, ours, peer } in computrons and slots per message, or undefined without an SDK. */
@@ -58,7 +38,7 @@ export async function compareWithModdable(sizes = [100, 1000, 10_000], messages 
 	for (const binary of [false, true]) {
 		for (const size of sizes) {
 			const engine = await startEngine("xs");
-			await engine.evaluate(await bundle(peer));
+			await engine.evaluate(await bundleFor(peer));
 			const measure = async (action) => {
 				await engine.evaluate(`clients.setup(${JSON.stringify({ size, messages, binary })})`);
 				const { slots } = await engine.heap();

@@ -4,6 +4,7 @@ import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
+import { value } from "../support/results.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
 import { FaultBroker, closedPort } from "../brokers/fault-broker.js";
 import { startCutProxy } from "../brokers/cut-proxy.js";
@@ -34,12 +35,6 @@ function nextMessage(client, wanted, timeout = 5000) {
 		};
 		client.on("message", listener);
 	});
-}
-
-function value(result) {
-	if (result.error)
-		assert.fail(`unexpected ${result.error.name}: ${result.error.message}`);
-	return result.value;
 }
 
 function text(bytes) {

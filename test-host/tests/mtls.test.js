@@ -7,13 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import tls from "node:tls";
 import { ENGINES, startEngine } from "../engine.js";
+import { value } from "../support/results.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
 
-const value = (result) => {
-	if (result.error)
-		throw new Error(`${result.error.name}: ${result.error.message}`);
-	return result.value;
-};
 let unique = 0;
 
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {

@@ -6,14 +6,10 @@ import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";
+import { value } from "../support/results.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
 
 const bytes = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
-const value = (result) => {
-	if (result.error)
-		throw new Error(`${result.error.name}: ${result.error.message}`);
-	return result.value;
-};
 let unique = 0;
 
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {

@@ -18,10 +18,13 @@ import { configFor } from "../node/config.js";
 const here = fileURLToPath(new URL(".", import.meta.url));
 
 
-/** Bundles `contents` (an ES module) for XS: Moddable specifiers resolve to this folder's bridges. */
-export async function bundle(contents) {
+/**
+ * Bundles `contents` (an ES module) for XS: Moddable specifiers resolve to this folder's bridges,
+ * or to the files `paths` names for them; relative imports from `resolveDir`.
+ */
+export async function bundle(contents, { resolveDir = here, paths = {} } = {}) {
 	const result = await build({
-		stdin: { contents, resolveDir: here, loader: "js", sourcefile: "entry.js" },
+		stdin: { contents, resolveDir, loader: "js", sourcefile: "entry.js" },
 		bundle: true,
 		write: false,
 		format: "iife",
@@ -32,7 +35,7 @@ export async function bundle(contents) {
 			name: "moddable-specifiers",
 			setup(esbuild) {
 				esbuild.onResolve({ filter: /^[^./]/ }, (args) => {
-					const file = specifierFor(args.path, "xs");
+					const file = paths[args.path] ?? specifierFor(args.path, "xs");
 					return file ? { path: file } : undefined;
 				});
 			},
