@@ -46,10 +46,10 @@ globalThis.clients = {
 		ours.connect("10.0.0.1", 1883, false);
 		runTimers();	// the address answered: the socket opens
 		oursSocket = ecma419.at(-1);
-		oursSocket.options.onWritable(1_000_000);
+		oursSocket.writable(1_000_000);
 		oursSocket.input = Uint8Array.of(0x20, 2, 0, 0);
 		oursSocket.offset = 0;
-		oursSocket.options.onReadable(4);
+		oursSocket.readable(4);
 
 		peer = new ModdableClient({ host: "10.0.0.1", port: 1883, id: "bench" });
 		// the peer hands over an ArrayBuffer; for a string, the app converts it as ours does
@@ -72,7 +72,7 @@ globalThis.clients = {
 	receiveOurs() {
 		oursSocket.input = stream;
 		oursSocket.offset = 0;
-		oursSocket.options.onReadable(stream.length);
+		oursSocket.readable(stream.length);
 		runTimers();
 	},
 	receivePeer() {

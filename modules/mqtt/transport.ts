@@ -74,6 +74,7 @@ function isAddress(host: string): boolean {
 }
 
 type SocketClass = new (options: object) => Socket;
+type PlainSocket = Socket & { target: Transport };
 
 export class Transport implements Link {
 	/** Whether this image has the TLS socket (the app included manifest_tls.json). */
@@ -85,6 +86,7 @@ export class Transport implements Link {
 	#socket: Socket | undefined;
 	#timer: Timer | undefined;
 	#generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
+	#live: Socket | undefined;	// the plain socket whose callbacks count
 	#free = 0;	// send space: what onWritable reported less what was written since
 	#secure = false;
 	#clock = 0;	// ms, monotonic: see now()
@@ -112,7 +114,33 @@ export class Transport implements Link {
 		}
 	}
 
+	// One set of callbacks for every plain socket, which calls them with itself as `this` and has
+	// the transport as its `target` (ECMA-419): no closures per connection.
+	static #readable(this: PlainSocket, count: number): void {
+		const transport = this.target;
+		if (transport.#live === this)
+			transport.#owner!.linkReadable(count);
+	}
+	static #writable(this: PlainSocket, count: number): void {
+		const transport = this.target;
+		if (transport.#live === this)
+			transport.#owner!.linkWritable(transport.#free = count);
+	}
+	static #error(this: PlainSocket): void {
+		const transport = this.target;
+		if (transport.#live === this)
+			transport.#owner!.linkError();
+	}
+
 	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void {
+		this.#free = 0;
+		this.#secure = secure;
+		if (!secure) {
+			const options = { address, port, nodelay: true, target: this, onReadable: Transport.#readable, onWritable: Transport.#writable, onError: Transport.#error };
+			this.#socket = this.#live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
+			return;
+		}
+		// Moddable's TLS socket calls its callbacks without itself as `this`: closures, then
 		const generation = this.#generation;
 		const owner = this.#owner!;
 		const options = {
@@ -132,37 +160,31 @@ export class Transport implements Link {
 					owner.linkError(cause === undefined ? undefined : String(cause));
 			},
 		};
-		this.#free = 0;
-		this.#secure = secure;
-		if (secure) {
-			const transport = this;
-			// constructed with `new` by the TLS socket: returning the socket makes it the result
-			function GuardedTCP(tcpOptions: Record<string, (count?: number) => void>) {
-				const guard = (callback: (count?: number) => void) => (count?: number) => {
-					try {
-						callback(count);
-					}
-					catch (error) {
-						if (generation === transport.#generation)
-							transport.failLater(tlsCause(error));
-					}
-				};
-				return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
-			}
-			// Moddable's TLS session takes serverName, certificate, verify, clientCertificates and
-			// clientKey by these names; ALPN by its long one
-			const secure = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
-			const secureOptions = { ...options, host: tls?.serverName ?? host, secure, TCP: { io: GuardedTCP } };
-			try {
-				const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
-				this.#socket = new TLSSocket(secureOptions);
-			}
-			catch (error) {	// a CA certificate outside its dates is refused here
-				this.failLater(tlsCause(error));
-			}
+		const transport = this;
+		// constructed with `new` by the TLS socket: returning the socket makes it the result
+		function GuardedTCP(tcpOptions: Record<string, (count?: number) => void>) {
+			const guard = (callback: (count?: number) => void) => (count?: number) => {
+				try {
+					callback(count);
+				}
+				catch (error) {
+					if (generation === transport.#generation)
+						transport.failLater(tlsCause(error));
+				}
+			};
+			return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
 		}
-		else
-			this.#socket = new TCP(options) as unknown as Socket;
+		// Moddable's TLS session takes serverName, certificate, verify, clientCertificates and
+		// clientKey by these names; ALPN by its long one
+		const session = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
+		const secureOptions = { ...options, host: tls?.serverName ?? host, secure: session, TCP: { io: GuardedTCP } };
+		try {
+			const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
+			this.#socket = new TLSSocket(secureOptions);
+		}
+		catch (error) {	// a CA certificate outside its dates is refused here
+			this.failLater(tlsCause(error));
+		}
 	}
 
 	read(into: Uint8Array, offset: number, length: number): void {
@@ -187,6 +209,7 @@ export class Transport implements Link {
 	/** Reports the link lost from a turn of its own, never from inside the session's call. */
 	private failLater(cause?: string): void {
 		const generation = ++this.#generation;	// nothing more from the failed socket
+		this.#live = undefined;
 		Timer.set(() => {
 			if (generation === this.#generation)
 				this.#owner!.linkError(cause);
@@ -195,6 +218,7 @@ export class Transport implements Link {
 
 	close(): void {
 		this.#generation++;
+		this.#live = undefined;
 		const socket = this.#socket;
 		this.#socket = undefined;
 		socket?.close();

@@ -42,6 +42,8 @@ export class HostSocket {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
 			throw new Error("invalid address");
 		this.#options = options;
+		if ("target" in options)	// ECMA-419: kept on the socket, which calls its callbacks as `this`
+			this.target = options.target;
 		this.#free = TCP.hostSendBufferSize;
 		this.#reserve = reserve;
 		this.#overhead = overhead;

@@ -14,6 +14,8 @@ export class BridgeSocket {
 
 	constructor(options, kind) {
 		this.#options = options;
+		if ("target" in options)	// ECMA-419: kept on the socket, which calls its callbacks as `this`
+			this.target = options.target;
 		this.#id = register(this);
 		const { address, port, nodelay, host: name, secure } = options;
 		const certificate = secure?.certificate;
