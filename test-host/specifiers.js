@@ -15,7 +15,7 @@ export const PLATFORM = {
 	"embedded:io/socket/tcp/tls": { node: "test-host/node/tls.js", xs: "test-host/xs/tls.js" },
 	"modules": { node: "test-host/node/modules.js", xs: "test-host/xs/modules.js" },
 	"time": { node: "test-host/node/time.js", xs: "test-host/xs/time.js" },
-	"sntp": { node: "test-host/node/sntp.js", xs: "test-host/xs/sntp.js" },
+	"sntp": { node: "test-host/sntp.js", xs: "test-host/sntp.js" },
 	"Resource": { node: "test-host/node/resource.js", xs: "test-host/xs/resource.js" },
 };
 

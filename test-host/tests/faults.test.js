@@ -2,11 +2,11 @@
 // engines: split and glued packets, garbage, drops in the middle of a packet and in the middle
 // of every QoS 1 and QoS 2 handshake. The client reports through the documented callbacks,
 // never throws into the app, and finishes every handshake after reconnecting.
-import { after, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
-import { ENGINES, startEngine } from "../engine.js";
-import { FaultBroker } from "../brokers/fault-broker.js";
+import { ENGINES } from "../engine.js";
+import { withEngineAndFaultBroker } from "../support/fault-suite.js";
 import TCP from "../node/tcp.js";
 
 const bytes = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
@@ -15,13 +15,9 @@ let unique = 0;
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 	describe(`a misbehaving broker, client on ${name}`, () => {
 		let engine, fault;
-		before(async () => {
-			engine = await startEngine(name);
-			fault = await FaultBroker.start();
-		});
-		after(async () => {
-			await engine?.close();
-			await fault?.close();
+		withEngineAndFaultBroker(name, (e, f) => {
+			engine = e;
+			fault = f;
 		});
 
 		/** A client connected to the fault broker, with every event recorded. */

@@ -1,24 +1,20 @@
 // options.offlineQueue, in both engines against the scripted broker: QoS 1/2 publishes accepted
 // while there is no session wait in the bounded queue and go out, in order, after the next
 // CONNACK; with cleansession 1, what was unacknowledged when the link dropped goes again too.
-import { after, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { ENGINES, startEngine } from "../engine.js";
+import { ENGINES } from "../engine.js";
+import { withEngineAndFaultBroker } from "../support/fault-suite.js";
 import { value } from "../support/results.js";
-import { FaultBroker } from "../brokers/fault-broker.js";
 
 let unique = 0;
 
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 	describe(`publishing while offline (options.offlineQueue) on ${name}`, () => {
 		let engine, fault;
-		before(async () => {
-			engine = await startEngine(name);
-			fault = await FaultBroker.start();
-		});
-		after(async () => {
-			await engine?.close();
-			await fault?.close();
+		withEngineAndFaultBroker(name, (e, f) => {
+			engine = e;
+			fault = f;
 		});
 
 		async function client(options) {

@@ -2,10 +2,11 @@
 // scripted fault broker: a broker that lost the session, acknowledgements beyond the control
 // lane, bursts of PUBREL, the exactly-once bound, close() racing a PUBREL, SUBACKs that do not
 // fit or do not match, topic names that are not well-formed UTF-8, and reconnect backoff.
-import { after, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";
+import { withEngineAndFaultBroker } from "../support/fault-suite.js";
 import { value } from "../support/results.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
 
@@ -15,13 +16,9 @@ let unique = 0;
 for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 	describe(`reliability against a scripted broker, client on ${name}`, () => {
 		let engine, fault;
-		before(async () => {
-			engine = await startEngine(name);
-			fault = await FaultBroker.start();
-		});
-		after(async () => {
-			await engine?.close();
-			await fault?.close();
+		withEngineAndFaultBroker(name, (e, f) => {
+			engine = e;
+			fault = f;
 		});
 
 		async function session({ clean = 1, keepalive = 30, maxLength = null, options } = {}) {

@@ -148,6 +148,8 @@ export class XSEngine extends Engine {
 				return encode({ value: this.#config });
 			case "image":
 				return encode({ value: this.#image });
+			case "clock":
+				return encode({ value: Math.floor(Date.now() / 1000) });
 			case "resource": {
 				const path = this.#image.resources && join(this.#image.resources, message.name);
 				const exists = !!path && existsSync(path);
@@ -155,8 +157,6 @@ export class XSEngine extends Engine {
 					return encode({ value: exists });
 				return encode({}, readFileSync(path));
 			}
-			case "sntp":
-				return encode({ value: Math.floor(Date.now() / 1000) });
 			case "timer.arm":
 				clearTimeout(this.#timers.get(message.id));
 				this.#timers.set(message.id, setTimeout(() => {

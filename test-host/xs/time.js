@@ -9,6 +9,11 @@ let from = boot;
 if (call({ op: "image" }).value.clockUnset)
 	Date.now = () => base + realNow() - from;
 
+/** The host's own clock, asked of Node (xsnap's is not the wall clock): what ../sntp.js answers with. */
+export function hostSeconds() {
+	return call({ op: "clock" }).value;
+}
+
 export default class Time {
 	static set(seconds) {
 		base = seconds * 1000;
