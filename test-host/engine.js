@@ -4,6 +4,7 @@
 //        tls: false          an image built without modules/mqtt/manifest_tls.json
 //        resources: dir      the folder `Resource` reads the app's resources from
 //        clock: "unset"      XS only: Date.now() starts as a device's does, until Time.set
+//        flash: path         the file behind the "storage" partition (kept across engines); default memory
 //   const client = await engine.newClient(...args);        // mqtt.Client(...args) in the engine
 //   await client.call(method, ...args)                     // → { value } or { error: { name, message } }
 //   await client.calls([method, ...args], ...)             // several calls in one turn → { value: [results] } or { error }
@@ -13,6 +14,7 @@
 //   engine.fn(label, { throws, then })                     // argument placeholder: a callback that records events,
 //                                                          // then calls the client's method `then` (e.g. "close")
 //   engine.bytes(uint8Array) / engine.view(uint8Array)     // placeholder: an ArrayBuffer / Uint8Array in the engine
+//   engine.store({ first, sectors })                      // placeholder: a Store (mqtt/store) over partition "storage"
 //   engine.traces                                          // trace() output of the engine
 //   await engine.probe()                                   // { engine, issueCommand, process, ... }: which engine ran
 //   await engine.setClock(seconds)                         // Time.set(seconds) in the engine, as an app would
@@ -137,6 +139,9 @@ export class Engine {
 	}
 	view(bytes) {
 		return { $view: Array.from(bytes) };
+	}
+	store(options = {}) {
+		return { $store: options };
 	}
 
 	trace(text) {

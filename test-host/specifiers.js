@@ -17,6 +17,7 @@ export const PLATFORM = {
 	"time": { node: "test-host/node/time.js", xs: "test-host/xs/time.js" },
 	"sntp": { node: "test-host/sntp.js", xs: "test-host/sntp.js" },
 	"Resource": { node: "test-host/node/resource.js", xs: "test-host/xs/resource.js" },
+	"flash": { node: "test-host/node/flash.js", xs: "test-host/xs/flash.js" },
 };
 
 /** Absolute path of the file that implements `specifier` on `engine` ("node" or "xs"), or undefined. */

@@ -25,10 +25,15 @@ const SDK = {
 	"modules": "$(MODDABLE)/modules/base/modules/manifest.json",
 	"mc/config": "mcconfig (generated from the manifests' config)",
 	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
+	"flash": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/files/flash; on lin our modules/mqtt/lin/flash)",
+	"file": "modules/mqtt/manifest_store.json on lin ($(MODDABLE)/modules/files/file)",
 };
 
-// The apps we build: the default one and its secure and mutual-TLS builds.
-const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json"];
+// Sources only one device build compiles: the host runtime need not provide what they import.
+const DEVICE_ONLY = [join("modules", "mqtt", "lin")];
+
+// The apps we build: the default one, its secure and mutual-TLS builds, and store and forward.
+const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json"];
 // Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
 const PLATFORMS = ["esp", "lin", "mac", "esp32"];
 
@@ -160,10 +165,12 @@ export async function checkManifests() {
 		}
 	}
 
-	for (const platform of PLATFORMS) {
-		for (const [specifier, sources] of mappingsFor(platform)) {
-			if (new Set(sources).size > 1)
-				problems.push(`on ${platform}, ${specifier} is mapped ${sources.length} times (${sources.join(", ")}); mcconfig compiles the first`);
+	for (const app of APPS) {
+		for (const platform of PLATFORMS) {
+			for (const [specifier, sources] of mappingsFor(platform, [join(root, app)])) {
+				if (new Set(sources).size > 1)
+					problems.push(`${app} on ${platform}: ${specifier} is mapped ${sources.length} times (${sources.join(", ")}); mcconfig compiles the first`);
+			}
 		}
 	}
 
@@ -199,7 +206,7 @@ export async function checkManifests() {
 				continue;
 			if (!(specifier in SDK))
 				problems.push(`${relative(root, file)}: imports ${specifier}, which is neither ours nor provided by an SDK manifest we include`);
-			if (!specifierFor(specifier, "node"))
+			if (!specifierFor(specifier, "node") && !DEVICE_ONLY.some((dir) => relative(root, file).startsWith(dir)))
 				problems.push(`${relative(root, file)}: imports ${specifier}, which the host runtime does not provide`);
 		}
 		for (const match of text.matchAll(/\bconfig\.([A-Za-z_$][\w$]*)/g)) {

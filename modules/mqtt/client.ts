@@ -13,6 +13,7 @@ import {
 } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
+import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Transport } from "./transport.js";
 import defaultClientId from "./identity.js";
@@ -50,6 +51,12 @@ export interface ClientOptions {
 	 * ends, are sent again in the next one (at least once). Default false, as in NodeMCU.
 	 */
 	offlineQueue?: boolean;
+	/**
+	 * A Store (mqtt/store) in which every accepted QoS 1/2 publish is kept until acknowledged,
+	 * so that it survives a reset; a client made with the same store after a restart sends what
+	 * it finds after its first CONNACK. Implies offlineQueue. Default none.
+	 */
+	store?: Store;
 }
 
 /** Every event and the handler it takes; `D` is what a message carries (see Data). */
@@ -244,6 +251,8 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (o.tls != null)
 			checkTls(m, o.tls);
+		if (o.store != null && typeof (o.store as Partial<Store>).append !== "function")
+			fail(m, "options.store", "must be a Store from mqtt/store", true);
 		this.#tls = o.tls;
 		this.#fields = {
 			clientId: clientid,
@@ -271,6 +280,7 @@ class Client implements MQTTClient, SessionOwner {
 			reconnect,
 			random: Math.random,
 			offlineQueue: !!o.offlineQueue,
+			store: o.store ?? undefined,
 		});
 	}
 

@@ -21,6 +21,7 @@ import {
 } from "./codec.js";
 import type { ConnectFields } from "./codec.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
+import type { Store } from "./store.js";
 
 // What the event ring holds; each kind is handed to the owner by the method of its name.
 const EV_CONNECT = 1;
@@ -52,6 +53,12 @@ const KIND_PUBLISH1 = 2;
 const KIND_PUBLISH2 = 3;
 const KIND_SUBSCRIBE = 4;
 const KIND_UNSUBSCRIBE = 5;
+const KIND = 0x0f;
+const SENT_BEFORE = 0x10;	// a publish found in the store, written before the reset: DUP
+// The store's status bits (store.ts), here so that an image without a store carries no store code.
+const SENT = 2;
+const RELEASED = 4;
+const DONE = 8;
 
 // In-flight slot states: which acknowledgement it waits for.
 const FREE = 0;
@@ -110,6 +117,8 @@ export interface SessionOptions {
 	random: () => number;
 	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
 	offlineQueue: boolean;
+	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (implies offlineQueue). */
+	store: Store | undefined;
 }
 
 export class Session implements LinkOwner {
@@ -173,7 +182,7 @@ export class Session implements LinkOwner {
 	//   #times  per window slot: when it was last written, then its place in sending order
 	//   #words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
 	//           [#flightAt, #afterFlight) window slot ids, [#afterFlight, +receiveMaximum)
-	//           ids of incoming QoS 2 messages awaiting PUBREL
+	//           ids of incoming QoS 2 messages awaiting PUBREL, then with a store #storeAt's
 	//   #flags  the same first three regions with packet types, kinds and slot states, then
 	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
 	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
@@ -182,6 +191,8 @@ export class Session implements LinkOwner {
 	#flags: Uint8Array;
 	#flightAt: number;
 	#afterFlight: number;
+	#storeAt: number;	// [#storeAt, +2 * (queue + window)): each slot's record address / 4 (0: none) and length
+	#store: Store | undefined;
 	#eventAt: number;
 	#topicAt: number;
 
@@ -198,14 +209,20 @@ export class Session implements LinkOwner {
 		this.#owner = owner;
 		this.#options = options;
 		this.#rx = new Uint8Array(options.maxMessageLength);
-		const queue = options.queueLength, window = options.window;
+		const journal = this.#store = options.store;
+		const found: number[] = [];
+		journal?.recover((address, length, state) => {
+			found.push(address, length, state);
+		});
+		const queue = Math.max(options.queueLength, found.length / 3), window = options.window;
 		this.#queuePacket = new Array(queue);
 		this.#flightPacket = new Array(window);
 		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
 		// slots and a chunk header each
 		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
 		const eventAt = afterFlight + window, topicAt = eventAt + EVENT_CAPACITY;
-		const words = afterFlight + options.receiveMaximum, flags = topicAt + TOPIC_CACHE;
+		const storeAt = afterFlight + options.receiveMaximum;
+		const words = storeAt + (journal ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
 		const store = new ArrayBuffer(16 * window + 2 * words + flags + 6);
 		this.#times = new Float64Array(store, 0, 2 * window);
 		this.#words = new Uint16Array(store, 16 * window, words);
@@ -217,7 +234,50 @@ export class Session implements LinkOwner {
 		this.#afterFlight = afterFlight;
 		this.#eventAt = eventAt;
 		this.#topicAt = topicAt;
+		this.#storeAt = storeAt;
+		for (let i = 0; i < found.length; i += 3)
+			this.restore(found[i], found[i + 1], found[i + 2]);
 		link.attach(this);
+	}
+
+	/**
+	 * Takes back a publish the store kept over a reset. A QoS 2 one whose PUBREC had come waits
+	 * in the window for its PUBCOMP, and established() sends its PUBREL; the others queue in
+	 * the order accepted, ahead of anything new, and are read from the flash when their turn
+	 * comes, so that a full store does not fill the heap.
+	 */
+	private restore(address: number, length: number, state: number): void {
+		const store = this.#store!, packet = store.read(address, length), parsed = this.#packet;
+		let result = decodeHeader(packet, 0, length, parsed);
+		if (result > 0)
+			result = checkHeader(parsed);
+		if (result > 0 && parsed.length === length)
+			result = decodeBody(packet, 0, length, parsed);
+		if (result <= 0 || parsed.type !== PUBLISH || !parsed.qos || parsed.length !== length || this.idInUse(parsed.id)) {
+			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
+			return store.mark(address, DONE);
+		}
+		const words = this.#words;
+		const slot = state & RELEASED ? this.freeFlight() : -1;
+		if (slot >= 0) {
+			markDuplicate(packet);
+			this.#flags[this.#flightAt + slot] = WAIT_PUBCOMP;
+			words[this.#flightAt + slot] = parsed.id;
+			this.#flightPacket[slot] = packet;
+			this.#times[2 * slot + 1] = ++this.#order;
+			this.setRecord(this.#queuePacket.length + slot, address, length);
+			return;
+		}
+		const tail = (this.#queueHead + this.#queueCount++) % this.#queuePacket.length;
+		this.#flags[QUEUE_AT + tail] = (parsed.qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2) | (state ? SENT_BEFORE : 0);
+		words[QUEUE_AT + tail] = parsed.id;
+		this.setRecord(tail, address, length);
+	}
+
+	/** Where the store keeps the publish of a slot: queue slots first, then the window's. */
+	private setRecord(slot: number, address: number, length: number): void {
+		this.#words[this.#storeAt + 2 * slot] = address / 4;
+		this.#words[this.#storeAt + 2 * slot + 1] = length;
 	}
 
 	get connected(): boolean {
@@ -235,7 +295,7 @@ export class Session implements LinkOwner {
 	}
 	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
 	get queuesOffline(): boolean {
-		return this.#options.offlineQueue;
+		return this.#options.offlineQueue || !!this.#store;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
@@ -307,7 +367,18 @@ export class Session implements LinkOwner {
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		this.enqueue(encodePublish(topic, payload, qos, retain, id), qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.#store;
+		if (store && qos) {
+			if (packet.length > store.maxPacket)
+				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
+			const address = store.append(packet);
+			if (address < 0)
+				return -1;
+			this.setRecord((this.#queueHead + this.#queueCount) % this.#queuePacket.length, address, packet.length);
+			this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
+		}
+		else
+			this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
 		return id;
 	}
 
@@ -543,6 +614,7 @@ export class Session implements LinkOwner {
 				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
 					this.#flags[this.#flightAt + slot] = WAIT_PUBCOMP;
 					this.#times[2 * slot + 1] = ++this.#order;	// 4.6: PUBRELs go again in the order their PUBRECs came
+					this.markRecord(slot, RELEASED);
 				}
 				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
 			}
@@ -596,6 +668,7 @@ export class Session implements LinkOwner {
 		const slot = this.findFlight(id, state);
 		if (slot < 0)
 			return;	// a late duplicate after a resend; nothing waits for it
+		this.markRecord(slot, DONE);
 		this.release(slot);
 		this.post(event, id, undefined, undefined);
 	}
@@ -667,9 +740,11 @@ export class Session implements LinkOwner {
 
 	// sending
 
-	private enqueue(packet: Uint8Array, kind: number, id: number): void {
+	private enqueue(packet: Uint8Array | undefined, kind: number, id: number): void {
 		const capacity = this.#queuePacket.length;
 		const tail = (this.#queueHead + this.#queueCount) % capacity;
+		if (packet && this.#store)
+			this.setRecord(tail, 0, 0);
 		this.#queuePacket[tail] = packet;
 		this.#flags[QUEUE_AT + tail] = kind;
 		this.#words[QUEUE_AT + tail] = id;
@@ -761,7 +836,7 @@ export class Session implements LinkOwner {
 			}
 			else if (this.#queueCount) {
 				const head = this.#queueHead;
-				const kind = this.#flags[QUEUE_AT + head];
+				const entry = this.#flags[QUEUE_AT + head], kind = entry & KIND;
 				if (kind === KIND_PUBLISH0 && this.#reportWritten && this.#eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
@@ -771,22 +846,44 @@ export class Session implements LinkOwner {
 						return;	// window full: wait for an acknowledgement
 					this.#flags[this.#flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
 					this.#words[this.#flightAt + slot] = this.#words[QUEUE_AT + head];
-					this.#flightPacket[slot] = this.#queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 					this.#times[2 * slot] = this.#link.now();
 					this.#times[2 * slot + 1] = ++this.#order;
 					this.armAckDeadline();
 				}
-				const packet = this.#queuePacket[head]!;
+				let packet = this.#queuePacket[head];
+				if (this.#store)
+					packet = this.takeRecord(head, slot, entry, packet);
 				this.#queuePacket[head] = undefined;
 				this.#queueHead = (head + 1) % this.#queuePacket.length;
 				this.#queueCount--;
-				this.start(packet, slot);
+				if (slot >= 0)
+					this.#flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
+				this.start(packet!, slot);
 			}
 			else
 				return;
 			if (this.#writing || this.#state !== CONNECTED)
 				return;	// a packet is only part written: wait for space
 		}
+	}
+
+	/**
+	 * A queued packet's record moves with it into the window; a publish kept only in the flash
+	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
+	 */
+	private takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
+		const words = this.#words, from = this.#storeAt + 2 * head, address = words[from];
+		if (slot >= 0)
+			this.setRecord(this.#queuePacket.length + slot, 4 * address, words[from + 1]);
+		if (!address)
+			return packet!;
+		const store = this.#store!;
+		packet = store.read(4 * address, words[from + 1]);
+		if (entry & SENT_BEFORE)
+			markDuplicate(packet);
+		else
+			store.mark(4 * address, SENT);
+		return packet;
 	}
 
 	private start(packet: Uint8Array, slot: number): void {
@@ -858,6 +955,13 @@ export class Session implements LinkOwner {
 		return free >= 0 && free < this.#afterFlight ? free - this.#flightAt : -1;
 	}
 
+	/** Records a window slot's progress in the store, when its publish is kept there. */
+	private markRecord(slot: number, bit: number): void {
+		const at = this.#storeAt + 2 * (this.#queuePacket.length + slot);
+		if (this.#store && this.#words[at])
+			this.#store.mark(4 * this.#words[at], bit);
+	}
+
 	private release(slot: number): void {
 		if (this.#flags[this.#afterFlight + slot]) {	// acknowledged before it went again
 			this.#flags[this.#afterFlight + slot] = 0;
@@ -914,6 +1018,7 @@ export class Session implements LinkOwner {
 			else if (state !== FREE) {
 				if (state === WAIT_PUBCOMP && !sessionPresent) {
 					this.#flags[this.#flightAt + i] = WAIT_PUBREC;
+					this.journalAgain(i);
 					republished++;
 				}
 				if (!this.#flags[this.#afterFlight + i]) {
@@ -928,6 +1033,23 @@ export class Session implements LinkOwner {
 		this.post(EV_CONNECT, sessionPresent, undefined, undefined);
 	}
 
+
+	/**
+	 * A publish that goes again whole after its PUBREC: the store's record says RELEASED, which
+	 * a reset would read as "send PUBREL", so a fresh record takes its place. With no room for
+	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
+	 */
+	private journalAgain(slot: number): void {
+		const at = this.#storeAt + 2 * (this.#queuePacket.length + slot), store = this.#store;
+		if (!store || !this.#words[at])
+			return;
+		const packet = this.#flightPacket[slot]!, address = store.append(packet);
+		if (address < 0)
+			return;
+		store.mark(address, SENT);
+		store.mark(4 * this.#words[at], DONE);
+		this.#words[at] = address / 4;
+	}
 
 	private fail(reason: number): void {
 		this.teardown();
@@ -991,7 +1113,7 @@ export class Session implements LinkOwner {
 		this.#controlCount = 0;
 		if (this.#options.cleanSession) {	// 3.1.2.4: the session ends with the connection
 			this.#incomingCount = 0;
-			if (this.#options.offlineQueue)	// but not what the app handed over: it goes again after the next CONNACK
+			if (this.queuesOffline)	// but not what the app handed over: it goes again after the next CONNACK
 				return this.keepPublishesOnly();
 			for (let i = 0; i < this.#queuePacket.length; i++)
 				this.#queuePacket[i] = undefined;
@@ -1014,11 +1136,16 @@ export class Session implements LinkOwner {
 		for (let i = 0; i < this.#queueCount; i++) {
 			const from = QUEUE_AT + (head + i) % capacity, packet = this.#queuePacket[from - QUEUE_AT];
 			this.#queuePacket[from - QUEUE_AT] = undefined;
-			if (flags[from] === KIND_PUBLISH1 || flags[from] === KIND_PUBLISH2) {
+			const kind = flags[from] & KIND;
+			if (kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2) {
 				const to = QUEUE_AT + (head + kept++) % capacity;
 				this.#queuePacket[to - QUEUE_AT] = packet;
 				flags[to] = flags[from];
 				words[to] = words[from];
+				if (this.#store) {
+					const record = this.#storeAt + 2 * (from - QUEUE_AT);
+					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
+				}
 			}
 		}
 		this.#queueCount = kept;

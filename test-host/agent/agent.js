@@ -3,6 +3,8 @@
 // reporting every callback as an event. Values cross as JSON: see encode() and revive().
 import mqtt from "mqtt/client";
 import Time from "time";
+import Flash from "flash";
+import { Store } from "mqtt/store";
 
 export function createAgent(emit) {
 	const clients = [];
@@ -38,6 +40,8 @@ export function createAgent(emit) {
 			return new Uint8Array(value.$bytes).buffer;
 		if (value.$view)
 			return new Uint8Array(value.$view);
+		if (value.$store)	// as an app makes one: over the "storage" partition
+			return new Store(new Flash("storage"), value.$store);
 		if (value.$fn !== undefined) {
 			const { $fn: label, throws, then } = value;
 			return (...args) => {

@@ -1,9 +1,13 @@
 // What the host runtime's "image" holds, as an mcconfig build decides it for a device: whether
-// TLS is in (the app included modules/mqtt/manifest_tls.json) and which folder holds the app's
-// resources. Set by the engine that starts a device app (startEngine's options).
-export const image = { tls: true, resources: undefined };
+// TLS is in (the app included modules/mqtt/manifest_tls.json), which folder holds the app's
+// resources, and the flash behind the "storage" partition (a file that outlives the process,
+// or memory). Set by the engine that starts a device app (startEngine's options).
+import { storagePartition } from "../flash-medium.js";
 
-export function hostImage({ tls = true, resources } = {}) {
+export const image = { tls: true, resources: undefined, storage: undefined };
+
+export function hostImage({ tls = true, resources, flash } = {}) {
 	image.tls = tls;
 	image.resources = resources;
+	image.storage = storagePartition(flash);
 }

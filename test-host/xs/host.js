@@ -14,6 +14,7 @@ import TLSSocket from "../node/tls.js";
 import { XSWorker } from "./worker.js";
 import { decode, encode } from "../framing.js";
 import { configFor } from "../node/config.js";
+import { storagePartition } from "../flash-medium.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -60,6 +61,7 @@ export class XSEngine extends Engine {
 	#timers = new Map();
 	#sockets = new Map();
 	#closed = false;
+	#storage;
 	/** XS's computrons over every delivery so far (the benchmarks read differences). */
 	computrons = 0;
 
@@ -67,6 +69,7 @@ export class XSEngine extends Engine {
 		super("xs", options.onTrace);
 		this.#config = configFor(options.config);
 		this.#image = { tls: options.tls ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
+		this.#storage = storagePartition(options.flash);
 	}
 
 	async start() {
@@ -157,6 +160,11 @@ export class XSEngine extends Engine {
 					return encode({ value: exists });
 				return encode({}, readFileSync(path));
 			}
+			case "flash.open":
+			case "flash.read":
+			case "flash.write":
+			case "flash.erase":
+				return this.#flash(message);
 			case "timer.arm":
 				clearTimeout(this.#timers.get(message.id));
 				this.#timers.set(message.id, setTimeout(() => {
@@ -207,6 +215,30 @@ export class XSEngine extends Engine {
 				return encode({});
 			default:
 				return encode({ error: { message: `host: unknown op ${message.op}` } });
+		}
+	}
+
+	/** The `flash` module's calls; its errors go back to XS as the device's would be thrown. */
+	#flash(message) {
+		const storage = this.#storage;
+		try {
+			switch (message.op) {
+				case "flash.open":
+					if (message.partition !== "storage")
+						throw new Error("unknown partition");
+					return encode({ value: [storage.byteLength, storage.blockSize] });
+				case "flash.read":
+					return encode({}, storage.read(message.offset, message.byteLength));
+				case "flash.write":
+					storage.write(message.offset, message.byteLength, message.bytes ?? new Uint8Array(0));
+					return encode({});
+				default:
+					storage.erase(message.sector);
+					return encode({});
+			}
+		}
+		catch (error) {
+			return encode({ error: { message: error.message } });
 		}
 	}
 

@@ -1,0 +1,221 @@
+// mqtt/store on the host's model of the ESP8266's flash (../flash-medium.js): what it keeps,
+// what a full store does, and what power cuts and damage at every byte leave behind.
+import { describe, it } from "mocha";
+import assert from "node:assert/strict";
+import { Store, SENT, RELEASED, DONE } from "../../build/host/modules/mqtt/store.js";
+import { FlashMedium, PowerCut, SECTOR } from "../flash-medium.js";
+
+const SMALL = 16 * SECTOR;	// a partition of 16 sectors keeps the copies in these tests cheap
+
+/** Moddable's `flash` object over a medium, as test-host/node/flash.js makes it. */
+function flashOn(medium) {
+	return {
+		blockSize: medium.blockSize,
+		byteLength: medium.byteLength,
+		erase: (sector) => medium.erase(sector),
+		read: (offset, length) => medium.read(offset, length).buffer,
+		write: (offset, length, bytes) => medium.write(offset, length, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
+	};
+}
+
+/** A packet whose bytes say which one it is: 0x32 (PUBLISH QoS 1), then n repeated. */
+function packet(n, length = 40 + (n % 7) * 13) {
+	const bytes = new Uint8Array(length).fill(n & 0xff);
+	bytes[0] = 0x32;
+	return bytes;
+}
+
+function contents(store) {
+	const found = [];
+	store.recover((address, length, state) => found.push({ address, length, state, first: store.read(address, length)[1] }));
+	return found;
+}
+
+function reopen(medium, options) {
+	const store = new Store(flashOn(medium), options);
+	return { store, found: contents(store) };
+}
+
+describe("mqtt/store on the ESP8266 flash model", () => {
+	it("finds what was appended, in order, with the states marked, after a restart", () => {
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(flashOn(medium), { sectors: 4 });
+		contents(store);
+		const addresses = [];
+		for (let n = 1; n <= 5; n++)
+			addresses.push(store.append(packet(n)));
+		store.mark(addresses[0], SENT);
+		store.mark(addresses[1], SENT);
+		store.mark(addresses[1], RELEASED);
+		store.mark(addresses[2], DONE);
+		const { found } = reopen(medium, { sectors: 4 });
+		assert.deepEqual(found.map((r) => [r.first, r.state]), [[1, SENT], [2, SENT | RELEASED], [4, 0], [5, 0]]);
+		assert.deepEqual(found.map((r) => r.length), [1, 2, 4, 5].map((n) => packet(n).length));
+	});
+
+	it("goes round the ring as records are done, erasing each sector once per lap, and continues after a restart", () => {
+		const medium = new FlashMedium({ byteLength: SMALL });
+		let store = new Store(flashOn(medium), { sectors: 3 });
+		contents(store);
+		for (let n = 0; n < 1000; n++) {
+			const address = store.append(packet(n, 200));
+			assert.ok(address >= 0, `append ${n}`);
+			store.mark(address, SENT);
+			store.mark(address, DONE);
+			if (n === 500) {
+				({ store } = reopen(medium, { sectors: 3 }));
+			}
+		}
+		// 200 + 4 bytes a record, 20 to a sector of 4,096 (8 for the sector header)
+		assert.equal(medium.erased, 1000 / 20, "a restart leaves the open sector open");
+		const last = store.append(packet(7, 100));
+		assert.equal(medium.erased, 1000 / 20 + 1);
+		assert.deepEqual(reopen(medium, { sectors: 3 }).found.map((r) => [r.address, r.first]), [[last, 7]]);
+	});
+
+	it("is full when the oldest sector still holds a live record: append returns -1 until it is done", () => {
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(flashOn(medium), { sectors: 2 });
+		contents(store);
+		const big = (n) => packet(n, 3000);	// one to a sector
+		const first = store.append(big(1));
+		assert.ok(store.append(big(2)) >= 0);
+		assert.equal(store.append(big(3)), -1);
+		assert.equal(store.append(big(3)), -1, "a refusal writes nothing");
+		store.mark(first, DONE);
+		assert.ok(store.append(big(3)) >= 0);
+		assert.deepEqual(reopen(medium, { sectors: 2 }).found.map((r) => r.first), [2, 3]);
+		assert.equal(store.append(packet(1, store.maxPacket + 1)), -1, "larger than a sector");
+	});
+
+	it("names the rule when the area does not fit the partition", () => {
+		const flash = flashOn(new FlashMedium({ byteLength: SMALL }));
+		assert.throws(() => new Store(flash, { sectors: 1 }), /options\.sectors must be an integer from 2 to 64, got 1/);
+		assert.throws(() => new Store(flash, { first: 14, sectors: 4 }), /sectors 14 to 17 do not fit the partition's 16 sectors of 4096 bytes/);
+	});
+
+	/**
+	 * Runs `operation` on a copy of `medium` with the power cut after each possible number of
+	 * bytes, then recovers: recovery must not throw, every record before the operation must be
+	 * found with its content and state, and the record being written is found whole or not at all.
+	 */
+	function cutEverywhere(medium, options, operation, check) {
+		let cuts = 0;
+		for (let after = 0; ; after++) {
+			const copy = new FlashMedium({ byteLength: medium.byteLength });
+			copy.bytes.set(medium.bytes);
+			const store = new Store(flashOn(copy), options);
+			contents(store);
+			copy.cutAfter(after, seeded(after));
+			let finished = false;
+			try {
+				operation(store);
+				finished = true;
+			}
+			catch (error) {
+				if (!(error instanceof PowerCut))
+					throw error;
+			}
+			if (finished)
+				return cuts;
+			cuts++;
+			copy.cutAfter(-1);
+			const { store: again, found } = reopen(copy, options);
+			check(found, after);
+			assert.ok(again.append(packet(99)) >= 0, `appending after a cut after ${after} bytes`);
+			const next = reopen(copy, options).found;
+			assert.equal(next.at(-1).first, 99);
+			assert.deepEqual(next.slice(0, -1).map((r) => r.first), found.map((r) => r.first), "an append after recovery disturbs nothing found");
+		}
+	}
+
+	function seeded(seed) {
+		let x = seed * 2654435761 >>> 0 || 1;
+		return () => ((x = (x * 1103515245 + 12345) >>> 0) / 2 ** 32);
+	}
+
+	it("loses at most the record being written when the power goes at any byte of an append, of a mark, or of a sector change", () => {
+		const options = { sectors: 3 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(flashOn(medium), options);
+		contents(store);
+		const before = [];
+		for (let n = 1; n <= 6; n++) {
+			before.push(n);
+			const address = store.append(packet(n, 600));
+			if (n % 2)
+				store.mark(address, SENT);
+		}
+		const expected = (found) => found.map((r) => r.first);
+		const appendCuts = cutEverywhere(medium, options, (s) => s.append(packet(7, 600)), (found, after) => {
+			const firsts = expected(found);
+			assert.deepEqual(firsts.slice(0, 6), before, `records before the cut (after ${after} bytes)`);
+			assert.ok(firsts.length === 6 || (firsts.length === 7 && firsts[6] === 7), `the record being written is whole or absent (after ${after} bytes)`);
+			if (firsts.length === 7)
+				assert.equal(found[6].length, 600);
+		});
+		assert.ok(appendCuts >= 600, `${appendCuts} cut points in an append`);
+		const { found: now } = reopen(medium, options);
+		const markCuts = cutEverywhere(medium, options, (s) => s.mark(now[2].address, DONE), (found) => {
+			assert.ok(expected(found).join() === before.join() || expected(found).join() === [1, 2, 4, 5, 6].join());
+		});
+		assert.equal(markCuts, 1);
+		// fill the head sector so the next append changes sector: the erase and the header are cut too
+		for (let n = 1; n <= 6; n++)
+			store.mark(now[n - 1].address, DONE);
+		const live = [];
+		for (let n = 10; n < 15; n++)
+			live.push(n, store.append(packet(n, 600)));
+		const changeCuts = cutEverywhere(medium, options, (s) => s.append(packet(20, 3000)), (found, after) => {
+			const firsts = expected(found);
+			assert.deepEqual(firsts.slice(0, 5), [10, 11, 12, 13, 14], `after ${after} bytes`);
+			assert.ok(firsts.length === 5 || firsts[5] === 20);
+		});
+		assert.ok(changeCuts > 3000, `${changeCuts} cut points across a sector change`);
+	});
+
+	it("never brings back a record that was done when the erase of its sector is cut", () => {
+		const options = { sectors: 2 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(flashOn(medium), options);
+		contents(store);
+		for (let n = 1; n <= 12; n++) {	// 6 to a sector: sector 0 all done, sector 1 full and live
+			const address = store.append(packet(n, 600));
+			store.mark(address, SENT);
+			if (n <= 6)
+				store.mark(address, DONE);
+		}
+		for (let seed = 1; seed <= 300; seed++) {
+			const copy = new FlashMedium({ byteLength: SMALL });
+			copy.bytes.set(medium.bytes);
+			const again = new Store(flashOn(copy), options);
+			contents(again);
+			copy.cutAfter(4, seeded(seed));	// the 4 bytes before the erase go; the erase is cut
+			assert.throws(() => again.append(packet(13, 600)), PowerCut);
+			copy.cutAfter(-1);
+			assert.deepEqual(reopen(copy, options).found.map((r) => r.first), [7, 8, 9, 10, 11, 12], `seed ${seed}`);
+		}
+	});
+
+	it("never throws on a store damaged at any byte, and finds only records of sane length", () => {
+		const options = { sectors: 3 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(flashOn(medium), options);
+		contents(store);
+		for (let n = 1; n <= 30; n++) {
+			const address = store.append(packet(n, 150));
+			if (n % 3 === 0)
+				store.mark(address, DONE);
+		}
+		const used = 3 * SECTOR, random = seeded(7);
+		for (let at = 0; at < used; at++) {
+			const copy = new FlashMedium({ byteLength: SMALL });
+			copy.bytes.set(medium.bytes);
+			copy.bytes[at] = random() < 0.5 ? copy.bytes[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
+			const { store: again, found } = reopen(copy, options);
+			for (const record of found)
+				assert.ok(record.length >= 2 && record.address % 4 === 0 && record.address + record.length < used, `damage at ${at}`);
+			again.append(packet(1));
+		}
+	});
+});

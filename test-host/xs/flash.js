@@ -1,0 +1,28 @@
+// Moddable's `flash` module inside XS: the partition lives in Node (../flash-medium.js), so a
+// process killed at any moment leaves exactly the writes that returned, and the XS heap holds
+// nothing of it but this object.
+import { call } from "./channel.js";
+
+export default class Flash {
+	#byteLength;
+	#blockSize;
+	constructor(partition) {
+		[this.#byteLength, this.#blockSize] = call({ op: "flash.open", partition: String(partition) }).value;
+	}
+	get blockSize() {
+		return this.#blockSize;
+	}
+	get byteLength() {
+		return this.#byteLength;
+	}
+	erase(sector) {
+		call({ op: "flash.erase", sector });
+	}
+	read(offset, byteLength) {
+		return call({ op: "flash.read", offset, byteLength }).bytes.slice().buffer;
+	}
+	write(offset, byteLength, buffer) {
+		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+		call({ op: "flash.write", offset, byteLength }, bytes);
+	}
+}
