@@ -49,3 +49,25 @@ globalThis.handleCommand ??= (buffer) => {
 globalThis.trace = (...parts) => {
 	call({ op: "trace", text: parts.join("") });
 };
+
+// xsnap's Math.random starts from the same seed in every worker (xsnap is built for replayable
+// snapshots), where a device's differs at each boot: an app that draws an id or a jitter at
+// start would repeat itself after every restart. So it is seeded from Node's entropy here
+// (xoshiro128**).
+{
+	const s = Uint32Array.from(call({ op: "seed" }).value);
+	Math.random = function random() {
+		const result = Math.imul(rotl(Math.imul(s[1], 5), 7), 9) >>> 0;
+		const t = s[1] << 9;
+		s[2] ^= s[0];
+		s[3] ^= s[1];
+		s[1] ^= s[2];
+		s[0] ^= s[3];
+		s[2] ^= t;
+		s[3] = rotl(s[3], 11);
+		return result / 2 ** 32;
+	};
+	function rotl(x, k) {
+		return (x << k) | (x >>> (32 - k));
+	}
+}

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
 import { Engine } from "../engine.js";
 import { specifierFor } from "../specifiers.js";
@@ -151,6 +152,8 @@ export class XSEngine extends Engine {
 				return encode({ value: this.#config });
 			case "image":
 				return encode({ value: this.#image });
+			case "seed":
+				return encode({ value: Array.from(randomBytes(16).reduce((words, byte, i) => (words[i >> 2] = (words[i >> 2] << 8 | byte) >>> 0, words), [0, 0, 0, 0])) });
 			case "clock":
 				return encode({ value: Math.floor(Date.now() / 1000) });
 			case "resource": {
