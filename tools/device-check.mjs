@@ -9,10 +9,13 @@
 // 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
 //    and the mutual-TLS one (src/examples/mutual-tls) with a client certificate and key against
 //    a mosquitto that requires one, and checks that each connects over TLS and publishes.
-// 3. Packs the package (npm pack), installs it in a fresh app as the README says
+// 3. Builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
+//    mcsim killed with SIGKILL at least 10 times while it publishes 5,000 QoS 1 and 5,000 QoS 2
+//    readings, restarted on the same flash file; nothing accepted lost, QoS 2 exactly once.
+// 4. Packs the package (npm pack), installs it in a fresh app as the README says
 //    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
-// 4. With --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
-//    Moddable's mqttbasic, the default app, the secure example and the consumer app for `esp`
+// 5. With --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
+//    Moddable's mqttbasic, the default app, the secure and store examples and the consumer app for `esp`
 //    in release, and prints their sizes against the budgets, with the bytecode of each module
 //    of ours.
 // Exits non-zero when a check fails or a budget is missed.
@@ -23,6 +26,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqttjs from "mqtt";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
+import { powerCut } from "./power-cut.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -177,6 +181,24 @@ async function secureApp(broker, screen, { example, name, port, files, config })
 	}
 }
 
+/**
+ * src/examples/store built for lin, its flash the SDK's file module under modules/mqtt/lin/flash:
+ * the power-cut test of tools/power-cut.mjs with mcsim killed (SIGKILL) mid-stream and started
+ * again on the same file.
+ */
+async function storeApp(broker, screen) {
+	const clientid = "power-cut-lin";
+	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut"]);
+	rmSync("/tmp/moddable-storage.bin", { force: true });	// config.file.root on lin is /tmp/
+	const so = find(build, "mc.so");
+	const launch = () => spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	const result = await powerCut({ broker, launch, clientid, log: (line) => console.log(`  [power-cut] ${line}`) });
+	const summary = `${result.kills} kills; accepted ${result.acceptedQos1} QoS 1 + ${result.acceptedQos2} QoS 2; missing ${result.missing}; duplicates QoS 1 ${result.duplicatesQos1}, QoS 2 ${result.duplicatesQos2}`;
+	check(result.kills >= 10 && result.acceptedQos1 >= 5000 && result.acceptedQos2 >= 5000, `lin: store example killed mid-stream (${summary})`);
+	check(result.missing === 0, "lin: nothing accepted is lost over the kills");
+	check(result.duplicatesQos2 === 0, "lin: QoS 2 arrives exactly once over the kills");
+}
+
 async function consumer(broker, screen) {
 	const pack = spawnSync("npm", ["pack", "--pack-destination", out], { cwd: root, env, encoding: "utf8" });
 	if (pack.status !== 0)
@@ -230,15 +252,17 @@ function esp() {
 	const peer = espSizes(join(MODDABLE, "examples/network/mqtt/mqttbasic"), "mqttbasic");
 	const plain = espSizes(root, "main");
 	const secure = espSizes(join(root, "src/examples/secure"), "secure");
+	const store = espSizes(join(root, "src/examples/store"), "store");
 	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
 	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
 	const n = (v) => v.toLocaleString("en-US");
 	const ours = (s) => Object.entries(s.xsb).filter(([k]) => k.startsWith("mqtt/"));
 	console.log(`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${new Date().toISOString().slice(0, 10)})`);
 	console.log("| build | main.bin | static RAM | IRAM | .xsb of modules/mqtt |\n|---|---:|---:|---:|---:|");
-	for (const s of [peer, plain, secure, consumerApp].filter(Boolean))
+	for (const s of [peer, plain, secure, store, consumerApp].filter(Boolean))
 		console.log(`| ${s.name} | ${n(s.bin)} | ${n(s.ram)} | ${n(s.iram)} | ${s === peer ? "" : n(ours(s).reduce((t, [, v]) => t + v, 0))} |`);
 	console.log(`\nmodules/mqtt .xsb: ${ours(plain).map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
+	console.log(`mqtt/store ${n(store.xsb["mqtt/store"] ?? 0)} B of bytecode; the store example against the default app: ${n(store.bin - plain.bin)} B of main.bin, ${n(store.ram - plain.ram)} B static RAM, ${n(store.iram - plain.iram)} B IRAM`);
 	console.log(`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${n(secure.ram - plain.ram)} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`);
 	check(plain.bin <= peer.bin * 1.1, `esp budget: main.bin ${n(plain.bin)} <= mqttbasic + 10 % (${n(Math.floor(peer.bin * 1.1))})`);
 	check(plain.ram <= peer.ram + 1024, `esp budget: static RAM ${n(plain.ram)} <= mqttbasic + 1 KB (${n(peer.ram + 1024)})`);
@@ -255,6 +279,7 @@ try {
 		example: "src/examples/mutual-tls", name: "mutual", port: broker.mtlsPort,
 		files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
 	});
+	await storeApp(broker, screen);
 	if (!flag("no-consumer"))
 		await consumer(broker, screen);
 	if (flag("esp"))

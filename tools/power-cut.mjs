@@ -15,13 +15,19 @@ import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-/** Runs the test; resolves to its counts. `log` gets a line per kill. */
-export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, random = Math.random, log = () => {} } = {}) {
-	const broker = await startMosquitto();
+/**
+ * Runs the test; resolves to its counts. `log` gets a line per kill. By default the app runs on
+ * the host runtime in `engine` against a mosquitto started here; tools/device-check.mjs gives
+ * its own `broker` and a `launch` that starts the SDK's lin build in mcsim (its config built in:
+ * `clientid`, prefix "power-cut").
+ */
+export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, random = Math.random, log = () => {}, broker: given, launch, clientid = `power-cut-${engine}` } = {}) {
+	const broker = given ?? await startMosquitto();
 	const dir = mkdtempSync(join(tmpdir(), "power-cut-"));
-	const clientid = `power-cut-${engine}`, prefix = "power-cut";
+	const prefix = "power-cut";
 	const base = `${prefix}/${clientid}`;
 	const config = { broker: "127.0.0.1", port: broker.port, clientid, prefix, sectors: 8 };
+	launch ??= () => spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(config), "examples/store/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const accepted = new Map();	// reading -> qos, as the app traced it
 	const arrived = new Map();	// reading -> times
 	const subscriber = mqttjs.connect({ host: "127.0.0.1", port: broker.port, clientId: `${clientid}-counter`, clean: false, protocolVersion: 4, reconnectPeriod: 200 });
@@ -43,7 +49,7 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 			return [one, two];
 		};
 		const start = () => {
-			child = spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(config), "examples/store/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+			child = launch();
 			let pending = "";
 			child.stdout.on("data", (chunk) => {
 				const lines = (pending + chunk).split("\n");
@@ -99,7 +105,8 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 		if (child && child.exitCode === null && child.signalCode === null)
 			process.kill(-child.pid, "SIGKILL");
 		await subscriber.endAsync(true).catch(() => {});
-		await broker.stop();
+		if (!given)
+			await broker.stop();
 		rmSync(dir, { recursive: true, force: true });
 	}
 }
