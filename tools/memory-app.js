@@ -4,6 +4,8 @@
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import mqtt from "mqtt/client";
+import { Store } from "mqtt/store";
+import Flash from "flash";
 import config from "mc/config";
 import { on } from "../test-host/xs/channel.js";
 
@@ -14,8 +16,9 @@ function ready() {
 	trace("memory: ready\n");
 }
 
-on("memory.client", ({ maxMessageLength, subscriptions, connect }) => {
-	const client = mqtt.Client("memory", 60, null, null, 1, maxMessageLength);
+on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors }) => {
+	const options = sectors ? { store: new Store(new Flash("storage"), { sectors }) } : undefined;
+	const client = mqtt.Client("memory", 60, null, null, 1, maxMessageLength, options);
 	kept.push(client);
 	if (!connect)
 		return ready();

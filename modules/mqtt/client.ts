@@ -280,7 +280,7 @@ class Client implements MQTTClient, SessionOwner {
 			reconnect,
 			random: Math.random,
 			offlineQueue: !!o.offlineQueue,
-			store: o.store ?? undefined,
+			...o.store ? { store: o.store } : undefined,	// a property only with a store: a slot of heap without
 		});
 	}
 

@@ -118,7 +118,7 @@ export interface SessionOptions {
 	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
 	offlineQueue: boolean;
 	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (implies offlineQueue). */
-	store: Store | undefined;
+	store?: Store;
 }
 
 export class Session implements LinkOwner {
@@ -182,7 +182,7 @@ export class Session implements LinkOwner {
 	//   #times  per window slot: when it was last written, then its place in sending order
 	//   #words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
 	//           [#flightAt, #afterFlight) window slot ids, [#afterFlight, +receiveMaximum)
-	//           ids of incoming QoS 2 messages awaiting PUBREL, then with a store #storeAt's
+	//           ids of incoming QoS 2 messages awaiting PUBREL, then with a store recordAt()'s
 	//   #flags  the same first three regions with packet types, kinds and slot states, then
 	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
 	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
@@ -191,8 +191,6 @@ export class Session implements LinkOwner {
 	#flags: Uint8Array;
 	#flightAt: number;
 	#afterFlight: number;
-	#storeAt: number;	// [#storeAt, +2 * (queue + window)): each slot's record address / 4 (0: none) and length
-	#store: Store | undefined;
 	#eventAt: number;
 	#topicAt: number;
 
@@ -209,7 +207,7 @@ export class Session implements LinkOwner {
 		this.#owner = owner;
 		this.#options = options;
 		this.#rx = new Uint8Array(options.maxMessageLength);
-		const journal = this.#store = options.store;
+		const journal = options.store;
 		const found: number[] = [];
 		journal?.recover((address, length, state) => {
 			found.push(address, length, state);
@@ -234,7 +232,6 @@ export class Session implements LinkOwner {
 		this.#afterFlight = afterFlight;
 		this.#eventAt = eventAt;
 		this.#topicAt = topicAt;
-		this.#storeAt = storeAt;
 		for (let i = 0; i < found.length; i += 3)
 			this.restore(found[i], found[i + 1], found[i + 2]);
 		link.attach(this);
@@ -247,7 +244,7 @@ export class Session implements LinkOwner {
 	 * comes, so that a full store does not fill the heap.
 	 */
 	private restore(address: number, length: number, state: number): void {
-		const store = this.#store!, packet = store.read(address, length), parsed = this.#packet;
+		const store = this.#options.store!, packet = store.read(address, length), parsed = this.#packet;
 		let result = decodeHeader(packet, 0, length, parsed);
 		if (result > 0)
 			result = checkHeader(parsed);
@@ -276,8 +273,14 @@ export class Session implements LinkOwner {
 
 	/** Where the store keeps the publish of a slot: queue slots first, then the window's. */
 	private setRecord(slot: number, address: number, length: number): void {
-		this.#words[this.#storeAt + 2 * slot] = address / 4;
-		this.#words[this.#storeAt + 2 * slot + 1] = length;
+		const at = this.recordAt(slot);
+		this.#words[at] = address / 4;
+		this.#words[at + 1] = length;
+	}
+
+	/** A slot's record address / 4 (0: none) and length in #words, past the incoming ids. */
+	private recordAt(slot: number): number {
+		return this.#afterFlight + this.#options.receiveMaximum + 2 * slot;
 	}
 
 	get connected(): boolean {
@@ -295,7 +298,7 @@ export class Session implements LinkOwner {
 	}
 	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
 	get queuesOffline(): boolean {
-		return this.#options.offlineQueue || !!this.#store;
+		return this.#options.offlineQueue || !!this.#options.store;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
@@ -367,7 +370,7 @@ export class Session implements LinkOwner {
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), store = this.#store;
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.#options.store;
 		if (store && qos) {
 			if (packet.length > store.maxPacket)
 				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
@@ -743,7 +746,7 @@ export class Session implements LinkOwner {
 	private enqueue(packet: Uint8Array | undefined, kind: number, id: number): void {
 		const capacity = this.#queuePacket.length;
 		const tail = (this.#queueHead + this.#queueCount) % capacity;
-		if (packet && this.#store)
+		if (packet && this.#options.store)
 			this.setRecord(tail, 0, 0);
 		this.#queuePacket[tail] = packet;
 		this.#flags[QUEUE_AT + tail] = kind;
@@ -851,7 +854,7 @@ export class Session implements LinkOwner {
 					this.armAckDeadline();
 				}
 				let packet = this.#queuePacket[head];
-				if (this.#store)
+				if (this.#options.store)
 					packet = this.takeRecord(head, slot, entry, packet);
 				this.#queuePacket[head] = undefined;
 				this.#queueHead = (head + 1) % this.#queuePacket.length;
@@ -872,12 +875,12 @@ export class Session implements LinkOwner {
 	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
 	 */
 	private takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
-		const words = this.#words, from = this.#storeAt + 2 * head, address = words[from];
+		const words = this.#words, from = this.recordAt(head), address = words[from];
 		if (slot >= 0)
 			this.setRecord(this.#queuePacket.length + slot, 4 * address, words[from + 1]);
 		if (!address)
 			return packet!;
-		const store = this.#store!;
+		const store = this.#options.store!;
 		packet = store.read(4 * address, words[from + 1]);
 		if (entry & SENT_BEFORE)
 			markDuplicate(packet);
@@ -957,9 +960,9 @@ export class Session implements LinkOwner {
 
 	/** Records a window slot's progress in the store, when its publish is kept there. */
 	private markRecord(slot: number, bit: number): void {
-		const at = this.#storeAt + 2 * (this.#queuePacket.length + slot);
-		if (this.#store && this.#words[at])
-			this.#store.mark(4 * this.#words[at], bit);
+		const at = this.recordAt(this.#queuePacket.length + slot);
+		if (this.#options.store && this.#words[at])
+			this.#options.store.mark(4 * this.#words[at], bit);
 	}
 
 	private release(slot: number): void {
@@ -1040,7 +1043,7 @@ export class Session implements LinkOwner {
 	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
 	 */
 	private journalAgain(slot: number): void {
-		const at = this.#storeAt + 2 * (this.#queuePacket.length + slot), store = this.#store;
+		const at = this.recordAt(this.#queuePacket.length + slot), store = this.#options.store;
 		if (!store || !this.#words[at])
 			return;
 		const packet = this.#flightPacket[slot]!, address = store.append(packet);
@@ -1142,8 +1145,8 @@ export class Session implements LinkOwner {
 				this.#queuePacket[to - QUEUE_AT] = packet;
 				flags[to] = flags[from];
 				words[to] = words[from];
-				if (this.#store) {
-					const record = this.#storeAt + 2 * (from - QUEUE_AT);
+				if (this.#options.store) {
+					const record = this.recordAt(from - QUEUE_AT);
 					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
 				}
 			}
