@@ -221,7 +221,40 @@ async function xsCost() {
 				`slots allocated per message: ${ours.slots.toFixed(1)} (the packet buffer it keeps until acknowledged)`);
 		}
 	}
+	await storeRows(engine, run);
 	await engine.close();
+}
+
+/**
+ * What options.store costs: each publish's whole exchange (publish, then PUBACK, or PUBREC and
+ * PUBCOMP) with the store and without it, inside XS, with the flash stand-in's own JavaScript
+ * taken off (on the device the flash calls are native); then the flash wear over 1,000 messages.
+ */
+async function storeRows(engine, run) {
+	const MESSAGES = 64, ENDURANCE = 100_000;	// program/erase cycles of the ESP-12's SPI NOR flash (Winbond W25Q32 datasheet)
+	const use = async () => {
+		const before = engine.traces.length;
+		await engine.evaluate("trace(JSON.stringify(bench.flashUse()))");
+		return JSON.parse(engine.traces.slice(before).join(""));
+	};
+	for (const size of [100, 1000]) {
+		for (const qos of [1, 2]) {
+			const plain = await run({ size, qos, messages: MESSAGES }, `bench.exchange(${qos})`, MESSAGES);
+			const stored = await run({ size, qos, messages: MESSAGES, sectors: 16 }, `bench.exchange(${qos})`, MESSAGES);
+			const flash = await use();
+			const standIn = (await engine.evaluate("bench.flashOnly()")).compute / MESSAGES;
+			row("store", `QoS ${qos} publish and its acknowledgements, ${size} B payload, per message`, stored.compute - standIn, plain.compute, "the same client without a store", "computrons",
+				`both: publish, write, read the broker's acknowledgements; with the store also ${(flash.calls / MESSAGES).toFixed(1)} flash calls and ${(flash.written / MESSAGES).toFixed(0)} flash bytes written per message (the record, its commit, sent${qos === 2 ? ", released" : ""} and done bits); measured ${Math.round(stored.compute)} less ${Math.round(standIn)} for the stand-in flash, which is native modSPIWrite on the device`);
+		}
+	}
+	for (const qos of [1, 2]) {
+		await run({ size: 100, qos, messages: 1000, sectors: 8 }, `bench.exchange(${qos})`, 1000);
+		const { written, erased } = await use();
+		const perSector = 1000 / Math.max(erased, 1);
+		const years = ENDURANCE * 8 * perSector / (60 * 24 * 365);
+		row("store wear", `1,000 QoS ${qos} messages of 100 B, 8 sectors`, written, undefined, "", "flash bytes written",
+			`${erased} sectors erased (one per ${perSector.toFixed(0)} messages); at one message a minute each of the 8 sectors is erased every ${(8 * perSector / 60 / 24).toFixed(1)} days, so ${ENDURANCE.toLocaleString("en-US")} erase cycles last about ${years.toFixed(0)} years`);
+	}
 }
 
 /** Next to Moddable's own client (bench/peer.mjs), when $MODDABLE names an SDK checkout. */
