@@ -68,7 +68,7 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 		});
 		// each run is killed after a random share of what is left, so that the kills fall
 		// mid-stream: between a publish and its flash write, its send, its acknowledgement
-		let cuts = 0;
+		let cuts = 0, idle = 0;
 		const target = qos1 + qos2;
 		while (cuts < kills || counts()[0] < qos1 || counts()[1] < qos2) {
 			const before = accepted.size;
@@ -80,6 +80,9 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 				await new Promise((resolve) => setTimeout(resolve, 5));
 			await kill(running);
 			cuts++;
+			idle = accepted.size === before ? idle + 1 : 0;
+			if (idle === 3)
+				throw new Error(`power-cut: three runs in a row accepted nothing (${accepted.size} accepted so far): the app is stuck`);
 			log(`kill ${cuts}: ${accepted.size - before} readings accepted in this run; ${counts().join(" QoS 1 + ")} QoS 2 so far`);
 		}
 		await subscriber.publishAsync(`${base}/stop`, "stop", { qos: 1, retain: true });

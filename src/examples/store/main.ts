@@ -4,8 +4,8 @@
  * survives a power cut and goes after the next CONNACK, before anything new; the session is
  * persistent (cleansession 0) so that the broker keeps QoS 2 exactly once across the reset.
  *
- * It publishes as fast as the client accepts, each reading "<boot>:<n>:<qos>" (boot: a random
- * id per start), tracing "accepted <reading>" once publish() has returned true, until a
+ * It publishes as fast as the client accepts, each reading "<boot>:<n>:<qos>" (boot: an id
+ * of its own per start), tracing "accepted <reading>" once publish() has returned true, until a
  * retained "stop" arrives on <prefix>/<clientid>/stop. tools/power-cut.mjs kills it at random
  * moments and counts what arrives. Build: mcconfig -d -m -p esp ssid=... broker=...
  */
@@ -21,7 +21,8 @@ import WiFi from "wifi";
 
 const id: string = config.clientid || "store-demo";
 const base = `${config.prefix}/${id}`;
-const boot = Math.floor(Math.random() * 0x7fffffff).toString(36);
+// Math.random is the ESP8266's hardware generator, but lin's unseeded rand(): the clock tells lin's boots apart
+const boot = Math.floor(Math.random() * 0x7fffffff).toString(36) + Date.now().toString(36);
 const store = new Store(new Flash("storage"), { sectors: Number(config.sectors) });
 const client = mqtt.Client(id, 30, null, null, 0, null, { store, reconnect: { min: 500, max: 5000 }, window: 8, queue: 32 });
 let n = 0;
