@@ -92,6 +92,26 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			await c.next("puback");
 		});
 
+		it("after a broker that lost the session, a QoS 2 message published again whole stays a PUBLISH over a reset", async () => {
+			const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
+			let { engine, c } = await device(flash, id);
+			let conn = await connect(c);
+			value(await c.call("publish", "t", "z", 2, 0));
+			const z = await conn.nextPacket();
+			conn.send({ cmd: "pubrec", messageId: z.messageId });
+			assert.equal((await conn.nextPacket()).cmd, "pubrel");
+			conn.destroy();
+			await c.next("offline");
+			conn = await connect(c, false);	// the broker forgot: z goes again whole (README, session present 0)
+			assert.deepEqual(summary(await conn.nextPacket()), ["publish", "z", 2, true]);
+			await reset(engine);
+			conn.destroy();
+			({ engine, c } = await device(flash, id));
+			conn = await connect(c);
+			const again = await conn.nextPacket();
+			assert.deepEqual([...summary(again), again.messageId], ["publish", "z", 2, true, z.messageId], "not a PUBREL: the broker that forgot has nothing to release");
+		});
+
 		it("returns false from publish when the store is full, and takes more once the broker acknowledges", async () => {
 			const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
 			const { c } = await device(flash, id, {}, 2);
