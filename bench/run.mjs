@@ -12,12 +12,15 @@ import { build } from "esbuild";
 import mqttjs from "mqtt";
 import mqttPacket from "mqtt-packet";
 import mqtt from "mqtt/client";
-import * as codec from "../build/host/modules/mqtt/codec.js";
+import * as decoder from "../build/host/modules/mqtt/codec.js";
+import * as encoder from "../build/host/modules/mqtt/encode.js";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
 import { measure } from "../tools/memory.mjs";
 import { bundle } from "../test-host/xs/host.js";
 import { compareWithModdable } from "./peer.mjs";
+
+const codec = { ...decoder, ...encoder };
 
 const QOS0_MESSAGES = Number(process.env.BENCH_QOS0 ?? 100_000);
 const QOS1_MESSAGES = Number(process.env.BENCH_QOS1 ?? 20_000);

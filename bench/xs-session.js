@@ -6,7 +6,8 @@
 // bench.payloadOnly() is the payload string alone.
 import { Session } from "mqtt/session";
 import { Store } from "mqtt/store";
-import { Packet, decodeHeader, encodePublish } from "mqtt/codec";
+import { Packet, decodeHeader } from "mqtt/codec";
+import { encodePublish } from "mqtt/encode";
 
 /**
  * The flash for the store rows: NOR semantics in XS memory. On the device these calls are native

@@ -5,8 +5,9 @@
  * argument and the rule it broke.
  */
 
-import { MAX_REMAINING_LENGTH, remainingLengthSize, utf8Length } from "./codec.js";
-import type { ConnectFields } from "./codec.js";
+import { MAX_REMAINING_LENGTH } from "./codec.js";
+import { remainingLengthSize, utf8Length } from "./encode.js";
+import type { ConnectFields } from "./encode.js";
 import {
 	Session,
 	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,

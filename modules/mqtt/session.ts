@@ -15,11 +15,13 @@
 
 import {
 	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGREQ, PINGRESP, DISCONNECT,
-	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader, errorName, markDuplicate,
-	connectLength, writeConnect, encodePublish, subscribeLength, writeSubscribe,
-	writeAck, writeEmpty, subscribeTopicCount,
+	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader, errorName,
 } from "./codec.js";
-import type { ConnectFields } from "./codec.js";
+import {
+	markDuplicate, connectLength, writeConnect, encodePublish, subscribeLength, writeSubscribe,
+	writeAck, writeEmpty, subscribeTopicCount,
+} from "./encode.js";
+import type { ConnectFields } from "./encode.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 

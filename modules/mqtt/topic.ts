@@ -4,9 +4,9 @@
  * the facade turns the phrase into an error that names the argument.
  */
 
-import { utf8Length } from "./codec.js";
+import { utf8Length } from "./encode.js";
 
-const charCodeAt = String.prototype.charCodeAt;	// see codec.ts: no boxing per character in XS
+const charCodeAt = String.prototype.charCodeAt;	// see encode.ts: no boxing per character in XS
 
 function common(topic: unknown): string | undefined {
 	if (typeof topic !== "string")

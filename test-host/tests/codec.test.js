@@ -4,7 +4,10 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
-import * as codec from "../../build/host/modules/mqtt/codec.js";
+import * as decoder from "../../build/host/modules/mqtt/codec.js";
+import * as encoder from "../../build/host/modules/mqtt/encode.js";
+
+const codec = { ...decoder, ...encoder };
 import { Session } from "../../build/host/modules/mqtt/session.js";
 import { FakeLink, Recorder } from "../support/fake-link.js";
 
