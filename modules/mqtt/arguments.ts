@@ -1,0 +1,186 @@
+/*
+ * The checks at the API boundary, shared by the facade's methods: a failure names the method,
+ * the argument and the rule it broke (TypeError for a wrong type, RangeError for a wrong value).
+ * And mqtt.Client's arguments, checked and turned into what the session and CONNECT need.
+ */
+
+import { MAX_REMAINING_LENGTH } from "./codec.js";
+import { utf8Length } from "./encode.js";
+import type { ConnectFields } from "./encode.js";
+import type { SessionOptions } from "./session.js";
+import type { TLSOptions } from "./link.js";
+import type { Store } from "./store.js";
+import type { ClientOptions, Flag } from "./client.js";
+import defaultClientId from "./identity.js";
+
+const DEFAULT_KEEPALIVE = 60;
+const DEFAULT_MAX_MESSAGE_LENGTH = 1024;
+const MIN_MAX_MESSAGE_LENGTH = 32;
+const MAX_MAX_MESSAGE_LENGTH = MAX_REMAINING_LENGTH + 5;
+const RECONNECT_MIN = 1_000;
+const RECONNECT_MAX = 60_000;
+// What the device can hold: a window slot costs about 36 bytes of tables before its packet, a
+// queue slot about 20, a remembered QoS 2 id 2, all on an XS heap of 32 KB.
+const MAX_WINDOW = 255;
+const MAX_QUEUE = 255;
+const MAX_RECEIVE = 1024;
+
+export function fail(method: string, argument: string, rule: string, type = false): never {
+	const message = `${method}: ${argument} ${rule}`;
+	throw type ? new TypeError(message) : new RangeError(message);
+}
+
+export function isFlag(value: unknown): value is Flag {
+	return value === true || value === false || value === 0 || value === 1;
+}
+
+export function integerIn(value: unknown, min: number, max: number): boolean {
+	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+const isBuffer = (value: unknown) => value instanceof ArrayBuffer;
+
+function checkTls(m: string, tls: TLSOptions): void {
+	if (typeof tls !== "object")
+		fail(m, "options.tls", "must be an object", true);
+	if (tls.certificate !== undefined && !isBuffer(tls.certificate))
+		fail(m, "options.tls.certificate", "must be an ArrayBuffer holding a DER certificate", true);
+	const chain = tls.clientCertificates;
+	if (chain !== undefined && (!Array.isArray(chain) || !chain.length || !chain.every(isBuffer)))
+		fail(m, "options.tls.clientCertificates", "must be a non-empty array of ArrayBuffers holding DER certificates, the device's first", true);
+	if (tls.clientKey !== undefined && !isBuffer(tls.clientKey))
+		fail(m, "options.tls.clientKey", "must be an ArrayBuffer holding a PKCS#8 DER key", true);
+	if ((chain === undefined) !== (tls.clientKey === undefined))
+		fail(m, "options.tls.clientKey", "and options.tls.clientCertificates must be given together");
+	const alpn = tls.alpn;
+	if (alpn !== undefined && typeof alpn !== "string" && !(Array.isArray(alpn) && alpn.length && alpn.every((name) => typeof name === "string")))
+		fail(m, "options.tls.alpn", "must be a protocol name or an array of them", true);
+}
+
+/** A value as an error message shows it: strings quoted (without JSON, which would link XS's JSON code). */
+export function describe(value: unknown): string {
+	return typeof value === "string" ? `"${value}"` : String(value);
+}
+
+export function checkQos(method: string, argument: string, qos: unknown): number {
+	if (qos !== 0 && qos !== 1 && qos !== 2)
+		fail(method, argument, `must be 0, 1 or 2, got ${describe(qos)}`);
+	return qos as number;
+}
+
+/**
+ * Payload bytes: a string becomes UTF-8 by XS's native ArrayBuffer.fromString (no loop over its
+ * characters in JavaScript), binary is viewed as it is.
+ */
+export function toBytes(method: string, argument: string, value: unknown): Uint8Array {
+	if (typeof value === "string") {
+		if (!value.isWellFormed())	// a lone surrogate is not encodable (1.5.3)
+			fail(method, argument, "must be valid UTF-8 (lone surrogate)");
+		return new Uint8Array(ArrayBuffer.fromString(value));
+	}
+	if (value instanceof ArrayBuffer)
+		return new Uint8Array(value);
+	if (ArrayBuffer.isView(value))
+		return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+	return fail(method, argument, `must be a string, ArrayBuffer or typed array, got ${typeof value}`, true);
+}
+
+export interface ClientSettings {
+	fields: ConnectFields;
+	tls: TLSOptions | undefined;
+	session: SessionOptions;
+}
+
+/** mqtt.Client's arguments, NodeMCU's defaults filled in. */
+export function clientSettings(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions | undefined): ClientSettings {
+	const m = "mqtt.Client";
+	clientid ??= defaultClientId();
+	if (typeof clientid !== "string")
+		fail(m, "clientid", `must be a string, got ${typeof clientid}`, true);
+	const clientIdBytes = utf8Length(clientid);
+	if (clientIdBytes < 0 || clientIdBytes > 65_535)
+		fail(m, "clientid", "must be at most 65535 bytes of valid UTF-8");
+	if (clientid.indexOf("\u0000") >= 0)
+		fail(m, "clientid", "must not contain U+0000 (MQTT 1.5.3-2)");
+	if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
+		keepalive = DEFAULT_KEEPALIVE;
+	if (!integerIn(keepalive, 0, 65_535))
+		fail(m, "keepalive", `must be an integer from 0 to 65535 seconds, got ${describe(keepalive)}`);
+	if (username != null && typeof username !== "string")
+		fail(m, "username", `must be a string, got ${typeof username}`, true);
+	if (typeof username === "string" && utf8Length(username) < 0)
+		fail(m, "username", "must be valid UTF-8 (lone surrogate)");
+	if (typeof username === "string" && username.indexOf("\u0000") >= 0)
+		fail(m, "username", "must not contain U+0000 (MQTT 1.5.3-2)");
+	let passwordBytes: Uint8Array | undefined;
+	if (password != null) {
+		passwordBytes = toBytes(m, "password", password);
+		if (!username)	// 3.1.2-22
+			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
+	}
+	cleansession ??= true;
+	if (!isFlag(cleansession))
+		fail(m, "cleansession", `must be a boolean or 0/1, got ${describe(cleansession)}`, true);
+	if (clientid === "" && !cleansession)	// 3.1.3-7
+		fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
+	if (!max_message_length)
+		max_message_length = DEFAULT_MAX_MESSAGE_LENGTH;
+	if (!integerIn(max_message_length, MIN_MAX_MESSAGE_LENGTH, MAX_MAX_MESSAGE_LENGTH))
+		fail(m, "max_message_length", `must be an integer from ${MIN_MAX_MESSAGE_LENGTH} to ${MAX_MAX_MESSAGE_LENGTH}, got ${describe(max_message_length)}`);
+	if (options != null && typeof options !== "object")
+		fail(m, "options", "must be an object", true);
+	const o = options ?? {};
+	const window = o.window ?? 8;
+	if (!integerIn(window, 1, MAX_WINDOW))
+		fail(m, "options.window", `must be an integer from 1 to ${MAX_WINDOW} (each slot holds tables and a packet on a 32 KB heap), got ${describe(window)}`);
+	const queue = o.queue ?? 16;
+	if (!integerIn(queue, 1, MAX_QUEUE))
+		fail(m, "options.queue", `must be an integer from 1 to ${MAX_QUEUE} (each slot holds tables and a packet on a 32 KB heap), got ${describe(queue)}`);
+	const receiveMaximum = o.receiveMaximum ?? 32;
+	if (!integerIn(receiveMaximum, 1, MAX_RECEIVE))
+		fail(m, "options.receiveMaximum", `must be an integer from 1 to ${MAX_RECEIVE} (2 bytes each, held for the client's life), got ${describe(receiveMaximum)}`);
+	const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
+	if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
+		fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
+	let reconnect: { min: number; max: number } | undefined;
+	if (o.reconnect) {
+		const r = o.reconnect === true ? {} : o.reconnect;
+		const min = r.min ?? RECONNECT_MIN, max = r.max ?? RECONNECT_MAX;
+		if (!integerIn(min, 1, 0x7FFFFFFF) || !integerIn(max, min, 0x7FFFFFFF))
+			fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
+		reconnect = { min, max };
+	}
+	if (o.tls != null)
+		checkTls(m, o.tls);
+	if (o.store != null && typeof (o.store as Partial<Store>).append !== "function")
+		fail(m, "options.store", "must be a Store from mqtt/store", true);
+	const fields: ConnectFields = {
+		clientId: clientid,
+		clientIdBytes,
+		keepalive: keepalive as number,
+		cleanSession: !!cleansession,
+		username: (username as string | undefined) ?? undefined,
+		usernameBytes: typeof username === "string" ? utf8Length(username) : 0,
+		password: passwordBytes,
+		willTopic: undefined,
+		willTopicBytes: 0,
+		willPayload: undefined,
+		willQos: 0,
+		willRetain: false,
+	};
+	const session: SessionOptions = {
+		maxMessageLength: max_message_length as number,
+		keepalive: keepalive as number,
+		cleanSession: !!cleansession,
+		binary: !!o.binary,
+		window,
+		queueLength: queue,
+		receiveMaximum,
+		ackTimeout,
+		reconnect,
+		random: Math.random,
+		offlineQueue: !!o.offlineQueue,
+		...o.store ? { store: o.store } : undefined,	// a property only with a store: a slot of heap without
+	};
+	return { fields, tls: o.tls, session };
+}
