@@ -112,24 +112,24 @@ const ON_UNSUBACK = 8;
 const DEFAULT_PORT = 1883;
 
 class Client implements MQTTClient, SessionOwner {
-	#session: Session;
-	#handlers: (Handler | undefined)[] = new Array(EVENTS.length);
-	#fields: ConnectFields;
-	#tls: TLSOptions | undefined;
-	#packetId = 0;
-	#warnedSecureNumber = false;
-	#topic: string | undefined;	// the last topic published to, already checked
-	#topicUtf8: Uint8Array | undefined;	// and its UTF-8
+	private session: Session;
+	private handlers: (Handler | undefined)[] = new Array(EVENTS.length);
+	private fields: ConnectFields;
+	private tls: TLSOptions | undefined;
+	private lastId = 0;
+	private warnedSecureNumber = false;
+	private topic: string | undefined;	// the last topic published to, already checked
+	private topicUtf8: Uint8Array | undefined;	// and its UTF-8
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options);
-		this.#tls = settings.tls;
-		this.#fields = settings.fields;
-		this.#session = new Session(new Transport(), this, settings.session);
+		this.tls = settings.tls;
+		this.fields = settings.fields;
+		this.session = new Session(new Transport(), this, settings.session);
 	}
 
 	get packetId(): number {
-		return this.#packetId;
+		return this.lastId;
 	}
 
 	lwt(topic: string, message: Payload, qos: number = 0, retain: Flag = 0): undefined {
@@ -143,7 +143,7 @@ class Client implements MQTTClient, SessionOwner {
 		retain ??= 0;
 		if (!isFlag(retain))
 			fail("lwt", "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
-		const fields = this.#fields;	// read at the next connect (3.1.2.5)
+		const fields = this.fields;	// read at the next connect (3.1.2.5)
 		fields.willTopic = topic;
 		fields.willTopicBytes = utf8Length(topic);
 		fields.willPayload = payload;
@@ -158,16 +158,16 @@ class Client implements MQTTClient, SessionOwner {
 			fail("on", "event", `must be one of ${EVENTS.slice(1).join(", ")}, got ${describe(event)}`);
 		if (handler != null && typeof handler !== "function")
 			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
-		this.#handlers[index] = handler ?? undefined;
+		this.handlers[index] = handler ?? undefined;
 		if (index === ON_PUBACK)
-			this.#session.reportWritten = !!handler;
+			this.session.reportWritten = !!handler;
 		return undefined;
 	}
 
 	connect(host: string, ...rest: unknown[]): boolean {
 		const m = "connect";
-		const closing = this.#session.closing;
-		if (!closing && !this.#session.idle)
+		const closing = this.session.closing;
+		if (!closing && !this.session.idle)
 			throw new Error("connect: already connected");
 		if (typeof host !== "string" || !host.length || host.length > 253)
 			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
@@ -180,8 +180,8 @@ class Client implements MQTTClient, SessionOwner {
 		if (!integerIn(port, 1, 65_535))
 			fail(m, "port", `must be an integer from 1 to 65535, got ${describe(port)}`);
 		if (secure === 0 || secure === 1) {
-			if (!this.#warnedSecureNumber) {
-				this.#warnedSecureNumber = true;
+			if (!this.warnedSecureNumber) {
+				this.warnedSecureNumber = true;
 				trace("mqtt: connect(): secure as 0/1 is deprecated; use false/true\n");
 			}
 			secure = secure === 1;
@@ -198,21 +198,21 @@ class Client implements MQTTClient, SessionOwner {
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
 		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
-			this.#handlers[ON_CONNECT] = connected as Handler;
+			this.handlers[ON_CONNECT] = connected as Handler;
 		if (failed)
-			this.#handlers[ON_CONNFAIL] = failed as Handler;
-		this.#session.connect(this.#fields, host, port as number, secure as boolean, this.#tls);
+			this.handlers[ON_CONNFAIL] = failed as Handler;
+		this.session.connect(this.fields, host, port as number, secure as boolean, this.tls);
 		return true;
 	}
 
 	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: Handler): boolean {
 		const m = "publish";
-		if (topic !== this.#topic) {	// apps publish to the same few topics: check and encode each once
+		if (topic !== this.topic) {	// apps publish to the same few topics: check and encode each once
 			const error = topicNameError(topic);
 			if (error)
 				fail(m, "topic", error, typeof topic !== "string");
-			this.#topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
-			this.#topic = topic;
+			this.topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
+			this.topic = topic;
 		}
 		if (payload === null)
 			fail(m, "payload", "must be a string, ArrayBuffer or typed array, got null", true);
@@ -223,19 +223,19 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
 		if (onPuback != null && typeof onPuback !== "function")
 			fail(m, "onPuback", "must be a function", true);
-		const topicUtf8 = this.#topicUtf8!;
+		const topicUtf8 = this.topicUtf8!;
 		if (bytes.length > MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
-		if (!this.#session.connected && !(qos && this.#session.queuesOffline))
+		if (!this.session.connected && !(qos && this.session.queuesOffline))
 			throw new Error("publish: not connected");
 		if (onPuback) {	// one handler serves every publish, as documented
-			this.#handlers[ON_PUBACK] = onPuback;
-			this.#session.reportWritten = true;
+			this.handlers[ON_PUBACK] = onPuback;
+			this.session.reportWritten = true;
 		}
-		const id = this.#session.publish(topicUtf8, bytes, qos, !!retain);
+		const id = this.session.publish(topicUtf8, bytes, qos, !!retain);
 		if (id < 0)
 			return false;
-		this.#packetId = id;
+		this.lastId = id;
 		return true;
 	}
 
@@ -281,10 +281,10 @@ class Client implements MQTTClient, SessionOwner {
 
 	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
 	close(): boolean {
-		if (!this.#session.idle && !this.#session.connected)
+		if (!this.session.idle && !this.session.connected)
 			return false;	// connecting, or closing already
-		this.#session.stop();	// and no reconnecting by itself
-		return this.#session.close();
+		this.session.stop();	// and no reconnecting by itself
+		return this.session.close();
 	}
 
 	// SessionOwner
@@ -323,7 +323,7 @@ class Client implements MQTTClient, SessionOwner {
 
 	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */
 	private emit(index: number, count: number, a?: unknown, b?: unknown): void {
-		const handler = this.#handlers[index];
+		const handler = this.handlers[index];
 		if (!handler)
 			return;
 		try {
@@ -375,17 +375,17 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (total > MAX_REMAINING_LENGTH)
 			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
-		const suback = 2 + topics.length, limit = this.#session.maxMessageLength;
+		const suback = 2 + topics.length, limit = this.session.maxMessageLength;
 		if (qos && 1 + remainingLengthSize(suback) + suback > limit)	// its SUBACK must fit the receive buffer
 			fail(m, "table", `of ${topics.length} topics brings a SUBACK of ${1 + remainingLengthSize(suback) + suback} bytes, more than max_message_length (${limit}); subscribe in parts`);
-		if (!this.#session.connected)
+		if (!this.session.connected)
 			throw new Error(`${m}: not connected`);
 		if (callback)
-			this.#handlers[event] = callback;
-		const id = this.#session.subscribe(topics, sizes, qos);
+			this.handlers[event] = callback;
+		const id = this.session.subscribe(topics, sizes, qos);
 		if (id < 0)
 			return false;
-		this.#packetId = id;
+		this.lastId = id;
 		return true;
 	}
 }

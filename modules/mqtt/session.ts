@@ -124,61 +124,61 @@ export interface SessionOptions {
 }
 
 export class Session implements LinkOwner {
-	#link: Link;
-	#owner: SessionOwner;
-	#options: SessionOptions;
-	#state = IDLE;
-	#connectSent = false;
-	#fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
-	#host = "";
-	#port = 0;
-	#secure = false;
-	#tls: TLSOptions | undefined;
-	#connect: Uint8Array | undefined;
+	private link: Link;
+	private owner: SessionOwner;
+	private options: SessionOptions;
+	private state = IDLE;
+	private connectSent = false;
+	private fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
+	private host = "";
+	private port = 0;
+	private secure = false;
+	private tls: TLSOptions | undefined;
+	private connectPacket: Uint8Array | undefined;
 	// reconnecting by itself
-	#attempt = 0;
-	#retrying = false;	// IDLE, the timer armed for the next attempt
-	#stopped = false;	// close(): no attempt by itself until the next connect()
-	#connectAfterClose = false;	// connect() while closing: the attempt starts once DISCONNECT is out
-	#upSince = -1;	// when the session came up (link clock)
+	private attempts = 0;
+	private retrying = false;	// IDLE, the timer armed for the next attempt
+	private stopped = false;	// close(): no attempt by itself until the next connect()
+	private connectAfterClose = false;	// connect() while closing: the attempt starts once DISCONNECT is out
+	private upSince = -1;	// when the session came up (link clock)
 
 	// receive assembly
-	#rx: Uint8Array;
-	#fill = 0;
-	#skip = 0;
-	#unread = 0;	// bytes the socket reported and we have not read yet
-	#packet = new Packet();
-	#parsing = false;
-	#topicLength = -1;
-	#topic = "";
-	#incomingCount = 0;
-	#incomingTraced = false;	// beyond receiveMaximum: said once per connection
+	private rx: Uint8Array;
+	private fill = 0;
+	private skip = 0;
+	private unread = 0;	// bytes the socket reported and we have not read yet
+	private packet = new Packet();
+	private parsing = false;
+	private topicLength = -1;
+	private topic = "";
+	private incomingCount = 0;
+	private incomingTraced = false;	// beyond receiveMaximum: said once per connection
 
 	// sending
-	#writable = 0;
-	#pumping = false;
-	#pumpAgain = false;
-	#lastSend = 0;
-	#pingSentAt = -1;	// -1: no PINGREQ outstanding
-	#due = 0;	// when the timer fires next
-	#ack: Uint8Array;
-	#empty: Uint8Array;
-	#controlHead = 0;
-	#controlCount = 0;
-	#writing: Uint8Array | undefined;
-	#writingOffset = 0;
-	#writingSlot = 0;	// in-flight slot, WRITING_UNACKED for QoS 0, WRITING_CONNECT
-	#nextId = 0;
+	private writable = 0;
+	private pumping = false;
+	private pumpAgain = false;
+	private lastSend = 0;
+	private pingSentAt = -1;	// -1: no PINGREQ outstanding
+	private due = 0;	// when the timer fires next
+	private ack: Uint8Array;
+	private empty: Uint8Array;
+	private controlHead = 0;
+	private controlCount = 0;
+	private writing: Uint8Array | undefined;
+	private writingOffset = 0;
+	private writingSlot = 0;	// in-flight slot, WRITING_UNACKED for QoS 0, WRITING_CONNECT
+	private nextId = 0;
 
 	// queue of data packets not yet started
-	#queuePacket: (Uint8Array | undefined)[];
-	#queueHead = 0;
-	#queueCount = 0;
+	private queuePacket: (Uint8Array | undefined)[];
+	private queueHead = 0;
+	private queueCount = 0;
 
 	// in-flight table
-	#flightPacket: (Uint8Array | undefined)[];
-	#resendCount = 0;	// slots flagged to be resent: the pump looks for none while it is 0
-	#order = 0;
+	private flightPacket: (Uint8Array | undefined)[];
+	private resendCount = 0;	// slots flagged to be resent: the pump looks for none while it is 0
+	private order = 0;
 
 	// The fixed tables, three views on one block (a view costs the device about 5 slots):
 	//   #times  per window slot: when it was last written, then its place in sending order
@@ -188,35 +188,35 @@ export class Session implements LinkOwner {
 	//   #flags  the same first three regions with packet types, kinds and slot states, then
 	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
 	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
-	#times: Float64Array;
-	#words: Uint16Array;
-	#flags: Uint8Array;
-	#flightAt: number;
-	#afterFlight: number;
-	#eventAt: number;
-	#topicAt: number;
+	private times: Float64Array;
+	private words: Uint16Array;
+	private flags: Uint8Array;
+	private flightAt: number;
+	private afterFlight: number;
+	private eventAt: number;
+	private topicAt: number;
 
 	// events for the application
-	#eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
-	#eventHead = 0;
-	#eventCount = 0;
-	#draining = false;
-	#closePending = false;	// close() from a handler: done by drain() once what came before is written
-	#reportWritten = false;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
+	private eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
+	private eventHead = 0;
+	private eventCount = 0;
+	private draining = false;
+	private closePending = false;	// close() from a handler: done by drain() once what came before is written
+	private wantWritten = false;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
-		this.#link = link;
-		this.#owner = owner;
-		this.#options = options;
-		this.#rx = new Uint8Array(options.maxMessageLength);
+		this.link = link;
+		this.owner = owner;
+		this.options = options;
+		this.rx = new Uint8Array(options.maxMessageLength);
 		const journal = options.store;
 		const found: number[] = [];
 		journal?.recover((address, length, state) => {
 			found.push(address, length, state);
 		});
 		const queue = Math.max(options.queueLength, found.length / 3), window = options.window;
-		this.#queuePacket = new Array(queue);
-		this.#flightPacket = new Array(window);
+		this.queuePacket = new Array(queue);
+		this.flightPacket = new Array(window);
 		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
 		// slots and a chunk header each
 		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
@@ -224,16 +224,16 @@ export class Session implements LinkOwner {
 		const storeAt = afterFlight + options.receiveMaximum;
 		const words = storeAt + (journal ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
 		const store = new ArrayBuffer(16 * window + 2 * words + flags + 6);
-		this.#times = new Float64Array(store, 0, 2 * window);
-		this.#words = new Uint16Array(store, 16 * window, words);
+		this.times = new Float64Array(store, 0, 2 * window);
+		this.words = new Uint16Array(store, 16 * window, words);
 		const at = 16 * window + 2 * words;
-		this.#flags = new Uint8Array(store, at, flags);
-		this.#ack = new Uint8Array(store, at + flags, 4);
-		this.#empty = new Uint8Array(store, at + flags + 4, 2);
-		this.#flightAt = flightAt;
-		this.#afterFlight = afterFlight;
-		this.#eventAt = eventAt;
-		this.#topicAt = topicAt;
+		this.flags = new Uint8Array(store, at, flags);
+		this.ack = new Uint8Array(store, at + flags, 4);
+		this.empty = new Uint8Array(store, at + flags + 4, 2);
+		this.flightAt = flightAt;
+		this.afterFlight = afterFlight;
+		this.eventAt = eventAt;
+		this.topicAt = topicAt;
 		for (let i = 0; i < found.length; i += 3)
 			this.restore(found[i], found[i + 1], found[i + 2]);
 		link.attach(this);
@@ -246,7 +246,7 @@ export class Session implements LinkOwner {
 	 * comes, so that a full store does not fill the heap.
 	 */
 	private restore(address: number, length: number, state: number): void {
-		const store = this.#options.store!, packet = store.read(address, length), parsed = this.#packet;
+		const store = this.options.store!, packet = store.read(address, length), parsed = this.packet;
 		let result = decodeHeader(packet, 0, length, parsed);
 		if (result > 0)
 			result = checkHeader(parsed);
@@ -256,19 +256,19 @@ export class Session implements LinkOwner {
 			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
 			return store.mark(address, DONE);
 		}
-		const words = this.#words;
+		const words = this.words;
 		const slot = state & RELEASED ? this.freeFlight() : -1;
 		if (slot >= 0) {
 			markDuplicate(packet);
-			this.#flags[this.#flightAt + slot] = WAIT_PUBCOMP;
-			words[this.#flightAt + slot] = parsed.id;
-			this.#flightPacket[slot] = packet;
-			this.#times[2 * slot + 1] = ++this.#order;
-			this.setRecord(this.#queuePacket.length + slot, address, length);
+			this.flags[this.flightAt + slot] = WAIT_PUBCOMP;
+			words[this.flightAt + slot] = parsed.id;
+			this.flightPacket[slot] = packet;
+			this.times[2 * slot + 1] = ++this.order;
+			this.setRecord(this.queuePacket.length + slot, address, length);
 			return;
 		}
-		const tail = (this.#queueHead + this.#queueCount++) % this.#queuePacket.length;
-		this.#flags[QUEUE_AT + tail] = (parsed.qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2) | (state ? SENT_BEFORE : 0);
+		const tail = (this.queueHead + this.queueCount++) % this.queuePacket.length;
+		this.flags[QUEUE_AT + tail] = (parsed.qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2) | (state ? SENT_BEFORE : 0);
 		words[QUEUE_AT + tail] = parsed.id;
 		this.setRecord(tail, address, length);
 	}
@@ -276,72 +276,72 @@ export class Session implements LinkOwner {
 	/** Where the store keeps the publish of a slot: queue slots first, then the window's. */
 	private setRecord(slot: number, address: number, length: number): void {
 		const at = this.recordAt(slot);
-		this.#words[at] = address / 4;
-		this.#words[at + 1] = length;
+		this.words[at] = address / 4;
+		this.words[at + 1] = length;
 	}
 
 	/** A slot's record address / 4 (0: none) and length in #words, past the incoming ids. */
 	private recordAt(slot: number): number {
-		return this.#afterFlight + this.#options.receiveMaximum + 2 * slot;
+		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
 	}
 
 	get connected(): boolean {
-		return this.#state === CONNECTED && !this.#closePending;
+		return this.state === CONNECTED && !this.closePending;
 	}
 	get idle(): boolean {
-		return this.#state === IDLE;
+		return this.state === IDLE;
 	}
 	get closing(): boolean {
-		return this.#state === CLOSING || this.#closePending;
+		return this.state === CLOSING || this.closePending;
 	}
 	/** Whether a QoS 0 publish is reported (EV_PUBACK) once written: the app has a puback handler. */
 	set reportWritten(on: boolean) {
-		this.#reportWritten = on;
+		this.wantWritten = on;
 	}
 	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
 	get queuesOffline(): boolean {
-		return this.#options.offlineQueue || !!this.#options.store;
+		return this.options.offlineQueue || !!this.options.store;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
-		return this.#rx.length;
+		return this.rx.length;
 	}
 
 	/** Starts an attempt; while closing, it starts once DISCONNECT is out, after offline. */
 	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
-		this.#fields = fields;
-		this.#host = host;
-		this.#port = port;
-		this.#secure = secure;
-		this.#tls = tls;
-		this.#attempt = 0;
-		this.#stopped = false;
+		this.fields = fields;
+		this.host = host;
+		this.port = port;
+		this.secure = secure;
+		this.tls = tls;
+		this.attempts = 0;
+		this.stopped = false;
 		if (this.closing)
-			this.#connectAfterClose = true;
+			this.connectAfterClose = true;
 		else
 			this.attempt();
 	}
 
 	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
 	stop(): void {
-		this.#stopped = true;
-		this.#connectAfterClose = false;
-		if (this.#retrying) {
-			this.#retrying = false;
-			this.#link.cancel();
+		this.stopped = true;
+		this.connectAfterClose = false;
+		if (this.retrying) {
+			this.retrying = false;
+			this.link.cancel();
 		}
 	}
 
 	private attempt(): void {
-		const fields = this.#fields!;
+		const fields = this.fields!;
 		const packet = new Uint8Array(connectLength(fields));
 		writeConnect(packet, 0, fields);
-		this.#connect = packet;
-		this.#retrying = false;
-		this.#connectSent = false;
-		this.#state = RESOLVING;
+		this.connectPacket = packet;
+		this.retrying = false;
+		this.connectSent = false;
+		this.state = RESOLVING;
 		this.arm(OPEN_TIMEOUT);
-		this.#link.resolve(this.#host);
+		this.link.resolve(this.host);
 	}
 
 	/**
@@ -349,17 +349,17 @@ export class Session implements LinkOwner {
 	 * NodeMCU, an attempt under way goes on to its one connect or connfail.
 	 */
 	close(): boolean {
-		if (this.#state !== CONNECTED || this.#closePending)
+		if (this.state !== CONNECTED || this.closePending)
 			return false;
-		if (this.#draining)
-			this.#closePending = true;
+		if (this.draining)
+			this.closePending = true;
 		else
 			this.beginClose();
 		return true;
 	}
 
 	private beginClose(): void {
-		this.#state = CLOSING;
+		this.state = CLOSING;
 		this.control(DISCONNECT, 0);
 		this.arm(CLOSE_TIMEOUT);
 		this.pump();
@@ -367,19 +367,19 @@ export class Session implements LinkOwner {
 
 	/** Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
-		if (this.#queueCount === this.#queuePacket.length)
+		if (this.queueCount === this.queuePacket.length)
 			return -1;
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), store = this.#options.store;
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
 		if (store && qos) {
 			if (packet.length > store.maxPacket)
 				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
 			const address = store.append(packet);
 			if (address < 0)
 				return -1;
-			this.setRecord((this.#queueHead + this.#queueCount) % this.#queuePacket.length, address, packet.length);
+			this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
 			this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
 		}
 		else
@@ -389,7 +389,7 @@ export class Session implements LinkOwner {
 
 	/** Queues a SUBSCRIBE (qos given) or UNSUBSCRIBE for several topics at once. Returns the id or -1. */
 	subscribe(topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
-		if (this.#queueCount === this.#queuePacket.length)
+		if (this.queueCount === this.queuePacket.length)
 			return -1;
 		const id = this.allocateId();
 		if (id < 0)
@@ -408,7 +408,7 @@ export class Session implements LinkOwner {
 	}
 
 	linkError(cause?: string): void {
-		if (cause !== undefined && this.#state !== IDLE)
+		if (cause !== undefined && this.state !== IDLE)
 			trace(`mqtt: connection failed: ${cause}\n`);
 		this.error();
 		this.drain();
@@ -420,13 +420,13 @@ export class Session implements LinkOwner {
 	}
 
 	private resolved(address: string | undefined): void {
-		if (this.#state !== RESOLVING)
+		if (this.state !== RESOLVING)
 			return;
 		if (address === undefined)
 			return this.fail(CONN_FAIL_DNS);
-		this.#state = OPENING;
+		this.state = OPENING;
 		try {
-			this.#link.open(address, this.#port, this.#host, this.#secure, this.#tls);
+			this.link.open(address, this.port, this.host, this.secure, this.tls);
 		}
 		catch {
 			this.fail(CONN_FAIL_SERVER_NOT_FOUND);
@@ -434,16 +434,16 @@ export class Session implements LinkOwner {
 	}
 
 	linkWritable(count: number): void {
-		this.#writable = count;
-		if (this.#state === OPENING) {
-			this.#state = HANDSHAKE;
-			this.#writing = this.#connect;	// CONNECT goes at once, ahead of everything
-			this.#writingOffset = 0;
-			this.#writingSlot = WRITING_CONNECT;
+		this.writable = count;
+		if (this.state === OPENING) {
+			this.state = HANDSHAKE;
+			this.writing = this.connectPacket;	// CONNECT goes at once, ahead of everything
+			this.writingOffset = 0;
+			this.writingSlot = WRITING_CONNECT;
 			this.arm(SEND_TIMEOUT);
 		}
 		this.pump();
-		if ((this.#unread || this.#fill) && this.receiving()) {
+		if ((this.unread || this.fill) && this.receiving()) {
 			this.receive();
 			this.pump();
 		}
@@ -452,11 +452,11 @@ export class Session implements LinkOwner {
 
 	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
 	private receiving(): boolean {
-		return this.#state === HANDSHAKE || this.#state === CONNECTED;
+		return this.state === HANDSHAKE || this.state === CONNECTED;
 	}
 
 	linkReadable(count: number): void {
-		this.#unread = count;
+		this.unread = count;
 		this.receive();
 		this.pump();
 		this.drain();
@@ -468,37 +468,37 @@ export class Session implements LinkOwner {
 	 * back, and linkWritable resumes here once the acks have gone out.
 	 */
 	private receive(): void {
-		const rx = this.#rx;
+		const rx = this.rx;
 		for (;;) {
 			do
 				this.parse();
-			while (this.#eventCount === EVENT_CAPACITY && this.drain() && this.receiving());
+			while (this.eventCount === EVENT_CAPACITY && this.drain() && this.receiving());
 			if (!this.receiving())
 				return;
-			if (this.#controlCount > CONTROL_ROOM) {
+			if (this.controlCount > CONTROL_ROOM) {
 				this.pump();
-				if (this.#controlCount > CONTROL_ROOM)
+				if (this.controlCount > CONTROL_ROOM)
 					return;
 				continue;	// complete packets may wait in the buffer: answer them before reading more
 			}
-			if (!this.#unread)
+			if (!this.unread)
 				return;
-			if (this.#skip) {	// the unread tail of an oversized message
-				const n = Math.min(this.#unread, this.#skip, rx.length);
-				this.#link.read(rx, 0, n);
-				this.#skip -= n;
-				this.#unread -= n;
+			if (this.skip) {	// the unread tail of an oversized message
+				const n = Math.min(this.unread, this.skip, rx.length);
+				this.link.read(rx, 0, n);
+				this.skip -= n;
+				this.unread -= n;
 				continue;
 			}
-			const n = Math.min(this.#unread, rx.length - this.#fill);
-			this.#link.read(rx, this.#fill, n);
-			this.#fill += n;
-			this.#unread -= n;
+			const n = Math.min(this.unread, rx.length - this.fill);
+			this.link.read(rx, this.fill, n);
+			this.fill += n;
+			this.unread -= n;
 		}
 	}
 
 	private error(): void {
-		const state = this.#state;
+		const state = this.state;
 		if (state === CONNECTED)
 			this.lost("connection lost");
 		else if (state === CLOSING)
@@ -509,21 +509,21 @@ export class Session implements LinkOwner {
 
 	/** The NodeMCU reason for an attempt that ends, by how far it got. */
 	private failure(): number {
-		switch (this.#state) {
+		switch (this.state) {
 			case RESOLVING:
 				return CONN_FAIL_DNS;
 			case OPENING:
 				return CONN_FAIL_SERVER_NOT_FOUND;
 			default:	// HANDSHAKE
-				return this.#connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
+				return this.connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
 		}
 	}
 
 	private timer(): void {
-		const now = this.#link.now();
-		const state = this.#state;
+		const now = this.link.now();
+		const state = this.state;
 		if (state === IDLE) {
-			if (this.#retrying)
+			if (this.retrying)
 				this.attempt();
 			return;
 		}
@@ -531,32 +531,32 @@ export class Session implements LinkOwner {
 			return this.finishClose();
 		if (state !== CONNECTED)
 			return this.fail(this.failure());
-		const keepalive = this.#options.keepalive * 1000;
-		if (this.#pingSentAt >= 0 && now - this.#pingSentAt >= keepalive)
+		const keepalive = this.options.keepalive * 1000;
+		if (this.pingSentAt >= 0 && now - this.pingSentAt >= keepalive)
 			return this.lost("no PINGRESP");
 		const oldest = this.oldestSent();
-		if (oldest >= 0 && now - oldest >= this.#options.ackTimeout)
+		if (oldest >= 0 && now - oldest >= this.options.ackTimeout)
 			return this.lost("no acknowledgement");
-		if (this.#pingSentAt < 0 && now - this.#lastSend >= keepalive && !this.queued(PINGREQ)) {
-			this.#pingSentAt = now;
+		if (this.pingSentAt < 0 && now - this.lastSend >= keepalive && !this.queued(PINGREQ)) {
+			this.pingSentAt = now;
 			this.control(PINGREQ, 0);
 			this.pump();
 		}
-		let next = this.#pingSentAt >= 0 ? this.#pingSentAt + keepalive : this.#lastSend + keepalive;
-		if (oldest >= 0 && oldest + this.#options.ackTimeout < next)
-			next = oldest + this.#options.ackTimeout;
+		let next = this.pingSentAt >= 0 ? this.pingSentAt + keepalive : this.lastSend + keepalive;
+		if (oldest >= 0 && oldest + this.options.ackTimeout < next)
+			next = oldest + this.options.ackTimeout;
 		this.arm(Math.max(next - now, 1));
 	}
 
 	// receiving
 
 	private parse(): void {
-		const rx = this.#rx;
-		const packet = this.#packet;
+		const rx = this.rx;
+		const packet = this.packet;
 		let offset = 0;
-		this.#parsing = true;
-		while (this.#eventCount < EVENT_CAPACITY && this.#controlCount <= CONTROL_ROOM && this.receiving()) {
-			let result = decodeHeader(rx, offset, this.#fill, packet);
+		this.parsing = true;
+		while (this.eventCount < EVENT_CAPACITY && this.controlCount <= CONTROL_ROOM && this.receiving()) {
+			let result = decodeHeader(rx, offset, this.fill, packet);
 			if (result === NEED_MORE)
 				break;
 			if (result > 0)
@@ -567,23 +567,23 @@ export class Session implements LinkOwner {
 				if (packet.type !== PUBLISH)
 					return this.protocolError(0, "packet larger than max_message_length");
 				if (offset) {
-					rx.copyWithin(0, offset, this.#fill);
-					this.#fill -= offset;
+					rx.copyWithin(0, offset, this.fill);
+					this.fill -= offset;
 					offset = 0;
 				}
-				if (this.#fill < rx.length)
+				if (this.fill < rx.length)
 					break;
-				result = decodeBody(rx, 0, this.#fill, packet);
+				result = decodeBody(rx, 0, this.fill, packet);
 				if (result === NEED_MORE)
 					return this.protocolError(0, "topic longer than max_message_length");
 				if (result < 0)
 					return this.protocolError(result);
-				this.deliverIncoming(packet, EV_OVERFLOW, this.#fill - packet.payloadOffset);
-				this.#skip = packet.length - this.#fill;
-				this.#fill = 0;
+				this.deliverIncoming(packet, EV_OVERFLOW, this.fill - packet.payloadOffset);
+				this.skip = packet.length - this.fill;
+				this.fill = 0;
 				break;
 			}
-			if (this.#fill - offset < packet.length)
+			if (this.fill - offset < packet.length)
 				break;
 			result = decodeBody(rx, offset, packet.length, packet);
 			if (result < 0)
@@ -591,15 +591,15 @@ export class Session implements LinkOwner {
 			this.handle(packet);
 			offset += packet.length;
 		}
-		this.#parsing = false;
-		if (offset && this.#state >= HANDSHAKE) {
-			rx.copyWithin(0, offset, this.#fill);
-			this.#fill -= offset;
+		this.parsing = false;
+		if (offset && this.state >= HANDSHAKE) {
+			rx.copyWithin(0, offset, this.fill);
+			this.fill -= offset;
 		}
 	}
 
 	private handle(packet: Packet): void {
-		if (this.#state === HANDSHAKE) {
+		if (this.state === HANDSHAKE) {
 			if (packet.type !== CONNACK)
 				return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
 			if (packet.returnCode)
@@ -617,8 +617,8 @@ export class Session implements LinkOwner {
 			case PUBREC: {
 				const slot = this.findFlight(packet.id, WAIT_PUBREC);
 				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
-					this.#flags[this.#flightAt + slot] = WAIT_PUBCOMP;
-					this.#times[2 * slot + 1] = ++this.#order;	// 4.6: PUBRELs go again in the order their PUBRECs came
+					this.flags[this.flightAt + slot] = WAIT_PUBCOMP;
+					this.times[2 * slot + 1] = ++this.order;	// 4.6: PUBRELs go again in the order their PUBRECs came
 					this.markRecord(slot, RELEASED);
 				}
 				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
@@ -632,7 +632,7 @@ export class Session implements LinkOwner {
 					return this.protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
 				return this.acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
 			case PINGRESP:
-				this.#pingSentAt = -1;
+				this.pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
 				return this.protocolError(0, "unexpected CONNACK");
@@ -659,12 +659,12 @@ export class Session implements LinkOwner {
 		const slot = this.findFlight(packet.id, WAIT_SUBACK);
 		if (slot < 0)
 			return this.protocolError(0, `SUBACK for unknown id ${packet.id}`);
-		const topics = subscribeTopicCount(this.#flightPacket[slot]!);
+		const topics = subscribeTopicCount(this.flightPacket[slot]!);
 		if (packet.payloadLength !== topics)	// 3.9.3-1: one return code per topic filter
 			return this.protocolError(0, `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`);
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
-			granted.push(this.#rx[packet.payloadOffset + i]);
+			granted.push(this.rx[packet.payloadOffset + i]);
 		this.release(slot);
 		this.post(EV_SUBACK, packet.id, granted, undefined);
 	}
@@ -680,28 +680,28 @@ export class Session implements LinkOwner {
 
 	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
 	private decodeTopic(offset: number, length: number): string {
-		const rx = this.#rx;
-		const cache = this.#flags, at = this.#topicAt;
-		if (length === this.#topicLength) {
+		const rx = this.rx;
+		const cache = this.flags, at = this.topicAt;
+		if (length === this.topicLength) {
 			let i = 0;
 			while (i < length && cache[at + i] === rx[offset + i])
 				i++;
 			if (i === length)
-				return this.#topic;
+				return this.topic;
 		}
 		const topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);	// decodeBody checked it
 		if (length <= TOPIC_CACHE) {
 			cache.set(rx.subarray(offset, offset + length), at);
-			this.#topicLength = length;
-			this.#topic = topic;
+			this.topicLength = length;
+			this.topic = topic;
 		}
 		return topic;
 	}
 
 	private decodePayload(offset: number, length: number): string | ArrayBuffer {
-		const rx = this.#rx;
+		const rx = this.rx;
 		const start = rx.byteOffset + offset;
-		if (this.#options.binary)
+		if (this.options.binary)
 			return (rx.buffer as ArrayBuffer).slice(start, start + length);
 		try {
 			return String.fromArrayBuffer(rx.buffer, start, length);
@@ -712,32 +712,32 @@ export class Session implements LinkOwner {
 	}
 
 	private rememberIncoming(id: number): boolean {
-		const ids = this.#words, from = this.#afterFlight, end = from + this.#incomingCount;
+		const ids = this.words, from = this.afterFlight, end = from + this.incomingCount;
 		for (let i = from; i < end; i++) {
 			if (ids[i] === id)
 				return false;
 		}
-		const capacity = this.#options.receiveMaximum;
-		if (this.#incomingCount === capacity) {
+		const capacity = this.options.receiveMaximum;
+		if (this.incomingCount === capacity) {
 			// beyond the bound the oldest is forgotten: should the broker resend that one before
 			// its PUBREL, it is delivered again (README, "receiveMaximum")
-			if (!this.#incomingTraced) {
-				this.#incomingTraced = true;
+			if (!this.incomingTraced) {
+				this.incomingTraced = true;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
 			ids.copyWithin(from, from + 1, end);
-			this.#incomingCount--;
+			this.incomingCount--;
 		}
-		ids[from + this.#incomingCount++] = id;
+		ids[from + this.incomingCount++] = id;
 		return true;
 	}
 
 	private forgetIncoming(id: number): void {
-		const ids = this.#words, end = this.#afterFlight + this.#incomingCount;
-		for (let i = this.#afterFlight; i < end; i++) {
+		const ids = this.words, end = this.afterFlight + this.incomingCount;
+		for (let i = this.afterFlight; i < end; i++) {
 			if (ids[i] === id) {
 				ids.copyWithin(i, i + 1, end);
-				this.#incomingCount--;
+				this.incomingCount--;
 				return;
 			}
 		}
@@ -746,75 +746,75 @@ export class Session implements LinkOwner {
 	// sending
 
 	private enqueue(packet: Uint8Array | undefined, kind: number, id: number): void {
-		const capacity = this.#queuePacket.length;
-		const tail = (this.#queueHead + this.#queueCount) % capacity;
-		if (packet && this.#options.store)
+		const capacity = this.queuePacket.length;
+		const tail = (this.queueHead + this.queueCount) % capacity;
+		if (packet && this.options.store)
 			this.setRecord(tail, 0, 0);
-		this.#queuePacket[tail] = packet;
-		this.#flags[QUEUE_AT + tail] = kind;
-		this.#words[QUEUE_AT + tail] = id;
-		this.#queueCount++;
-		if (this.#draining)
+		this.queuePacket[tail] = packet;
+		this.flags[QUEUE_AT + tail] = kind;
+		this.words[QUEUE_AT + tail] = id;
+		this.queueCount++;
+		if (this.draining)
 			return;	// called from a handler: drain() writes it once the handler returns
 		this.pump();
-		if (this.#eventCount)	// writing it posted an event (puback for QoS 0)
+		if (this.eventCount)	// writing it posted an event (puback for QoS 0)
 			this.drain();
 	}
 
 	private control(type: number, id: number): void {
-		const tail = (this.#controlHead + this.#controlCount) % CONTROL_CAPACITY;
-		this.#flags[tail] = type;
-		this.#words[tail] = id;
-		this.#controlCount++;
+		const tail = (this.controlHead + this.controlCount) % CONTROL_CAPACITY;
+		this.flags[tail] = type;
+		this.words[tail] = id;
+		this.controlCount++;
 	}
 
 	/** Whether the control lane holds a packet of this type (an unsolicited PINGRESP must not add a second PINGREQ). */
 	private queued(type: number): boolean {
-		for (let i = 0; i < this.#controlCount; i++) {
-			if (this.#flags[(this.#controlHead + i) % CONTROL_CAPACITY] === type)
+		for (let i = 0; i < this.controlCount; i++) {
+			if (this.flags[(this.controlHead + i) % CONTROL_CAPACITY] === type)
 				return true;
 		}
 		return false;
 	}
 
 	private pump(): void {
-		if (this.#pumping) {
-			this.#pumpAgain = true;
+		if (this.pumping) {
+			this.pumpAgain = true;
 			return;
 		}
-		this.#pumping = true;
+		this.pumping = true;
 		do {
-			this.#pumpAgain = false;
+			this.pumpAgain = false;
 			this.pumpOnce();
-		} while (this.#pumpAgain);
-		this.#pumping = false;
+		} while (this.pumpAgain);
+		this.pumping = false;
 	}
 
 	private pumpOnce(): void {
-		const state = this.#state;
+		const state = this.state;
 		if (state < HANDSHAKE)
 			return;
-		if (this.#writing && !this.continueWriting())
+		if (this.writing && !this.continueWriting())
 			return;
 		if (state === HANDSHAKE)
 			return;
-		while (this.#controlCount) {
-			const type = this.#flags[this.#controlHead];
-			const bytes = type === PINGREQ || type === DISCONNECT ? this.#empty : this.#ack;
-			if (this.#writable < bytes.length)
+		while (this.controlCount) {
+			const type = this.flags[this.controlHead];
+			const bytes = type === PINGREQ || type === DISCONNECT ? this.empty : this.ack;
+			if (this.writable < bytes.length)
 				return;
-			if (bytes === this.#ack)
-				writeAck(bytes, 0, type, this.#words[this.#controlHead]);
+			if (bytes === this.ack)
+				writeAck(bytes, 0, type, this.words[this.controlHead]);
 			else
 				writeEmpty(bytes, 0, type);
-			this.#controlHead = (this.#controlHead + 1) % CONTROL_CAPACITY;
-			this.#controlCount--;
+			this.controlHead = (this.controlHead + 1) % CONTROL_CAPACITY;
+			this.controlCount--;
 			this.send(bytes, 0, bytes.length);
 			if (type === DISCONNECT) {
-				this.#controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
+				this.controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
 				return this.arm(0);	// offline is delivered from the timer, never inside close()
 			}
-			if (this.#state !== CONNECTED && this.#state !== CLOSING)
+			if (this.state !== CONNECTED && this.state !== CLOSING)
 				return;
 		}
 		if (state !== CONNECTED)
@@ -822,52 +822,52 @@ export class Session implements LinkOwner {
 		for (;;) {
 			const resend = this.nextResend();
 			if (resend >= 0) {
-				const release = this.#flags[this.#flightAt + resend] === WAIT_PUBCOMP;
-				if (release && this.#writable < 4)
+				const release = this.flags[this.flightAt + resend] === WAIT_PUBCOMP;
+				if (release && this.writable < 4)
 					return;
-				this.#times[2 * resend] = this.#link.now();
-				this.#flags[this.#afterFlight + resend] = 0;
-				this.#resendCount--;
+				this.times[2 * resend] = this.link.now();
+				this.flags[this.afterFlight + resend] = 0;
+				this.resendCount--;
 				this.armAckDeadline();
 				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
-					writeAck(this.#ack, 0, PUBREL, this.#words[this.#flightAt + resend]);
-					this.send(this.#ack, 0, 4);
+					writeAck(this.ack, 0, PUBREL, this.words[this.flightAt + resend]);
+					this.send(this.ack, 0, 4);
 				}
 				else {
-					const packet = this.#flightPacket[resend]!;
+					const packet = this.flightPacket[resend]!;
 					markDuplicate(packet);
 					this.start(packet, resend);
 				}
 			}
-			else if (this.#queueCount) {
-				const head = this.#queueHead;
-				const entry = this.#flags[QUEUE_AT + head], kind = entry & KIND;
-				if (kind === KIND_PUBLISH0 && this.#reportWritten && this.#eventCount === EVENT_CAPACITY)
+			else if (this.queueCount) {
+				const head = this.queueHead;
+				const entry = this.flags[QUEUE_AT + head], kind = entry & KIND;
+				if (kind === KIND_PUBLISH0 && this.wantWritten && this.eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
 				if (kind !== KIND_PUBLISH0) {
 					slot = this.freeFlight();
 					if (slot < 0)
 						return;	// window full: wait for an acknowledgement
-					this.#flags[this.#flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
-					this.#words[this.#flightAt + slot] = this.#words[QUEUE_AT + head];
-					this.#times[2 * slot] = this.#link.now();
-					this.#times[2 * slot + 1] = ++this.#order;
+					this.flags[this.flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
+					this.words[this.flightAt + slot] = this.words[QUEUE_AT + head];
+					this.times[2 * slot] = this.link.now();
+					this.times[2 * slot + 1] = ++this.order;
 					this.armAckDeadline();
 				}
-				let packet = this.#queuePacket[head];
-				if (this.#options.store)
+				let packet = this.queuePacket[head];
+				if (this.options.store)
 					packet = this.takeRecord(head, slot, entry, packet);
-				this.#queuePacket[head] = undefined;
-				this.#queueHead = (head + 1) % this.#queuePacket.length;
-				this.#queueCount--;
+				this.queuePacket[head] = undefined;
+				this.queueHead = (head + 1) % this.queuePacket.length;
+				this.queueCount--;
 				if (slot >= 0)
-					this.#flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
+					this.flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 				this.start(packet!, slot);
 			}
 			else
 				return;
-			if (this.#writing || this.#state !== CONNECTED)
+			if (this.writing || this.state !== CONNECTED)
 				return;	// a packet is only part written: wait for space
 		}
 	}
@@ -877,12 +877,12 @@ export class Session implements LinkOwner {
 	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
 	 */
 	private takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
-		const words = this.#words, from = this.recordAt(head), address = words[from];
+		const words = this.words, from = this.recordAt(head), address = words[from];
 		if (slot >= 0)
-			this.setRecord(this.#queuePacket.length + slot, 4 * address, words[from + 1]);
+			this.setRecord(this.queuePacket.length + slot, 4 * address, words[from + 1]);
 		if (!address)
 			return packet!;
-		const store = this.#options.store!;
+		const store = this.options.store!;
 		packet = store.read(4 * address, words[from + 1]);
 		if (entry & SENT_BEFORE)
 			markDuplicate(packet);
@@ -892,40 +892,40 @@ export class Session implements LinkOwner {
 	}
 
 	private start(packet: Uint8Array, slot: number): void {
-		this.#writing = packet;
-		this.#writingOffset = 0;
-		this.#writingSlot = slot;
+		this.writing = packet;
+		this.writingOffset = 0;
+		this.writingSlot = slot;
 		this.continueWriting();
 	}
 
 	/** Writes what fits of the packet being sent; true when it is complete. */
 	private continueWriting(): boolean {
-		const packet = this.#writing!;
-		const n = Math.min(this.#writable, packet.length - this.#writingOffset);
+		const packet = this.writing!;
+		const n = Math.min(this.writable, packet.length - this.writingOffset);
 		if (n <= 0)
 			return false;
-		this.send(packet, this.#writingOffset, n);
-		this.#writingOffset += n;
-		if (this.#writingOffset < packet.length)
+		this.send(packet, this.writingOffset, n);
+		this.writingOffset += n;
+		if (this.writingOffset < packet.length)
 			return false;
-		this.#writing = undefined;
-		if (this.#writingSlot === WRITING_CONNECT) {
-			this.#connectSent = true;
+		this.writing = undefined;
+		if (this.writingSlot === WRITING_CONNECT) {
+			this.connectSent = true;
 			this.arm(CONNACK_TIMEOUT);
 		}
-		else if (this.#writingSlot === WRITING_UNACKED && this.#reportWritten)
+		else if (this.writingSlot === WRITING_UNACKED && this.wantWritten)
 			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
 	}
 
 	private send(bytes: Uint8Array, offset: number, length: number): void {
-		this.#writable = this.#link.write(bytes, offset, length);
-		this.#lastSend = this.#link.now();
+		this.writable = this.link.write(bytes, offset, length);
+		this.lastSend = this.link.now();
 	}
 
 	private allocateId(): number {
 		for (let tries = 0; tries < 65_535; tries++) {
-			const id = this.#nextId = this.#nextId === 65_535 ? 1 : this.#nextId + 1;
+			const id = this.nextId = this.nextId === 65_535 ? 1 : this.nextId + 1;
 			if (!this.idInUse(id))
 				return id;
 		}
@@ -933,13 +933,13 @@ export class Session implements LinkOwner {
 	}
 
 	private idInUse(id: number): boolean {
-		const flags = this.#flags, words = this.#words;
-		for (let i = this.#flightAt, end = this.#afterFlight; i < end; i++) {
+		const flags = this.flags, words = this.words;
+		for (let i = this.flightAt, end = this.afterFlight; i < end; i++) {
 			if (flags[i] !== FREE && words[i] === id)
 				return true;
 		}
-		for (let i = 0, capacity = this.#queuePacket.length; i < this.#queueCount; i++) {
-			const at = QUEUE_AT + (this.#queueHead + i) % capacity;
+		for (let i = 0, capacity = this.queuePacket.length; i < this.queueCount; i++) {
+			const at = QUEUE_AT + (this.queueHead + i) % capacity;
 			if (flags[at] !== KIND_PUBLISH0 && words[at] === id)
 				return true;
 		}
@@ -947,8 +947,8 @@ export class Session implements LinkOwner {
 	}
 
 	private findFlight(id: number, state: number): number {
-		const flags = this.#flags, words = this.#words, from = this.#flightAt;
-		for (let i = from, end = this.#afterFlight; i < end; i++) {
+		const flags = this.flags, words = this.words, from = this.flightAt;
+		for (let i = from, end = this.afterFlight; i < end; i++) {
 			if (flags[i] === state && words[i] === id)
 				return i - from;
 		}
@@ -956,33 +956,33 @@ export class Session implements LinkOwner {
 	}
 
 	private freeFlight(): number {
-		const free = this.#flags.indexOf(FREE, this.#flightAt);	// past the window it finds a resend flag
-		return free >= 0 && free < this.#afterFlight ? free - this.#flightAt : -1;
+		const free = this.flags.indexOf(FREE, this.flightAt);	// past the window it finds a resend flag
+		return free >= 0 && free < this.afterFlight ? free - this.flightAt : -1;
 	}
 
 	/** Records a window slot's progress in the store, when its publish is kept there. */
 	private markRecord(slot: number, bit: number): void {
-		const at = this.recordAt(this.#queuePacket.length + slot);
-		if (this.#options.store && this.#words[at])
-			this.#options.store.mark(4 * this.#words[at], bit);
+		const at = this.recordAt(this.queuePacket.length + slot);
+		if (this.options.store && this.words[at])
+			this.options.store.mark(4 * this.words[at], bit);
 	}
 
 	private release(slot: number): void {
-		if (this.#flags[this.#afterFlight + slot]) {	// acknowledged before it went again
-			this.#flags[this.#afterFlight + slot] = 0;
-			this.#resendCount--;
+		if (this.flags[this.afterFlight + slot]) {	// acknowledged before it went again
+			this.flags[this.afterFlight + slot] = 0;
+			this.resendCount--;
 		}
-		this.#flags[this.#flightAt + slot] = FREE;
-		this.#flightPacket[slot] = undefined;
+		this.flags[this.flightAt + slot] = FREE;
+		this.flightPacket[slot] = undefined;
 	}
 
 	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */
 	private nextResend(): number {
-		if (!this.#resendCount)
+		if (!this.resendCount)
 			return -1;
 		let found = -1;
-		for (let i = 0; i < this.#flightPacket.length; i++) {
-			if (this.#flags[this.#flightAt + i] !== FREE && this.#flags[this.#afterFlight + i] && (found < 0 || this.#times[2 * i + 1] < this.#times[2 * found + 1]))
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			if (this.flags[this.flightAt + i] !== FREE && this.flags[this.afterFlight + i] && (found < 0 || this.times[2 * i + 1] < this.times[2 * found + 1]))
 				found = i;
 		}
 		return found;
@@ -991,9 +991,9 @@ export class Session implements LinkOwner {
 	/** When the oldest packet on the wire that awaits an acknowledgement was written, or -1. */
 	private oldestSent(): number {
 		let oldest = -1;
-		for (let i = 0; i < this.#flightPacket.length; i++) {
-			const sent = this.#times[2 * i];
-			if (this.#flags[this.#flightAt + i] !== FREE && !this.#flags[this.#afterFlight + i] && (oldest < 0 || sent < oldest))
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			const sent = this.times[2 * i];
+			if (this.flags[this.flightAt + i] !== FREE && !this.flags[this.afterFlight + i] && (oldest < 0 || sent < oldest))
 				oldest = sent;
 		}
 		return oldest;
@@ -1008,33 +1008,33 @@ export class Session implements LinkOwner {
 	 * for, so those are published again (at least once, rather than lost).
 	 */
 	private established(sessionPresent: boolean): void {
-		this.#state = CONNECTED;
-		this.#upSince = this.#link.now();
-		this.#pingSentAt = -1;
-		this.#incomingTraced = false;
-		this.#lastSend = this.#link.now();
+		this.state = CONNECTED;
+		this.upSince = this.link.now();
+		this.pingSentAt = -1;
+		this.incomingTraced = false;
+		this.lastSend = this.link.now();
 		if (!sessionPresent)
-			this.#incomingCount = 0;
+			this.incomingCount = 0;
 		let republished = 0;
-		for (let i = 0; i < this.#flightPacket.length; i++) {
-			const state = this.#flags[this.#flightAt + i];
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			const state = this.flags[this.flightAt + i];
 			if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
 				this.release(i);	// a subscription request cut off by the link loss is not replayed
 			else if (state !== FREE) {
 				if (state === WAIT_PUBCOMP && !sessionPresent) {
-					this.#flags[this.#flightAt + i] = WAIT_PUBREC;
+					this.flags[this.flightAt + i] = WAIT_PUBREC;
 					this.journalAgain(i);
 					republished++;
 				}
-				if (!this.#flags[this.#afterFlight + i]) {
-					this.#flags[this.#afterFlight + i] = 1;
-					this.#resendCount++;
+				if (!this.flags[this.afterFlight + i]) {
+					this.flags[this.afterFlight + i] = 1;
+					this.resendCount++;
 				}
 			}
 		}
 		if (republished)
 			trace(`mqtt: the broker kept no session; ${republished} QoS 2 messages awaiting PUBCOMP are published again\n`);
-		this.arm(this.#options.keepalive * 1000);
+		this.arm(this.options.keepalive * 1000);
 		this.post(EV_CONNECT, sessionPresent, undefined, undefined);
 	}
 
@@ -1045,15 +1045,15 @@ export class Session implements LinkOwner {
 	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
 	 */
 	private journalAgain(slot: number): void {
-		const at = this.recordAt(this.#queuePacket.length + slot), store = this.#options.store;
-		if (!store || !this.#words[at])
+		const at = this.recordAt(this.queuePacket.length + slot), store = this.options.store;
+		if (!store || !this.words[at])
 			return;
-		const packet = this.#flightPacket[slot]!, address = store.append(packet);
+		const packet = this.flightPacket[slot]!, address = store.append(packet);
 		if (address < 0)
 			return;
 		store.mark(address, SENT);
-		store.mark(4 * this.#words[at], DONE);
-		this.#words[at] = address / 4;
+		store.mark(4 * this.words[at], DONE);
+		this.words[at] = address / 4;
 	}
 
 	private fail(reason: number): void {
@@ -1069,13 +1069,13 @@ export class Session implements LinkOwner {
 	 * so a broker that accepts and drops at once is retried ever more slowly, not in a loop.
 	 */
 	private retryLater(): void {
-		const reconnect = this.#options.reconnect;
-		if (!reconnect || this.#stopped || this.#state !== IDLE)
+		const reconnect = this.options.reconnect;
+		if (!reconnect || this.stopped || this.state !== IDLE)
 			return;
 		const { min, max } = reconnect;
-		const ceiling = Math.min(max, min * 2 ** Math.min(this.#attempt++, 30));
-		this.#retrying = true;
-		this.arm(Math.round(min / 10 + this.#options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
+		const ceiling = Math.min(max, min * 2 ** Math.min(this.attempts++, 30));
+		this.retrying = true;
+		this.arm(Math.round(min / 10 + this.options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
 	}
 
 	private lost(why: string): void {
@@ -1091,40 +1091,40 @@ export class Session implements LinkOwner {
 
 	/** An established session ended: the backoff starts again if it held for a keepalive interval. */
 	private sessionEnded(): void {
-		if (this.#upSince >= 0 && this.#link.now() - this.#upSince >= this.#options.keepalive * 1000)
-			this.#attempt = 0;
-		this.#upSince = -1;
+		if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
+			this.attempts = 0;
+		this.upSince = -1;
 	}
 
 	private protocolError(code: number, why?: string): void {
-		this.#parsing = false;
+		this.parsing = false;
 		const message = `protocol error: ${why ?? errorName(code)}`;
-		if (this.#state === HANDSHAKE)
+		if (this.state === HANDSHAKE)
 			return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
 		this.lost(message);
 	}
 
 	private teardown(): void {
-		this.#state = IDLE;
-		this.#closePending = false;
-		this.#link.cancel();
-		this.#link.close();
-		this.#fill = 0;
-		this.#skip = 0;
-		this.#unread = 0;
-		this.#writable = 0;
-		this.#pingSentAt = -1;
-		this.#writing = undefined;
-		this.#controlCount = 0;
-		if (this.#options.cleanSession) {	// 3.1.2.4: the session ends with the connection
-			this.#incomingCount = 0;
+		this.state = IDLE;
+		this.closePending = false;
+		this.link.cancel();
+		this.link.close();
+		this.fill = 0;
+		this.skip = 0;
+		this.unread = 0;
+		this.writable = 0;
+		this.pingSentAt = -1;
+		this.writing = undefined;
+		this.controlCount = 0;
+		if (this.options.cleanSession) {	// 3.1.2.4: the session ends with the connection
+			this.incomingCount = 0;
 			if (this.queuesOffline)	// but not what the app handed over: it goes again after the next CONNACK
 				return this.keepPublishesOnly();
-			for (let i = 0; i < this.#queuePacket.length; i++)
-				this.#queuePacket[i] = undefined;
-			this.#queueCount = 0;
-			for (let i = 0; i < this.#flightPacket.length; i++) {
-				if (this.#flags[this.#flightAt + i] !== FREE)
+			for (let i = 0; i < this.queuePacket.length; i++)
+				this.queuePacket[i] = undefined;
+			this.queueCount = 0;
+			for (let i = 0; i < this.flightPacket.length; i++) {
+				if (this.flags[this.flightAt + i] !== FREE)
 					this.release(i);
 			}
 		}
@@ -1136,54 +1136,54 @@ export class Session implements LinkOwner {
 	 * and established() sends them again, as it does for a broker that lost the session.
 	 */
 	private keepPublishesOnly(): void {
-		const capacity = this.#queuePacket.length, flags = this.#flags, words = this.#words, head = this.#queueHead;
+		const capacity = this.queuePacket.length, flags = this.flags, words = this.words, head = this.queueHead;
 		let kept = 0;
-		for (let i = 0; i < this.#queueCount; i++) {
-			const from = QUEUE_AT + (head + i) % capacity, packet = this.#queuePacket[from - QUEUE_AT];
-			this.#queuePacket[from - QUEUE_AT] = undefined;
+		for (let i = 0; i < this.queueCount; i++) {
+			const from = QUEUE_AT + (head + i) % capacity, packet = this.queuePacket[from - QUEUE_AT];
+			this.queuePacket[from - QUEUE_AT] = undefined;
 			const kind = flags[from] & KIND;
 			if (kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2) {
 				const to = QUEUE_AT + (head + kept++) % capacity;
-				this.#queuePacket[to - QUEUE_AT] = packet;
+				this.queuePacket[to - QUEUE_AT] = packet;
 				flags[to] = flags[from];
 				words[to] = words[from];
-				if (this.#options.store) {
+				if (this.options.store) {
 					const record = this.recordAt(from - QUEUE_AT);
 					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
 				}
 			}
 		}
-		this.#queueCount = kept;
+		this.queueCount = kept;
 	}
 
 	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
 	private armAckDeadline(): void {
-		if (this.#link.now() + this.#options.ackTimeout < this.#due)
-			this.arm(this.#options.ackTimeout);
+		if (this.link.now() + this.options.ackTimeout < this.due)
+			this.arm(this.options.ackTimeout);
 	}
 
 	private arm(ms: number): void {
-		this.#due = this.#link.now() + ms;
-		this.#link.schedule(ms);
+		this.due = this.link.now() + ms;
+		this.link.schedule(ms);
 	}
 
 	// events
 
 	private post(kind: number, a: unknown, b: unknown, c: unknown): void {
-		if (this.#eventCount === EVENT_CAPACITY) {
+		if (this.eventCount === EVENT_CAPACITY) {
 			// the parser and the pump stop before the ring fills; what still finds it full (a
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.drain();
-			if (this.#eventCount === EVENT_CAPACITY)
+			if (this.eventCount === EVENT_CAPACITY)
 				return this.dispatch(kind, a, b, c);	// drain() is running further up
 		}
-		const tail = (this.#eventHead + this.#eventCount) % EVENT_CAPACITY;
-		this.#flags[this.#eventAt + tail] = kind;
-		const args = this.#eventArgs;
+		const tail = (this.eventHead + this.eventCount) % EVENT_CAPACITY;
+		this.flags[this.eventAt + tail] = kind;
+		const args = this.eventArgs;
 		args[3 * tail] = a;
 		args[3 * tail + 1] = b;
 		args[3 * tail + 2] = c;
-		this.#eventCount++;
+		this.eventCount++;
 	}
 
 	/**
@@ -1192,36 +1192,36 @@ export class Session implements LinkOwner {
 	 * device's XS stack is a few hundred slots). Returns true so it can sit in a loop condition.
 	 */
 	private drain(): boolean {
-		if (this.#draining || this.#parsing)
+		if (this.draining || this.parsing)
 			return true;
-		this.#draining = true;
+		this.draining = true;
 		do {
 			this.deliverPosted();
 			this.pump();
-			if (this.#closePending) {
-				this.#closePending = false;
+			if (this.closePending) {
+				this.closePending = false;
 				this.beginClose();
 			}
-		} while (this.#eventCount);
-		this.#draining = false;
+		} while (this.eventCount);
+		this.draining = false;
 		return true;
 	}
 
 	private deliverPosted(): void {
-		while (this.#eventCount) {
-			const head = this.#eventHead;
-			const kind = this.#flags[this.#eventAt + head];
-			const args = this.#eventArgs, at = 3 * head;
+		while (this.eventCount) {
+			const head = this.eventHead;
+			const kind = this.flags[this.eventAt + head];
+			const args = this.eventArgs, at = 3 * head;
 			const a = args[at], b = args[at + 1], c = args[at + 2];
 			args[at] = args[at + 1] = args[at + 2] = undefined;
-			this.#eventHead = (head + 1) % EVENT_CAPACITY;
-			this.#eventCount--;
+			this.eventHead = (head + 1) % EVENT_CAPACITY;
+			this.eventCount--;
 			this.dispatch(kind, a, b, c);
 		}
 	}
 
 	private dispatch(kind: number, a: unknown, b: unknown, c: unknown): void {
-		const owner = this.#owner;
+		const owner = this.owner;
 		switch (kind) {
 			case EV_CONNECT:
 				return owner.connected(a as boolean);
@@ -1231,10 +1231,10 @@ export class Session implements LinkOwner {
 			case EV_OFFLINE:
 				this.sessionEnded();
 				owner.offline();
-				if (!this.#connectAfterClose)
+				if (!this.connectAfterClose)
 					return this.retryLater();
-				this.#connectAfterClose = false;
-				if (this.#state === IDLE)	// unless the offline handler connected already
+				this.connectAfterClose = false;
+				if (this.state === IDLE)	// unless the offline handler connected already
 					this.attempt();
 				return;
 			case EV_MESSAGE:

@@ -58,14 +58,14 @@ function check(length: number): number {
 }
 
 export class Store {
-	#flash: FlashArea;
-	#base: number;	// the area's first byte in the partition
-	#size: number;	// bytes per sector
-	#live: Uint16Array;	// records not done, per sector
-	#head = -1;	// the sector appended to; -1 until the first append formats one
-	#at = 0;	// the next record's offset in the head sector; #size when the head is closed
-	#sequence = 0;	// the head's
-	#bytes = new Uint8Array(4);	// a record header or a status byte on its way to the flash
+	private flash: FlashArea;
+	private base: number;	// the area's first byte in the partition
+	private size: number;	// bytes per sector
+	private live: Uint16Array;	// records not done, per sector
+	private head = -1;	// the sector appended to; -1 until the first append formats one
+	private at = 0;	// the next record's offset in the head sector; #size when the head is closed
+	private sequence = 0;	// the head's
+	private bytes = new Uint8Array(4);	// a record header or a status byte on its way to the flash
 	/** Wear: bytes handed to the flash, sectors erased, since this store was opened. */
 	written = 0;
 	erased = 0;
@@ -77,15 +77,15 @@ export class Store {
 			throw new RangeError(`store: options.sectors must be an integer from 2 to ${MAX_SECTORS}, got ${sectors}`);
 		if (!Number.isInteger(first) || first < 0 || (first + sectors) * size > flash.byteLength)
 			throw new RangeError(`store: sectors ${first} to ${first + sectors - 1} do not fit the partition's ${flash.byteLength / size} sectors of ${size} bytes`);
-		this.#flash = flash;
-		this.#base = first * size;
-		this.#size = size;
-		this.#live = new Uint16Array(sectors);
+		this.flash = flash;
+		this.base = first * size;
+		this.size = size;
+		this.live = new Uint16Array(sectors);
 	}
 
 	/** The largest packet a record holds: one sector less the headers. */
 	get maxPacket(): number {
-		return this.#size - SECTOR_HEADER - RECORD_HEADER;
+		return this.size - SECTOR_HEADER - RECORD_HEADER;
 	}
 
 	/**
@@ -93,12 +93,12 @@ export class Store {
 	 * it was accepted, with its packet's length and its status bits (SENT, RELEASED) as set.
 	 */
 	recover(visit: (address: number, length: number, state: number) => void): void {
-		const sectors = this.#live.length, size = this.#size;
+		const sectors = this.live.length, size = this.size;
 		const order: number[] = [];
 		const sequences: number[] = [];
 		for (let s = 0; s < sectors; s++) {
-			this.#live[s] = 0;
-			const header = new Uint8Array(this.#flash.read(this.#base + s * size, SECTOR_HEADER) as ArrayBuffer);
+			this.live[s] = 0;
+			const header = new Uint8Array(this.flash.read(this.base + s * size, SECTOR_HEADER) as ArrayBuffer);
 			if (header[4] !== MAGIC[0] || header[5] !== MAGIC[1] || header[6] !== MAGIC[2] || header[7] !== MAGIC[3])
 				continue;
 			const sequence = (header[0] | header[1] << 8 | header[2] << 16 | header[3] << 24) >>> 0;
@@ -111,31 +111,31 @@ export class Store {
 			order[i] = s;
 			sequences[i] = sequence;
 		}
-		this.#head = -1;
+		this.head = -1;
 		for (let i = 0; i < order.length; i++) {
 			const s = order[i], last = i === order.length - 1;
 			const end = this.scan(s, visit);
 			if (last) {
-				this.#head = s;
-				this.#sequence = sequences[i];
-				this.#at = end < size && this.erasedFrom(s, end) ? end : size;
+				this.head = s;
+				this.sequence = sequences[i];
+				this.at = end < size && this.erasedFrom(s, end) ? end : size;
 			}
 		}
 	}
 
 	/** Visits the sector's live records; returns where its records end. */
 	private scan(sector: number, visit: (address: number, length: number, state: number) => void): number {
-		const size = this.#size, start = sector * size;
+		const size = this.size, start = sector * size;
 		let at = SECTOR_HEADER;
 		while (at + RECORD_HEADER <= size) {
-			const header = new Uint8Array(this.#flash.read(this.#base + start + at, RECORD_HEADER) as ArrayBuffer);
+			const header = new Uint8Array(this.flash.read(this.base + start + at, RECORD_HEADER) as ArrayBuffer);
 			const length = header[0] | header[1] << 8, status = header[STATUS];
 			if (length === 0xffff && header[2] === 0xff && status === 0xff)
 				return at;	// erased: the sector's records end here
 			if (header[2] !== check(length) || status & COMMITTED || length < 2 || at + RECORD_HEADER + length > size)
 				return size;	// torn or damaged: nothing after it in this sector is trusted
 			if (status & DONE) {
-				this.#live[sector]++;
+				this.live[sector]++;
 				visit(start + at, length, ~status & (SENT | RELEASED));
 			}
 			at += (RECORD_HEADER + length + 3) & ~3;
@@ -145,9 +145,9 @@ export class Store {
 
 	/** Whether the head sector is still erased from `at` on, so that appending there is safe. */
 	private erasedFrom(sector: number, at: number): boolean {
-		const size = this.#size;
+		const size = this.size;
 		for (let from = at; from < size; from += 256) {
-			const bytes = new Uint8Array(this.#flash.read(this.#base + sector * size + from, Math.min(256, size - from)) as ArrayBuffer);
+			const bytes = new Uint8Array(this.flash.read(this.base + sector * size + from, Math.min(256, size - from)) as ArrayBuffer);
 			for (let i = 0; i < bytes.length; i++) {
 				if (bytes[i] !== 0xff)
 					return false;
@@ -161,47 +161,47 @@ export class Store {
 		const length = packet.length, need = (RECORD_HEADER + length + 3) & ~3;
 		if (length > this.maxPacket)
 			return -1;
-		if (this.#head < 0 || this.#at + need > this.#size) {
-			const next = (this.#head + 1) % this.#live.length;
-			if (this.#live[next])
+		if (this.head < 0 || this.at + need > this.size) {
+			const next = (this.head + 1) % this.live.length;
+			if (this.live[next])
 				return -1;	// the oldest sector still holds messages the broker has not acknowledged
 			this.format(next);
 		}
-		const address = this.#head * this.#size + this.#at;
-		const bytes = this.#bytes;
+		const address = this.head * this.size + this.at;
+		const bytes = this.bytes;
 		bytes[0] = length;
 		bytes[1] = length >> 8;
 		bytes[2] = check(length);
 		bytes[3] = 0xff;
 		this.write(address, 4, bytes);
 		this.write(address + RECORD_HEADER, length, packet);
-		this.#at += need;
+		this.at += need;
 		this.mark(address, COMMITTED);
-		this.#live[this.#head]++;
+		this.live[this.head]++;
 		return address;
 	}
 
 	/** The packet of the record at `address`, `length` bytes. */
 	read(address: number, length: number): Uint8Array {
-		return new Uint8Array(this.#flash.read(this.#base + address + RECORD_HEADER, length) as ArrayBuffer);
+		return new Uint8Array(this.flash.read(this.base + address + RECORD_HEADER, length) as ArrayBuffer);
 	}
 
 	/** Clears a status bit of the record at `address`; DONE frees its place. */
 	mark(address: number, bit: number): void {
-		const bytes = this.#bytes;
+		const bytes = this.bytes;
 		bytes[0] = ~bit & 0xff;
 		this.write(address + STATUS, 1, bytes);
 		if (bit === DONE)
-			this.#live[(address / this.#size) | 0]--;
+			this.live[(address / this.size) | 0]--;
 	}
 
 	private format(sector: number): void {
-		const at = sector * this.#size, bytes = this.#bytes;
+		const at = sector * this.size, bytes = this.bytes;
 		bytes.fill(0);
 		this.write(at + 4, 4, bytes);	// no longer a sector, should the erase be cut
-		this.#flash.erase(this.#base / this.#size + sector);
+		this.flash.erase(this.base / this.size + sector);
 		this.erased++;
-		const sequence = ++this.#sequence;
+		const sequence = ++this.sequence;
 		bytes[0] = sequence;
 		bytes[1] = sequence >> 8;
 		bytes[2] = sequence >> 16;
@@ -210,12 +210,12 @@ export class Store {
 		for (let i = 0; i < 4; i++)
 			bytes[i] = MAGIC[i];
 		this.write(at + 4, 4, bytes);
-		this.#head = sector;
-		this.#at = SECTOR_HEADER;
+		this.head = sector;
+		this.at = SECTOR_HEADER;
 	}
 
 	private write(address: number, length: number, bytes: Uint8Array): void {
-		this.#flash.write(this.#base + address, length, bytes);
+		this.flash.write(this.base + address, length, bytes);
 		this.written += length;
 	}
 }

@@ -82,25 +82,25 @@ export class Transport implements Link {
 		return Modules.has(TLS_SOCKET);
 	}
 
-	#owner: LinkOwner | undefined;
-	#socket: Socket | undefined;
-	#timer: Timer | undefined;
-	#generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
-	#live: Socket | undefined;	// the plain socket whose callbacks count
-	#free = 0;	// send space: what onWritable reported less what was written since
-	#secure = false;
-	#clock = 0;	// ms, monotonic: see now()
-	#ticks = Time.ticks;
+	private owner: LinkOwner | undefined;
+	private socket: Socket | undefined;
+	private timer: Timer | undefined;
+	private generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
+	private live: Socket | undefined;	// the plain socket whose callbacks count
+	private free = 0;	// send space: what onWritable reported less what was written since
+	private secure = false;
+	private clock = 0;	// ms, monotonic: see now()
+	private ticks = Time.ticks;
 
 	attach(owner: LinkOwner): void {
-		this.#owner = owner;
+		this.owner = owner;
 	}
 
 	resolve(host: string): void {
-		const generation = ++this.#generation;
+		const generation = ++this.generation;
 		const answer = (address: string | undefined) => {
-			if (generation === this.#generation)
-				this.#owner!.linkResolved(address);
+			if (generation === this.generation)
+				this.owner!.linkResolved(address);
 		};
 		if (isAddress(host)) {
 			Timer.set(() => answer(host), 0);
@@ -116,47 +116,47 @@ export class Transport implements Link {
 
 	// One set of callbacks for every plain socket, which calls them with itself as `this` and has
 	// the transport as its `target` (ECMA-419): no closures per connection.
-	static #readable(this: PlainSocket, count: number): void {
+	private static readable(this: PlainSocket, count: number): void {
 		const transport = this.target;
-		if (transport.#live === this)
-			transport.#owner!.linkReadable(count);
+		if (transport.live === this)
+			transport.owner!.linkReadable(count);
 	}
-	static #writable(this: PlainSocket, count: number): void {
+	private static writable(this: PlainSocket, count: number): void {
 		const transport = this.target;
-		if (transport.#live === this)
-			transport.#owner!.linkWritable(transport.#free = count);
+		if (transport.live === this)
+			transport.owner!.linkWritable(transport.free = count);
 	}
-	static #error(this: PlainSocket): void {
+	private static error(this: PlainSocket): void {
 		const transport = this.target;
-		if (transport.#live === this)
-			transport.#owner!.linkError();
+		if (transport.live === this)
+			transport.owner!.linkError();
 	}
 
 	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void {
-		this.#free = 0;
-		this.#secure = secure;
+		this.free = 0;
+		this.secure = secure;
 		if (!secure) {
-			const options = { address, port, nodelay: true, target: this, onReadable: Transport.#readable, onWritable: Transport.#writable, onError: Transport.#error };
-			this.#socket = this.#live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
+			const options = { address, port, nodelay: true, target: this, onReadable: Transport.readable, onWritable: Transport.writable, onError: Transport.error };
+			this.socket = this.live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
 			return;
 		}
 		// Moddable's TLS socket calls its callbacks without itself as `this`: closures, then
-		const generation = this.#generation;
-		const owner = this.#owner!;
+		const generation = this.generation;
+		const owner = this.owner!;
 		const options = {
 			address,
 			port,
 			nodelay: true,
 			onReadable: (count: number) => {
-				if (generation === this.#generation)
+				if (generation === this.generation)
 					owner.linkReadable(count);
 			},
 			onWritable: (count: number) => {
-				if (generation === this.#generation)
-					owner.linkWritable(this.#free = count);
+				if (generation === this.generation)
+					owner.linkWritable(this.free = count);
 			},
 			onError: (cause?: unknown) => {	// the host's TLS socket gives the cause; the device's none
-				if (generation === this.#generation)
+				if (generation === this.generation)
 					owner.linkError(cause === undefined ? undefined : String(cause));
 			},
 		};
@@ -168,7 +168,7 @@ export class Transport implements Link {
 					callback(count);
 				}
 				catch (error) {
-					if (generation === transport.#generation)
+					if (generation === transport.generation)
 						transport.failLater(tlsCause(error));
 				}
 			};
@@ -180,7 +180,7 @@ export class Transport implements Link {
 		const secureOptions = { ...options, host: tls?.serverName ?? host, secure: session, TCP: { io: GuardedTCP } };
 		try {
 			const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
-			this.#socket = new TLSSocket(secureOptions);
+			this.socket = new TLSSocket(secureOptions);
 		}
 		catch (error) {	// a CA certificate outside its dates is refused here
 			this.failLater(tlsCause(error));
@@ -188,60 +188,60 @@ export class Transport implements Link {
 	}
 
 	read(into: Uint8Array, offset: number, length: number): void {
-		if (this.#secure)
-			into.set(new Uint8Array(this.#socket!.read(length) as ArrayBuffer), offset);
+		if (this.secure)
+			into.set(new Uint8Array(this.socket!.read(length) as ArrayBuffer), offset);
 		else
-			this.#socket!.read(offset === 0 && length === into.length ? into : into.subarray(offset, offset + length));
+			this.socket!.read(offset === 0 && length === into.length ? into : into.subarray(offset, offset + length));
 	}
 
 	write(from: Uint8Array, offset: number, length: number): number {
 		try {
-			this.#socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
+			this.socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
 		}
 		catch {	// the stream has lost bytes and cannot go on: nothing more from this socket
 			this.failLater();
-			return this.#free = 0;
+			return this.free = 0;
 		}
-		this.#free -= this.#secure ? length + TLS_RECORD : length;
-		return this.#free > 0 ? this.#free : 0;
+		this.free -= this.secure ? length + TLS_RECORD : length;
+		return this.free > 0 ? this.free : 0;
 	}
 
 	/** Reports the link lost from a turn of its own, never from inside the session's call. */
 	private failLater(cause?: string): void {
-		const generation = ++this.#generation;	// nothing more from the failed socket
-		this.#live = undefined;
+		const generation = ++this.generation;	// nothing more from the failed socket
+		this.live = undefined;
 		Timer.set(() => {
-			if (generation === this.#generation)
-				this.#owner!.linkError(cause);
+			if (generation === this.generation)
+				this.owner!.linkError(cause);
 		}, 0);
 	}
 
 	close(): void {
-		this.#generation++;
-		this.#live = undefined;
-		const socket = this.#socket;
-		this.#socket = undefined;
+		this.generation++;
+		this.live = undefined;
+		const socket = this.socket;
+		this.socket = undefined;
 		socket?.close();
-		Timer.clear(this.#timer);
-		this.#timer = undefined;
+		Timer.clear(this.timer);
+		this.timer = undefined;
 	}
 
 	schedule(ms: number): void {
 		// one repeating timer per connection, re-armed instead of re-created; it unschedules
 		// itself before each callback so it never fires twice for one arming
-		if (this.#timer)
-			Timer.schedule(this.#timer, ms, 0x7FFFFFFF);
+		if (this.timer)
+			Timer.schedule(this.timer, ms, 0x7FFFFFFF);
 		else {
-			this.#timer = Timer.set(timer => {
+			this.timer = Timer.set(timer => {
 				Timer.schedule(timer);
-				this.#owner!.linkTimer();
+				this.owner!.linkTimer();
 			}, ms, 0x7FFFFFFF);
 		}
 	}
 
 	cancel(): void {
-		if (this.#timer)
-			Timer.schedule(this.#timer);
+		if (this.timer)
+			Timer.schedule(this.timer);
 	}
 
 	/**
@@ -251,9 +251,9 @@ export class Transport implements Link {
 	 */
 	now(): number {
 		const ticks = Time.ticks;
-		this.#clock += (ticks - this.#ticks) | 0;
-		this.#ticks = ticks;
-		return this.#clock;
+		this.clock += (ticks - this.ticks) | 0;
+		this.ticks = ticks;
+		return this.clock;
 	}
 }
 Object.freeze(Transport.prototype);	// preloaded: a frozen prototype stays in flash

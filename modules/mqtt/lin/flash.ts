@@ -12,12 +12,12 @@ const SECTOR = 4096;
 const PARTITION = 3_117_056;	// _SPIFFS_start to _SPIFFS_end in the SDK's eagle.flash.4m.ld
 
 export default class Flash {
-	#file: File;
+	private file: File;
 
 	constructor(partition: string) {
 		if (partition !== "storage")
 			throw new Error("unknown partition");
-		this.#file = new File(`${(config as unknown as { file: { root: string } }).file.root}moddable-storage.bin`, true);
+		this.file = new File(`${(config as unknown as { file: { root: string } }).file.root}moddable-storage.bin`, true);
 	}
 	get blockSize(): number {
 		return SECTOR;
@@ -35,7 +35,7 @@ export default class Flash {
 	read(offset: number, byteLength: number): ArrayBuffer {
 		check(offset, byteLength);
 		const bytes = new Uint8Array(byteLength).fill(0xff);	// never written: erased
-		const file = this.#file, stored = Math.min(byteLength, file.length - offset);
+		const file = this.file, stored = Math.min(byteLength, file.length - offset);
 		if (stored > 0) {
 			file.position = offset;
 			bytes.set(new Uint8Array(file.read(ArrayBuffer, stored)));
@@ -56,7 +56,7 @@ export default class Flash {
 
 	/** Writes at `offset`, first filling any gap past the file's end with 0xFF (a hole would read as 0). */
 	private put(offset: number, bytes: Uint8Array): void {
-		const file = this.#file;
+		const file = this.file;
 		if (file.length < offset) {
 			file.position = file.length;
 			file.write(new Uint8Array(offset - file.length).fill(0xff).buffer);
