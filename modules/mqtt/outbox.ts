@@ -1,0 +1,311 @@
+/*
+ * Sending. Acknowledgements and pings we owe the broker sit in a small control lane that is
+ * written before any data packet starts; data packets (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) wait in
+ * a bounded queue and go out while the in-flight window has room, in pieces when they exceed
+ * the socket's free space. A packet already started is always finished first: bytes of two
+ * packets never interleave on the stream. With a store, QoS 1/2 publishes wait in the flash
+ * rather than the heap, and their progress is recorded there as it happens.
+ */
+
+import { PINGREQ, DISCONNECT, PUBREL, Packet, checkHeader, decodeBody, decodeHeader, PUBLISH } from "./codec.js";
+import { markDuplicate, encodePublish, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
+import { Tables } from "./tables.js";
+import {
+	EV_PUBACK, HANDSHAKE, CONNECTED, CLOSING, KIND_PUBLISH0, KIND_PUBLISH1, KIND_PUBLISH2,
+	KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND, SENT_BEFORE, SENT, RELEASED, DONE, WAIT_PUBACK,
+	WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK, WRITING_CONNECT, WRITING_UNACKED,
+	CONNACK_TIMEOUT, CONTROL_CAPACITY, QUEUE_AT, EVENT_CAPACITY,
+} from "./tables.js";
+
+export abstract class Outbox extends Tables {
+	protected connectSent = false;
+
+	// sending
+	protected writable = 0;
+	protected pumping = false;
+	protected pumpAgain = false;
+	protected lastSend = 0;
+	protected pingSentAt = -1;	// -1: no PINGREQ outstanding
+	protected writing: Uint8Array | undefined;
+	protected writingOffset = 0;
+	protected writingSlot = 0;	// in-flight slot, WRITING_UNACKED for QoS 0, WRITING_CONNECT
+
+	/**
+	 * Takes back a publish the store kept over a reset. A QoS 2 one whose PUBREC had come waits
+	 * in the window for its PUBCOMP, and established() sends its PUBREL; the others queue in
+	 * the order accepted, ahead of anything new, and are read from the flash when their turn
+	 * comes, so that a full store does not fill the heap.
+	 */
+	protected restore(address: number, length: number, state: number): void {
+		const store = this.options.store!, packet = store.read(address, length), parsed = new Packet();
+		let result = decodeHeader(packet, 0, length, parsed);
+		if (result > 0)
+			result = checkHeader(parsed);
+		if (result > 0 && parsed.length === length)
+			result = decodeBody(packet, 0, length, parsed);
+		if (result <= 0 || parsed.type !== PUBLISH || !parsed.qos || parsed.length !== length || this.idInUse(parsed.id)) {
+			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
+			return store.mark(address, DONE);
+		}
+		const words = this.words;
+		const slot = state & RELEASED ? this.freeFlight() : -1;
+		if (slot >= 0) {
+			markDuplicate(packet);
+			this.flags[this.flightAt + slot] = WAIT_PUBCOMP;
+			words[this.flightAt + slot] = parsed.id;
+			this.flightPacket[slot] = packet;
+			this.times[2 * slot + 1] = ++this.order;
+			this.setRecord(this.queuePacket.length + slot, address, length);
+			return;
+		}
+		const tail = (this.queueHead + this.queueCount++) % this.queuePacket.length;
+		this.flags[QUEUE_AT + tail] = (parsed.qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2) | (state ? SENT_BEFORE : 0);
+		words[QUEUE_AT + tail] = parsed.id;
+		this.setRecord(tail, address, length);
+	}
+
+	/** Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
+	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
+		if (this.queueCount === this.queuePacket.length)
+			return -1;
+		const id = qos ? this.allocateId() : 0;
+		if (id < 0)
+			return -1;
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
+		if (store && qos) {
+			if (packet.length > store.maxPacket)
+				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
+			const address = store.append(packet);
+			if (address < 0)
+				return -1;
+			this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
+			this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
+		}
+		else
+			this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		return id;
+	}
+
+	/** Queues a SUBSCRIBE (qos given) or UNSUBSCRIBE for several topics at once. Returns the id or -1. */
+	subscribe(topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
+		if (this.queueCount === this.queuePacket.length)
+			return -1;
+		const id = this.allocateId();
+		if (id < 0)
+			return -1;
+		const packet = new Uint8Array(subscribeLength(topicBytes, qos !== undefined));
+		writeSubscribe(packet, 0, id, topics, topicBytes, qos);
+		this.enqueue(packet, qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE, id);
+		return id;
+	}
+
+	// sending
+
+	protected enqueue(packet: Uint8Array | undefined, kind: number, id: number): void {
+		const capacity = this.queuePacket.length;
+		const tail = (this.queueHead + this.queueCount) % capacity;
+		if (packet && this.options.store)
+			this.setRecord(tail, 0, 0);
+		this.queuePacket[tail] = packet;
+		this.flags[QUEUE_AT + tail] = kind;
+		this.words[QUEUE_AT + tail] = id;
+		this.queueCount++;
+		if (this.draining)
+			return;	// called from a handler: drain() writes it once the handler returns
+		this.pump();
+		if (this.eventCount)	// writing it posted an event (puback for QoS 0)
+			this.drain();
+	}
+
+	protected pump(): void {
+		if (this.pumping) {
+			this.pumpAgain = true;
+			return;
+		}
+		this.pumping = true;
+		do {
+			this.pumpAgain = false;
+			this.pumpOnce();
+		} while (this.pumpAgain);
+		this.pumping = false;
+	}
+
+	protected pumpOnce(): void {
+		const state = this.state;
+		if (state < HANDSHAKE)
+			return;
+		if (this.writing && !this.continueWriting())
+			return;
+		if (state === HANDSHAKE)
+			return;
+		while (this.controlCount) {
+			const type = this.flags[this.controlHead];
+			const bytes = type === PINGREQ || type === DISCONNECT ? this.empty : this.ack;
+			if (this.writable < bytes.length)
+				return;
+			if (bytes === this.ack)
+				writeAck(bytes, 0, type, this.words[this.controlHead]);
+			else
+				writeEmpty(bytes, 0, type);
+			this.controlHead = (this.controlHead + 1) % CONTROL_CAPACITY;
+			this.controlCount--;
+			this.send(bytes, 0, bytes.length);
+			if (type === DISCONNECT) {
+				this.controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
+				return this.arm(0);	// offline is delivered from the timer, never inside close()
+			}
+			if (this.state !== CONNECTED && this.state !== CLOSING)
+				return;
+		}
+		if (state !== CONNECTED)
+			return;
+		for (;;) {
+			const resend = this.nextResend();
+			if (resend >= 0) {
+				const release = this.flags[this.flightAt + resend] === WAIT_PUBCOMP;
+				if (release && this.writable < 4)
+					return;
+				this.times[2 * resend] = this.link.now();
+				this.flags[this.afterFlight + resend] = 0;
+				this.resendCount--;
+				this.armAckDeadline();
+				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
+					writeAck(this.ack, 0, PUBREL, this.words[this.flightAt + resend]);
+					this.send(this.ack, 0, 4);
+				}
+				else {
+					const packet = this.flightPacket[resend]!;
+					markDuplicate(packet);
+					this.start(packet, resend);
+				}
+			}
+			else if (this.queueCount) {
+				const head = this.queueHead;
+				const entry = this.flags[QUEUE_AT + head], kind = entry & KIND;
+				if (kind === KIND_PUBLISH0 && this.wantWritten && this.eventCount === EVENT_CAPACITY)
+					return;	// its completion would find no room: drain() delivers and pumps again
+				let slot = WRITING_UNACKED;
+				if (kind !== KIND_PUBLISH0) {
+					slot = this.freeFlight();
+					if (slot < 0)
+						return;	// window full: wait for an acknowledgement
+					this.flags[this.flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
+					this.words[this.flightAt + slot] = this.words[QUEUE_AT + head];
+					this.times[2 * slot] = this.link.now();
+					this.times[2 * slot + 1] = ++this.order;
+					this.armAckDeadline();
+				}
+				let packet = this.queuePacket[head];
+				if (this.options.store)
+					packet = this.takeRecord(head, slot, entry, packet);
+				this.queuePacket[head] = undefined;
+				this.queueHead = (head + 1) % this.queuePacket.length;
+				this.queueCount--;
+				if (slot >= 0)
+					this.flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
+				this.start(packet!, slot);
+			}
+			else
+				return;
+			if (this.writing || this.state !== CONNECTED)
+				return;	// a packet is only part written: wait for space
+		}
+	}
+
+	/**
+	 * A queued packet's record moves with it into the window; a publish kept only in the flash
+	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
+	 */
+	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
+		const words = this.words, from = this.recordAt(head), address = words[from];
+		if (slot >= 0)
+			this.setRecord(this.queuePacket.length + slot, 4 * address, words[from + 1]);
+		if (!address)
+			return packet!;
+		const store = this.options.store!;
+		packet = store.read(4 * address, words[from + 1]);
+		if (entry & SENT_BEFORE)
+			markDuplicate(packet);
+		else
+			store.mark(4 * address, SENT);
+		return packet;
+	}
+
+	protected start(packet: Uint8Array, slot: number): void {
+		this.writing = packet;
+		this.writingOffset = 0;
+		this.writingSlot = slot;
+		this.continueWriting();
+	}
+
+	/** Writes what fits of the packet being sent; true when it is complete. */
+	protected continueWriting(): boolean {
+		const packet = this.writing!;
+		const n = Math.min(this.writable, packet.length - this.writingOffset);
+		if (n <= 0)
+			return false;
+		this.send(packet, this.writingOffset, n);
+		this.writingOffset += n;
+		if (this.writingOffset < packet.length)
+			return false;
+		this.writing = undefined;
+		if (this.writingSlot === WRITING_CONNECT) {
+			this.connectSent = true;
+			this.arm(CONNACK_TIMEOUT);
+		}
+		else if (this.writingSlot === WRITING_UNACKED && this.wantWritten)
+			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
+		return true;
+	}
+
+	protected send(bytes: Uint8Array, offset: number, length: number): void {
+		this.writable = this.link.write(bytes, offset, length);
+		this.lastSend = this.link.now();
+	}
+
+	// lifecycle
+
+	/**
+	 * A publish that goes again whole after its PUBREC: the store's record says RELEASED, which
+	 * a reset would read as "send PUBREL", so a fresh record takes its place. With no room for
+	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
+	 */
+	protected journalAgain(slot: number): void {
+		const at = this.recordAt(this.queuePacket.length + slot), store = this.options.store;
+		if (!store || !this.words[at])
+			return;
+		const packet = this.flightPacket[slot]!, address = store.append(packet);
+		if (address < 0)
+			return;
+		store.mark(address, SENT);
+		store.mark(4 * this.words[at], DONE);
+		this.words[at] = address / 4;
+	}
+
+	/**
+	 * The queue keeps its QoS 1/2 publishes, in order, and drops the rest (QoS 0, subscription
+	 * requests: they belong to the session that ended). Publishes in flight stay in the window,
+	 * and established() sends them again, as it does for a broker that lost the session.
+	 */
+	protected keepPublishesOnly(): void {
+		const capacity = this.queuePacket.length, flags = this.flags, words = this.words, head = this.queueHead;
+		let kept = 0;
+		for (let i = 0; i < this.queueCount; i++) {
+			const from = QUEUE_AT + (head + i) % capacity, packet = this.queuePacket[from - QUEUE_AT];
+			this.queuePacket[from - QUEUE_AT] = undefined;
+			const kind = flags[from] & KIND;
+			if (kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2) {
+				const to = QUEUE_AT + (head + kept++) % capacity;
+				this.queuePacket[to - QUEUE_AT] = packet;
+				flags[to] = flags[from];
+				words[to] = words[from];
+				if (this.options.store) {
+					const record = this.recordAt(from - QUEUE_AT);
+					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
+				}
+			}
+		}
+		this.queueCount = kept;
+	}
+}
+Object.freeze(Outbox.prototype);	// preloaded: a frozen prototype stays in flash

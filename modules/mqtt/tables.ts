@@ -1,0 +1,344 @@
+/*
+ * The session's memory: fixed tables in one block, sized when the client is made, and what
+ * reads and writes them. The control lane (acknowledgements and pings owed), the queue of data
+ * packets, the in-flight window with its resend order and timing, the incoming QoS 2 ids, the
+ * event ring and the record of each stored publish are regions of three typed views; every
+ * slot is found by a scan of a few entries. Events for the application are posted to the ring
+ * and delivered after the parser is done with the bytes at hand, so a handler never runs inside
+ * the parser and may call back into the client freely.
+ *
+ * The session is one object built in layers, one file each: Tables (this), Outbox (sending),
+ * Inbox (receiving) and Session (the lifecycle); see targets/esp8266/README.md for why their
+ * fields are TypeScript's protected rather than #private.
+ */
+
+import type { Link } from "./link.js";
+import type { Store } from "./store.js";
+
+// What the event ring holds; each kind is handed to the owner by the method of its name.
+export const EV_CONNECT = 1;
+export const EV_CONNFAIL = 2;
+export const EV_OFFLINE = 3;
+export const EV_MESSAGE = 4;
+export const EV_OVERFLOW = 5;
+export const EV_PUBACK = 6;
+export const EV_SUBACK = 7;
+export const EV_UNSUBACK = 8;
+
+// Failure reasons, the NodeMCU values.
+export const CONN_FAIL_SERVER_NOT_FOUND = -5;
+export const CONN_FAIL_NOT_A_CONNACK_MSG = -4;
+export const CONN_FAIL_DNS = -3;
+export const CONN_FAIL_TIMEOUT_RECEIVING = -2;
+export const CONN_FAIL_TIMEOUT_SENDING = -1;
+
+export const IDLE = 0;
+export const RESOLVING = 1;
+export const OPENING = 2;
+export const HANDSHAKE = 3;
+export const CONNECTED = 4;
+export const CLOSING = 5;
+
+// What a queued or in-flight slot holds.
+export const KIND_PUBLISH0 = 1;
+export const KIND_PUBLISH1 = 2;
+export const KIND_PUBLISH2 = 3;
+export const KIND_SUBSCRIBE = 4;
+export const KIND_UNSUBSCRIBE = 5;
+export const KIND = 0x0f;
+export const SENT_BEFORE = 0x10;	// a publish found in the store, written before the reset: DUP
+// The store's status bits (store.ts), here so that an image without a store carries no store code.
+export const SENT = 2;
+export const RELEASED = 4;
+export const DONE = 8;
+
+// In-flight slot states: which acknowledgement it waits for.
+export const FREE = 0;
+export const WAIT_PUBACK = 1;
+export const WAIT_PUBREC = 2;
+export const WAIT_PUBCOMP = 3;
+export const WAIT_SUBACK = 4;
+export const WAIT_UNSUBACK = 5;
+
+export const WRITING_CONNECT = -2;
+export const WRITING_UNACKED = -1;
+
+export const OPEN_TIMEOUT = 10_000;	// TCP/TLS connect; lwIP's own SYN retries take far longer
+export const SEND_TIMEOUT = 5_000;	// CONNECT handed over (NodeMCU's figure)
+export const CONNACK_TIMEOUT = 5_000;
+export const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
+// The control lane holds only what parsing adds (one entry per packet parsed, and parsing
+// pauses above CONTROL_ROOM), one PINGREQ and one DISCONNECT, so it cannot overflow whatever
+// the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
+export const CONTROL_CAPACITY = 64;
+export const CONTROL_ROOM = CONTROL_CAPACITY - 4;
+export const QUEUE_AT = CONTROL_CAPACITY;	// the queue's region in the tables (see #words)
+export const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
+export const TOPIC_CACHE = 64;
+
+export interface SessionOptions {
+	maxMessageLength: number;
+	keepalive: number;	// seconds, 1..65535
+	cleanSession: boolean;
+	binary: boolean;	// payloads as ArrayBuffer instead of string
+	window: number;	// acknowledged packets in flight at once
+	queueLength: number;	// data packets waiting behind the window
+	receiveMaximum: number;	// incoming QoS 2 messages remembered until their PUBREL
+	ackTimeout: number;	// ms an acknowledgement may take before the link is declared dead
+	/** Reconnect by itself after offline or a failed attempt, backing off from min to max ms. */
+	reconnect: { min: number; max: number } | undefined;
+	/** The jitter's source, 0 <= r < 1 (Math.random; the tests give their own). */
+	random: () => number;
+	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
+	offlineQueue: boolean;
+	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (implies offlineQueue). */
+	store?: Store;
+}
+
+export abstract class Tables {
+	protected link: Link;
+	protected options: SessionOptions;
+	protected state = IDLE;
+	protected due = 0;	// when the timer fires next
+	protected ack: Uint8Array;
+	protected empty: Uint8Array;
+	protected controlHead = 0;
+	protected controlCount = 0;
+	protected nextId = 0;
+
+	// queue of data packets not yet started
+	protected queuePacket: (Uint8Array | undefined)[];
+	protected queueHead = 0;
+	protected queueCount = 0;
+
+	// in-flight table
+	protected flightPacket: (Uint8Array | undefined)[];
+	protected resendCount = 0;	// slots flagged to be resent: the pump looks for none while it is 0
+	protected order = 0;
+
+	// The fixed tables, three views on one block (a view costs the device about 5 slots):
+	//   #times  per window slot: when it was last written, then its place in sending order
+	//   #words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
+	//           [#flightAt, #afterFlight) window slot ids, [#afterFlight, +receiveMaximum)
+	//           ids of incoming QoS 2 messages awaiting PUBREL, then with a store recordAt()'s
+	//   #flags  the same first three regions with packet types, kinds and slot states, then
+	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
+	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
+	protected times: Float64Array;
+	protected words: Uint16Array;
+	protected flags: Uint8Array;
+	protected flightAt: number;
+	protected afterFlight: number;
+	protected eventAt: number;
+	protected topicAt: number;
+
+	// events for the application
+	protected eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
+	protected eventHead = 0;
+	protected eventCount = 0;
+	protected draining = false;
+	protected parsing = false;	// the parser is running: drain() waits until it is done
+	protected closePending = false;	// close() from a handler: done by drain() once what came before is written
+	protected wantWritten = false;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
+
+	constructor(link: Link, options: SessionOptions, queue: number) {
+		this.link = link;
+		this.options = options;
+		const window = options.window;
+		this.queuePacket = new Array(queue);
+		this.flightPacket = new Array(window);
+		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
+		// slots and a chunk header each
+		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
+		const eventAt = afterFlight + window, topicAt = eventAt + EVENT_CAPACITY;
+		const storeAt = afterFlight + options.receiveMaximum;
+		const words = storeAt + (options.store ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
+		const block = new ArrayBuffer(16 * window + 2 * words + flags + 6);
+		this.times = new Float64Array(block, 0, 2 * window);
+		this.words = new Uint16Array(block, 16 * window, words);
+		const at = 16 * window + 2 * words;
+		this.flags = new Uint8Array(block, at, flags);
+		this.ack = new Uint8Array(block, at + flags, 4);
+		this.empty = new Uint8Array(block, at + flags + 4, 2);
+		this.flightAt = flightAt;
+		this.afterFlight = afterFlight;
+		this.eventAt = eventAt;
+		this.topicAt = topicAt;
+	}
+
+	/** Where the store keeps the publish of a slot: queue slots first, then the window's. */
+	protected setRecord(slot: number, address: number, length: number): void {
+		const at = this.recordAt(slot);
+		this.words[at] = address / 4;
+		this.words[at + 1] = length;
+	}
+
+	/** A slot's record address / 4 (0: none) and length in #words, past the incoming ids. */
+	protected recordAt(slot: number): number {
+		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
+	}
+
+	protected control(type: number, id: number): void {
+		const tail = (this.controlHead + this.controlCount) % CONTROL_CAPACITY;
+		this.flags[tail] = type;
+		this.words[tail] = id;
+		this.controlCount++;
+	}
+
+	/** Whether the control lane holds a packet of this type (an unsolicited PINGRESP must not add a second PINGREQ). */
+	protected queued(type: number): boolean {
+		for (let i = 0; i < this.controlCount; i++) {
+			if (this.flags[(this.controlHead + i) % CONTROL_CAPACITY] === type)
+				return true;
+		}
+		return false;
+	}
+
+	protected allocateId(): number {
+		for (let tries = 0; tries < 65_535; tries++) {
+			const id = this.nextId = this.nextId === 65_535 ? 1 : this.nextId + 1;
+			if (!this.idInUse(id))
+				return id;
+		}
+		return -1;
+	}
+
+	protected idInUse(id: number): boolean {
+		const flags = this.flags, words = this.words;
+		for (let i = this.flightAt, end = this.afterFlight; i < end; i++) {
+			if (flags[i] !== FREE && words[i] === id)
+				return true;
+		}
+		for (let i = 0, capacity = this.queuePacket.length; i < this.queueCount; i++) {
+			const at = QUEUE_AT + (this.queueHead + i) % capacity;
+			if (flags[at] !== KIND_PUBLISH0 && words[at] === id)
+				return true;
+		}
+		return false;
+	}
+
+	protected findFlight(id: number, state: number): number {
+		const flags = this.flags, words = this.words, from = this.flightAt;
+		for (let i = from, end = this.afterFlight; i < end; i++) {
+			if (flags[i] === state && words[i] === id)
+				return i - from;
+		}
+		return -1;
+	}
+
+	protected freeFlight(): number {
+		const free = this.flags.indexOf(FREE, this.flightAt);	// past the window it finds a resend flag
+		return free >= 0 && free < this.afterFlight ? free - this.flightAt : -1;
+	}
+
+	/** Records a window slot's progress in the store, when its publish is kept there. */
+	protected markRecord(slot: number, bit: number): void {
+		const at = this.recordAt(this.queuePacket.length + slot);
+		if (this.options.store && this.words[at])
+			this.options.store.mark(4 * this.words[at], bit);
+	}
+
+	protected release(slot: number): void {
+		if (this.flags[this.afterFlight + slot]) {	// acknowledged before it went again
+			this.flags[this.afterFlight + slot] = 0;
+			this.resendCount--;
+		}
+		this.flags[this.flightAt + slot] = FREE;
+		this.flightPacket[slot] = undefined;
+	}
+
+	/** The oldest in-flight packet still to be resent after reconnecting (4.4), in original order. */
+	protected nextResend(): number {
+		if (!this.resendCount)
+			return -1;
+		let found = -1;
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			if (this.flags[this.flightAt + i] !== FREE && this.flags[this.afterFlight + i] && (found < 0 || this.times[2 * i + 1] < this.times[2 * found + 1]))
+				found = i;
+		}
+		return found;
+	}
+
+	/** When the oldest packet on the wire that awaits an acknowledgement was written, or -1. */
+	protected oldestSent(): number {
+		let oldest = -1;
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			const sent = this.times[2 * i];
+			if (this.flags[this.flightAt + i] !== FREE && !this.flags[this.afterFlight + i] && (oldest < 0 || sent < oldest))
+				oldest = sent;
+		}
+		return oldest;
+	}
+
+	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
+	protected armAckDeadline(): void {
+		if (this.link.now() + this.options.ackTimeout < this.due)
+			this.arm(this.options.ackTimeout);
+	}
+
+	protected arm(ms: number): void {
+		this.due = this.link.now() + ms;
+		this.link.schedule(ms);
+	}
+
+	// events
+
+	protected post(kind: number, a: unknown, b: unknown, c: unknown): void {
+		if (this.eventCount === EVENT_CAPACITY) {
+			// the parser and the pump stop before the ring fills; what still finds it full (a
+			// QoS 0 packet finished writing) goes after what waits, and is never dropped
+			this.drain();
+			if (this.eventCount === EVENT_CAPACITY)
+				return this.dispatch(kind, a, b, c);	// drain() is running further up
+		}
+		const tail = (this.eventHead + this.eventCount) % EVENT_CAPACITY;
+		this.flags[this.eventAt + tail] = kind;
+		const args = this.eventArgs;
+		args[3 * tail] = a;
+		args[3 * tail + 1] = b;
+		args[3 * tail + 2] = c;
+		this.eventCount++;
+	}
+
+	/**
+	 * Delivers posted events, then writes what the handlers queued: a handler's publish only
+	 * queues, so that the writing does not stack up under the application's own frames (the
+	 * device's XS stack is a few hundred slots). Returns true so it can sit in a loop condition.
+	 */
+	protected drain(): boolean {
+		if (this.draining || this.parsing)
+			return true;
+		this.draining = true;
+		do {
+			this.deliverPosted();
+			this.pump();
+			if (this.closePending) {
+				this.closePending = false;
+				this.beginClose();
+			}
+		} while (this.eventCount);
+		this.draining = false;
+		return true;
+	}
+
+	protected deliverPosted(): void {
+		while (this.eventCount) {
+			const head = this.eventHead;
+			const kind = this.flags[this.eventAt + head];
+			const args = this.eventArgs, at = 3 * head;
+			const a = args[at], b = args[at + 1], c = args[at + 2];
+			args[at] = args[at + 1] = args[at + 2] = undefined;
+			this.eventHead = (head + 1) % EVENT_CAPACITY;
+			this.eventCount--;
+			this.dispatch(kind, a, b, c);
+		}
+	}
+
+	/** Writes what waits, as the socket allows. */
+	protected abstract pump(): void;
+	/** Sends DISCONNECT: close() called from a handler, carried out by drain(). */
+	protected abstract beginClose(): void;
+	/** Hands one posted event to the owner. */
+	protected abstract dispatch(kind: number, a: unknown, b: unknown, c: unknown): void;
+}
+Object.freeze(Tables.prototype);	// preloaded: a frozen prototype stays in flash
