@@ -22,8 +22,6 @@ import {
 } from "./tables.js";
 
 export abstract class Inbox extends Outbox {
-
-	// receive assembly
 	protected rx: Uint8Array;
 	protected fill = 0;
 	protected skip = 0;

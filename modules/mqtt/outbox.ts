@@ -19,8 +19,6 @@ import {
 
 export abstract class Outbox extends Tables {
 	protected connectSent = false;
-
-	// sending
 	protected writable = 0;
 	protected pumping = false;
 	protected pumpAgain = false;

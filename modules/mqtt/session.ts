@@ -50,8 +50,7 @@ export class Session extends Inbox implements LinkOwner {
 	protected secure = false;
 	protected tls: TLSOptions | undefined;
 	protected connectPacket: Uint8Array | undefined;
-	// reconnecting by itself
-	protected attempts = 0;
+	protected attempts = 0;	// since the last session that held: the backoff's exponent
 	protected retrying = false;	// IDLE, the timer armed for the next attempt
 	protected stopped = false;	// close(): no attempt by itself until the next connect()
 	protected connectAfterClose = false;	// connect() while closing: the attempt starts once DISCONNECT is out

@@ -63,7 +63,7 @@ export class Store {
 	private size: number;	// bytes per sector
 	private live: Uint16Array;	// records not done, per sector
 	private head = -1;	// the sector appended to; -1 until the first append formats one
-	private at = 0;	// the next record's offset in the head sector; #size when the head is closed
+	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(4);	// a record header or a status byte on its way to the flash
 	/** Wear: bytes handed to the flash, sectors erased, since this store was opened. */

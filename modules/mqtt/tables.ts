@@ -72,7 +72,7 @@ export const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes
 // the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
 export const CONTROL_CAPACITY = 64;
 export const CONTROL_ROOM = CONTROL_CAPACITY - 4;
-export const QUEUE_AT = CONTROL_CAPACITY;	// the queue's region in the tables (see #words)
+export const QUEUE_AT = CONTROL_CAPACITY;	// the queue's region in the tables (see words)
 export const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
 export const TOPIC_CACHE = 64;
 
@@ -117,13 +117,13 @@ export abstract class Tables {
 	protected order = 0;
 
 	// The fixed tables, three views on one block (a view costs the device about 5 slots):
-	//   #times  per window slot: when it was last written, then its place in sending order
-	//   #words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
-	//           [#flightAt, #afterFlight) window slot ids, [#afterFlight, +receiveMaximum)
-	//           ids of incoming QoS 2 messages awaiting PUBREL, then with a store recordAt()'s
-	//   #flags  the same first three regions with packet types, kinds and slot states, then
-	//           [#afterFlight, +window) resend flags, [#eventAt, +EVENT_CAPACITY) event kinds,
-	//           [#topicAt, +TOPIC_CACHE) the bytes of the last topic received
+	//   times  per window slot: when it was last written, then its place in sending order
+	//   words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
+	//          [flightAt, afterFlight) window slot ids, [afterFlight, +receiveMaximum)
+	//          ids of incoming QoS 2 messages awaiting PUBREL, then with a store recordAt()'s
+	//   flags  the same first three regions with packet types, kinds and slot states, then
+	//          [afterFlight, +window) resend flags, [eventAt, +EVENT_CAPACITY) event kinds,
+	//          [topicAt, +TOPIC_CACHE) the bytes of the last topic received
 	protected times: Float64Array;
 	protected words: Uint16Array;
 	protected flags: Uint8Array;
@@ -173,7 +173,7 @@ export abstract class Tables {
 		this.words[at + 1] = length;
 	}
 
-	/** A slot's record address / 4 (0: none) and length in #words, past the incoming ids. */
+	/** A slot's record address / 4 (0: none) and length in words, past the incoming ids. */
 	protected recordAt(slot: number): number {
 		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
 	}
