@@ -69,8 +69,9 @@ export abstract class Outbox extends Tables {
 		const id = qos ? this.allocateId() : 0;
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
-		if (store && qos) {
+		const packet = encodePublish(topic, payload, qos, retain, id);
+		let store;
+		if (qos && (store = this.options.store)) {
 			if (packet.length > store.maxPacket)
 				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
 			const address = store.append(packet);
@@ -194,7 +195,7 @@ export abstract class Outbox extends Tables {
 					this.armAckDeadline();
 				}
 				let packet = this.queuePacket[head];
-				if (this.options.store)
+				if (slot >= 0 && this.options.store)	// only what waits for an acknowledgement has a record
 					packet = this.takeRecord(head, slot, entry, packet);
 				this.queuePacket[head] = undefined;
 				this.queueHead = (head + 1) % this.queuePacket.length;
