@@ -102,9 +102,7 @@ export abstract class Outbox extends Tables {
 
 	protected enqueue(packet: Uint8Array | undefined, kind: number, id: number): void {
 		const capacity = this.queuePacket.length;
-		const tail = (this.queueHead + this.queueCount) % capacity;
-		if (packet && this.options.store)
-			this.setRecord(tail, 0, 0);
+		const tail = (this.queueHead + this.queueCount) % capacity;	// its record is 0 unless publish() set it
 		this.queuePacket[tail] = packet;
 		this.flags[QUEUE_AT + tail] = kind;
 		this.words[QUEUE_AT + tail] = id;
@@ -217,10 +215,10 @@ export abstract class Outbox extends Tables {
 	 */
 	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
 		const words = this.words, from = this.recordAt(head), address = words[from];
-		if (slot >= 0)
-			this.setRecord(this.queuePacket.length + slot, 4 * address, words[from + 1]);
+		this.setRecord(this.queuePacket.length + slot, 4 * address, words[from + 1]);
 		if (!address)
 			return packet!;
+		words[from] = 0;	// a queue slot holds a record only while a stored publish waits in it
 		const store = this.options.store!;
 		packet = store.read(4 * address, words[from + 1]);
 		if (entry & SENT_BEFORE)
@@ -303,6 +301,10 @@ export abstract class Outbox extends Tables {
 					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
 				}
 			}
+		}
+		if (this.options.store) {	// the slots left behind hold no record
+			for (let i = kept; i < this.queueCount; i++)
+				this.setRecord((head + i) % capacity, 0, 0);
 		}
 		this.queueCount = kept;
 	}
