@@ -176,7 +176,7 @@ export abstract class Inbox extends Outbox {
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 		}
 		const topic = this.decodeTopic(packet.topicOffset, packet.topicLength);
-		this.post(event, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined, packet.id);
+		this.post(event, packet.id, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined);
 	}
 
 	protected subscribed(packet: Packet): void {

@@ -136,17 +136,17 @@ export abstract class Outbox extends Tables {
 		if (state === HANDSHAKE)
 			return;
 		while (this.controlCount) {
-			const type = this.flags[this.controlHead];
-			const bytes = type === PINGREQ || type === DISCONNECT ? this.empty : this.ack;
-			if (this.writable < bytes.length)
+			const type = this.flags[this.controlHead], bytes = this.ack;
+			const size = type === PINGREQ || type === DISCONNECT ? 2 : 4;
+			if (this.writable < size)
 				return;
-			if (bytes === this.ack)
+			if (size === 4)
 				writeAck(bytes, 0, type, this.words[this.controlHead]);
-			else
+			else	// once a keepalive interval at most: the socket's view of two bytes is made then
 				writeEmpty(bytes, 0, type);
 			this.controlHead = (this.controlHead + 1) % CONTROL_CAPACITY;
 			this.controlCount--;
-			this.send(bytes, 0, bytes.length);
+			this.send(bytes, 0, size);
 			if (type === DISCONNECT) {
 				this.controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
 				return this.arm(0);	// offline is delivered from the timer, never inside close()

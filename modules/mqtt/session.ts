@@ -264,6 +264,7 @@ export class Session extends Inbox implements LinkOwner {
 	 */
 	protected established(sessionPresent: boolean): void {
 		this.state = CONNECTED;
+		this.connectPacket = undefined;	// made again from the fields at the next attempt
 		this.upSince = this.link.now();
 		this.pingSentAt = -1;
 		this.incomingTraced = false;
@@ -290,7 +291,7 @@ export class Session extends Inbox implements LinkOwner {
 		if (republished)
 			trace(`mqtt: the broker kept no session; ${republished} QoS 2 messages awaiting PUBCOMP are published again\n`);
 		this.arm(this.options.keepalive * 1000);
-		this.post(EV_CONNECT, sessionPresent, undefined, undefined);
+		this.post(EV_CONNECT, sessionPresent ? 1 : 0, undefined, undefined);
 	}
 
 	protected fail(reason: number): void {
@@ -318,12 +319,12 @@ export class Session extends Inbox implements LinkOwner {
 	protected lost(why: string): void {
 		trace(`mqtt: ${why}\n`);
 		this.teardown();
-		this.post(EV_OFFLINE, undefined, undefined, undefined);
+		this.post(EV_OFFLINE, 0, undefined, undefined);
 	}
 
 	protected finishClose(): void {
 		this.teardown();
-		this.post(EV_OFFLINE, undefined, undefined, undefined);
+		this.post(EV_OFFLINE, 0, undefined, undefined);
 	}
 
 	/** An established session ended: the backoff starts again if it held for a keepalive interval. */
@@ -367,13 +368,13 @@ export class Session extends Inbox implements LinkOwner {
 		}
 	}
 
-	protected dispatch(kind: number, a: unknown, b: unknown, c: unknown): void {
+	protected dispatch(kind: number, n: number, a: unknown, b: unknown): void {
 		const owner = this.owner;
 		switch (kind) {
 			case EV_CONNECT:
-				return owner.connected(a as boolean);
+				return owner.connected(n === 1);
 			case EV_CONNFAIL:
-				owner.connectFailed(a as number);
+				owner.connectFailed(n);
 				return this.retryLater();
 			case EV_OFFLINE:
 				this.sessionEnded();
@@ -385,15 +386,15 @@ export class Session extends Inbox implements LinkOwner {
 					this.attempt();
 				return;
 			case EV_MESSAGE:
-				return owner.message(a as string, b as string | ArrayBuffer | undefined, c as number);
+				return owner.message(a as string, b as string | ArrayBuffer | undefined, n);
 			case EV_OVERFLOW:
-				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, c as number);
+				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
 			case EV_PUBACK:
-				return owner.published(a as number);
+				return owner.published(n);
 			case EV_SUBACK:
-				return owner.subscribed(a as number, b as number[]);
+				return owner.subscribed(n, a as number[]);
 			default:
-				return owner.unsubscribed(a as number);
+				return owner.unsubscribed(n);
 		}
 	}
 }

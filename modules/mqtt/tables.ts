@@ -101,7 +101,6 @@ export abstract class Tables {
 	protected state = IDLE;
 	protected due = 0;	// when the timer fires next
 	protected ack: Uint8Array;
-	protected empty: Uint8Array;
 	protected controlHead = 0;
 	protected controlCount = 0;
 	protected nextId = 0;
@@ -120,7 +119,8 @@ export abstract class Tables {
 	//   times  per window slot: when it was last written, then its place in sending order
 	//   words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
 	//          [flightAt, afterFlight) window slot ids, [afterFlight, +receiveMaximum)
-	//          ids of incoming QoS 2 messages awaiting PUBREL, then with a store recordAt()'s
+	//          ids of incoming QoS 2 messages awaiting PUBREL, [+EVENT_CAPACITY) each event's
+	//          number (see post), then with a store recordAt()'s
 	//   flags  the same first three regions with packet types, kinds and slot states, then
 	//          [afterFlight, +window) resend flags, [eventAt, +EVENT_CAPACITY) event kinds,
 	//          [topicAt, +TOPIC_CACHE) the bytes of the last topic received
@@ -133,7 +133,7 @@ export abstract class Tables {
 	protected topicAt: number;
 
 	// events for the application
-	protected eventArgs: unknown[] = new Array(3 * EVENT_CAPACITY);	// a, b, c of each event side by side
+	protected eventArgs: unknown[] = new Array(2 * EVENT_CAPACITY);	// a and b of each event side by side
 	protected eventHead = 0;
 	protected eventCount = 0;
 	protected draining = false;
@@ -151,15 +151,14 @@ export abstract class Tables {
 		// slots and a chunk header each
 		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
 		const eventAt = afterFlight + window, topicAt = eventAt + EVENT_CAPACITY;
-		const storeAt = afterFlight + options.receiveMaximum;
+		const storeAt = afterFlight + options.receiveMaximum + EVENT_CAPACITY;
 		const words = storeAt + (options.store ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
-		const block = new ArrayBuffer(16 * window + 2 * words + flags + 6);
+		const block = new ArrayBuffer(16 * window + 2 * words + flags + 4);
 		this.times = new Float64Array(block, 0, 2 * window);
 		this.words = new Uint16Array(block, 16 * window, words);
 		const at = 16 * window + 2 * words;
 		this.flags = new Uint8Array(block, at, flags);
-		this.ack = new Uint8Array(block, at + flags, 4);
-		this.empty = new Uint8Array(block, at + flags + 4, 2);
+		this.ack = new Uint8Array(block, at + flags, 4);	// the control lane's packets, written one at a time
 		this.flightAt = flightAt;
 		this.afterFlight = afterFlight;
 		this.eventAt = eventAt;
@@ -175,7 +174,7 @@ export abstract class Tables {
 
 	/** A slot's record address / 4 (0: none) and length in words, past the incoming ids. */
 	protected recordAt(slot: number): number {
-		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
+		return this.afterFlight + this.options.receiveMaximum + EVENT_CAPACITY + 2 * slot;
 	}
 
 	protected control(type: number, id: number): void {
@@ -283,20 +282,25 @@ export abstract class Tables {
 
 	// events
 
-	protected post(kind: number, a: unknown, b: unknown, c: unknown): void {
+	/**
+	 * An event for the owner: its kind, a number (a packet id, a reason, or 1 for a session
+	 * present), and up to two values (a topic and a payload, or a SUBACK's codes). The number
+	 * waits in the words table, so that the ring holds slots only for what needs them.
+	 */
+	protected post(kind: number, n: number, a: unknown, b: unknown): void {
 		if (this.eventCount === EVENT_CAPACITY) {
 			// the parser and the pump stop before the ring fills; what still finds it full (a
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.drain();
 			if (this.eventCount === EVENT_CAPACITY)
-				return this.dispatch(kind, a, b, c);	// drain() is running further up
+				return this.dispatch(kind, n, a, b);	// drain() is running further up
 		}
 		const tail = (this.eventHead + this.eventCount) % EVENT_CAPACITY;
 		this.flags[this.eventAt + tail] = kind;
+		this.words[this.afterFlight + this.options.receiveMaximum + tail] = n;
 		const args = this.eventArgs;
-		args[3 * tail] = a;
-		args[3 * tail + 1] = b;
-		args[3 * tail + 2] = c;
+		args[2 * tail] = a;
+		args[2 * tail + 1] = b;
 		this.eventCount++;
 	}
 
@@ -325,12 +329,15 @@ export abstract class Tables {
 		while (this.eventCount) {
 			const head = this.eventHead;
 			const kind = this.flags[this.eventAt + head];
-			const args = this.eventArgs, at = 3 * head;
-			const a = args[at], b = args[at + 1], c = args[at + 2];
-			args[at] = args[at + 1] = args[at + 2] = undefined;
+			const args = this.eventArgs, at = 2 * head;
+			const a = args[at], b = args[at + 1];
+			let n = this.words[this.afterFlight + this.options.receiveMaximum + head];
+			if (kind === EV_CONNFAIL)
+				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative
+			args[at] = args[at + 1] = undefined;
 			this.eventHead = (head + 1) % EVENT_CAPACITY;
 			this.eventCount--;
-			this.dispatch(kind, a, b, c);
+			this.dispatch(kind, n, a, b);
 		}
 	}
 
@@ -339,6 +346,6 @@ export abstract class Tables {
 	/** Sends DISCONNECT: close() called from a handler, carried out by drain(). */
 	protected abstract beginClose(): void;
 	/** Hands one posted event to the owner. */
-	protected abstract dispatch(kind: number, a: unknown, b: unknown, c: unknown): void;
+	protected abstract dispatch(kind: number, n: number, a: unknown, b: unknown): void;
 }
 Object.freeze(Tables.prototype);	// preloaded: a frozen prototype stays in flash
