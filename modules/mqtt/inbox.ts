@@ -17,8 +17,8 @@ import type { Link } from "./link.js";
 import type { SessionOptions } from "./tables.js";
 import {
 	EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK, CONN_FAIL_NOT_A_CONNACK_MSG,
-	HANDSHAKE, CONNECTED, RELEASED, DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK,
-	WAIT_UNSUBACK, CONTROL_ROOM, EVENT_CAPACITY, TOPIC_CACHE,
+	INCOMING_TRACED, HANDSHAKE, CONNECTED, RELEASED, DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP,
+	WAIT_SUBACK, WAIT_UNSUBACK, CONTROL_ROOM, EVENT_CAPACITY, TOPIC_CACHE,
 } from "./tables.js";
 
 export abstract class Inbox extends Outbox {
@@ -30,7 +30,6 @@ export abstract class Inbox extends Outbox {
 	protected topicLength = -1;
 	protected topic = "";
 	protected incomingCount = 0;
-	protected incomingTraced = false;	// beyond receiveMaximum: said once per connection
 
 	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
 	protected receiving(): boolean {
@@ -245,8 +244,8 @@ export abstract class Inbox extends Outbox {
 		if (this.incomingCount === capacity) {
 			// beyond the bound the oldest is forgotten: should the broker resend that one before
 			// its PUBREL, it is delivered again (README, "receiveMaximum")
-			if (!this.incomingTraced) {
-				this.incomingTraced = true;
+			if (!(this.bits & INCOMING_TRACED)) {
+				this.bits |= INCOMING_TRACED;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
 			ids.copyWithin(from, from + 1, end);

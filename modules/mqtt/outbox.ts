@@ -11,17 +11,16 @@ import { PINGREQ, DISCONNECT, PUBREL, Packet, checkHeader, decodeBody, decodeHea
 import { markDuplicate, encodePublish, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
 import { Tables } from "./tables.js";
 import {
-	EV_PUBACK, HANDSHAKE, CONNECTED, CLOSING, KIND_PUBLISH0, KIND_PUBLISH1, KIND_PUBLISH2,
-	KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND, SENT_BEFORE, SENT, RELEASED, DONE, WAIT_PUBACK,
-	WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK, WRITING_CONNECT, WRITING_UNACKED,
-	CONNACK_TIMEOUT, CONTROL_CAPACITY, QUEUE_AT, EVENT_CAPACITY,
+	EV_PUBACK, WANT_WRITTEN, CONNECT_SENT, HANDSHAKE, CONNECTED, CLOSING, KIND_PUBLISH0,
+	KIND_PUBLISH1, KIND_PUBLISH2, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND, SENT_BEFORE, SENT, RELEASED,
+	DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK, WRITING_CONNECT,
+	WRITING_UNACKED, CONNACK_TIMEOUT, CONTROL_CAPACITY, EVENT_CAPACITY, QUEUE_AT,
 } from "./tables.js";
 
 export abstract class Outbox extends Tables {
-	protected connectSent = false;
-	protected writable = 0;
 	protected pumping = false;
-	protected pumpAgain = false;
+	protected pumpAgain = false;	// pump() was called while pumping: once more when done
+	protected writable = 0;
 	protected lastSend = 0;
 	protected pingSentAt = -1;	// -1: no PINGREQ outstanding
 	protected writing: Uint8Array | undefined;
@@ -179,7 +178,7 @@ export abstract class Outbox extends Tables {
 			else if (this.queueCount) {
 				const head = this.queueHead;
 				const entry = this.flags[QUEUE_AT + head], kind = entry & KIND;
-				if (kind === KIND_PUBLISH0 && this.wantWritten && this.eventCount === EVENT_CAPACITY)
+				if (kind === KIND_PUBLISH0 && (this.bits & WANT_WRITTEN) && this.eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
 				if (kind !== KIND_PUBLISH0) {
@@ -247,10 +246,10 @@ export abstract class Outbox extends Tables {
 			return false;
 		this.writing = undefined;
 		if (this.writingSlot === WRITING_CONNECT) {
-			this.connectSent = true;
+			this.bits |= CONNECT_SENT;
 			this.arm(CONNACK_TIMEOUT);
 		}
-		else if (this.writingSlot === WRITING_UNACKED && this.wantWritten)
+		else if (this.writingSlot === WRITING_UNACKED && (this.bits & WANT_WRITTEN))
 			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
 	}

@@ -14,9 +14,10 @@ import type { SessionOptions } from "./tables.js";
 import {
 	EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK,
 	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS,
-	CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING, IDLE, RESOLVING, OPENING, HANDSHAKE,
-	CONNECTED, CLOSING, FREE, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK, WRITING_CONNECT,
-	OPEN_TIMEOUT, SEND_TIMEOUT, CLOSE_TIMEOUT,
+	CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING, CLOSE_PENDING, WANT_WRITTEN, CONNECT_SENT,
+	INCOMING_TRACED, SECURE, RETRYING, STOPPED, CONNECT_AFTER_CLOSE, IDLE, RESOLVING, OPENING,
+	HANDSHAKE, CONNECTED, CLOSING, FREE, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK,
+	WRITING_CONNECT, OPEN_TIMEOUT, SEND_TIMEOUT, CLOSE_TIMEOUT,
 } from "./tables.js";
 
 export type { SessionOptions };
@@ -47,13 +48,9 @@ export class Session extends Inbox implements LinkOwner {
 	protected fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
 	protected host = "";
 	protected port = 0;
-	protected secure = false;
 	protected tls: TLSOptions | undefined;
 	protected connectPacket: Uint8Array | undefined;
 	protected attempts = 0;	// since the last session that held: the backoff's exponent
-	protected retrying = false;	// IDLE, the timer armed for the next attempt
-	protected stopped = false;	// close(): no attempt by itself until the next connect()
-	protected connectAfterClose = false;	// connect() while closing: the attempt starts once DISCONNECT is out
 	protected upSince = -1;	// when the session came up (link clock)
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
@@ -69,17 +66,17 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	get connected(): boolean {
-		return this.state === CONNECTED && !this.closePending;
+		return this.state === CONNECTED && !(this.bits & CLOSE_PENDING);
 	}
 	get idle(): boolean {
 		return this.state === IDLE;
 	}
 	get closing(): boolean {
-		return this.state === CLOSING || this.closePending;
+		return this.state === CLOSING || (this.bits & CLOSE_PENDING) !== 0;
 	}
 	/** Whether a QoS 0 publish is reported (EV_PUBACK) once written: the app has a puback handler. */
 	set reportWritten(on: boolean) {
-		this.wantWritten = on;
+		this.bits = on ? this.bits | WANT_WRITTEN : this.bits & ~WANT_WRITTEN;
 	}
 	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
 	get queuesOffline(): boolean {
@@ -95,22 +92,22 @@ export class Session extends Inbox implements LinkOwner {
 		this.fields = fields;
 		this.host = host;
 		this.port = port;
-		this.secure = secure;
+		this.bits = secure ? this.bits | SECURE : this.bits & ~SECURE;
 		this.tls = tls;
 		this.attempts = 0;
-		this.stopped = false;
+		this.bits &= ~STOPPED;
 		if (this.closing)
-			this.connectAfterClose = true;
+			this.bits |= CONNECT_AFTER_CLOSE;
 		else
 			this.attempt();
 	}
 
 	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
 	stop(): void {
-		this.stopped = true;
-		this.connectAfterClose = false;
-		if (this.retrying) {
-			this.retrying = false;
+		this.bits |= STOPPED;
+		this.bits &= ~CONNECT_AFTER_CLOSE;
+		if ((this.bits & RETRYING)) {
+			this.bits &= ~RETRYING;
 			this.link.cancel();
 		}
 	}
@@ -120,8 +117,8 @@ export class Session extends Inbox implements LinkOwner {
 		const packet = new Uint8Array(connectLength(fields));
 		writeConnect(packet, 0, fields);
 		this.connectPacket = packet;
-		this.retrying = false;
-		this.connectSent = false;
+		this.bits &= ~RETRYING;
+		this.bits &= ~CONNECT_SENT;
 		this.state = RESOLVING;
 		this.arm(OPEN_TIMEOUT);
 		this.link.resolve(this.host);
@@ -132,10 +129,10 @@ export class Session extends Inbox implements LinkOwner {
 	 * NodeMCU, an attempt under way goes on to its one connect or connfail.
 	 */
 	close(): boolean {
-		if (this.state !== CONNECTED || this.closePending)
+		if (this.state !== CONNECTED || (this.bits & CLOSE_PENDING))
 			return false;
 		if (this.draining)
-			this.closePending = true;
+			this.bits |= CLOSE_PENDING;
 		else
 			this.beginClose();
 		return true;
@@ -174,7 +171,7 @@ export class Session extends Inbox implements LinkOwner {
 			return this.fail(CONN_FAIL_DNS);
 		this.state = OPENING;
 		try {
-			this.link.open(address, this.port, this.host, this.secure, this.tls);
+			this.link.open(address, this.port, this.host, (this.bits & SECURE) !== 0, this.tls);
 		}
 		catch {
 			this.fail(CONN_FAIL_SERVER_NOT_FOUND);
@@ -223,7 +220,7 @@ export class Session extends Inbox implements LinkOwner {
 			case OPENING:
 				return CONN_FAIL_SERVER_NOT_FOUND;
 			default:	// HANDSHAKE
-				return this.connectSent ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
+				return (this.bits & CONNECT_SENT) ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
 		}
 	}
 
@@ -231,7 +228,7 @@ export class Session extends Inbox implements LinkOwner {
 		const now = this.link.now();
 		const state = this.state;
 		if (state === IDLE) {
-			if (this.retrying)
+			if ((this.bits & RETRYING))
 				this.attempt();
 			return;
 		}
@@ -267,7 +264,7 @@ export class Session extends Inbox implements LinkOwner {
 		this.connectPacket = undefined;	// made again from the fields at the next attempt
 		this.upSince = this.link.now();
 		this.pingSentAt = -1;
-		this.incomingTraced = false;
+		this.bits &= ~INCOMING_TRACED;
 		this.lastSend = this.link.now();
 		if (!sessionPresent)
 			this.incomingCount = 0;
@@ -308,11 +305,11 @@ export class Session extends Inbox implements LinkOwner {
 	 */
 	protected retryLater(): void {
 		const reconnect = this.options.reconnect;
-		if (!reconnect || this.stopped || this.state !== IDLE)
+		if (!reconnect || (this.bits & STOPPED) || this.state !== IDLE)
 			return;
 		const { min, max } = reconnect;
 		const ceiling = Math.min(max, min * 2 ** Math.min(this.attempts++, 30));
-		this.retrying = true;
+		this.bits |= RETRYING;
 		this.arm(Math.round(min / 10 + this.options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
 	}
 
@@ -344,7 +341,7 @@ export class Session extends Inbox implements LinkOwner {
 
 	protected teardown(): void {
 		this.state = IDLE;
-		this.closePending = false;
+		this.bits &= ~CLOSE_PENDING;
 		this.link.cancel();
 		this.link.close();
 		this.fill = 0;
@@ -379,9 +376,9 @@ export class Session extends Inbox implements LinkOwner {
 			case EV_OFFLINE:
 				this.sessionEnded();
 				owner.offline();
-				if (!this.connectAfterClose)
+				if (!(this.bits & CONNECT_AFTER_CLOSE))
 					return this.retryLater();
-				this.connectAfterClose = false;
+				this.bits &= ~CONNECT_AFTER_CLOSE;
 				if (this.state === IDLE)	// unless the offline handler connected already
 					this.attempt();
 				return;

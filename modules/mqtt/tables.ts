@@ -32,6 +32,17 @@ export const CONN_FAIL_DNS = -3;
 export const CONN_FAIL_TIMEOUT_RECEIVING = -2;
 export const CONN_FAIL_TIMEOUT_SENDING = -1;
 
+// The session's yes-or-no state that is not read for every packet, as bits of one number: a
+// field of its own costs the device a 16-byte slot each.
+export const CLOSE_PENDING = 1;	// close() from a handler: done by drain() once what came before is written
+export const WANT_WRITTEN = 2;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
+export const CONNECT_SENT = 4;	// the CONNECT of this attempt is on the wire
+export const INCOMING_TRACED = 8;	// beyond receiveMaximum: said once per connection
+export const SECURE = 16;	// connect() asked for TLS
+export const RETRYING = 32;	// IDLE, the timer armed for the next attempt
+export const STOPPED = 64;	// close(): no attempt by itself until the next connect()
+export const CONNECT_AFTER_CLOSE = 128;	// connect() while closing: the attempt starts once DISCONNECT is out
+
 export const IDLE = 0;
 export const RESOLVING = 1;
 export const OPENING = 2;
@@ -72,8 +83,9 @@ export const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes
 // the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
 export const CONTROL_CAPACITY = 64;
 export const CONTROL_ROOM = CONTROL_CAPACITY - 4;
-export const QUEUE_AT = CONTROL_CAPACITY;	// the queue's region in the tables (see words)
 export const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
+export const EVENTS_AT = CONTROL_CAPACITY;	// the event ring's region in the tables (see words)
+export const QUEUE_AT = EVENTS_AT + EVENT_CAPACITY;	// the queue's
 export const TOPIC_CACHE = 64;
 
 export interface SessionOptions {
@@ -99,6 +111,10 @@ export abstract class Tables {
 	protected link: Link;
 	protected options: SessionOptions;
 	protected state = IDLE;
+	protected bits = 0;	// CLOSE_PENDING, WANT_WRITTEN, ...: the yes-or-no state read seldom (see those constants)
+	// read or set for every packet: a field each is cheaper in computrons than a bit
+	protected draining = false;
+	protected parsing = false;	// the parser is running: drain() waits until it is done
 	protected due = 0;	// when the timer fires next
 	protected ack: Uint8Array;
 	protected controlHead = 0;
@@ -117,29 +133,24 @@ export abstract class Tables {
 
 	// The fixed tables, three views on one block (a view costs the device about 5 slots):
 	//   times  per window slot: when it was last written, then its place in sending order
-	//   words  [0, CONTROL_CAPACITY) control lane ids, [QUEUE_AT, +queue) queue ids,
-	//          [flightAt, afterFlight) window slot ids, [afterFlight, +receiveMaximum)
-	//          ids of incoming QoS 2 messages awaiting PUBREL, [+EVENT_CAPACITY) each event's
-	//          number (see post), then with a store recordAt()'s
-	//   flags  the same first three regions with packet types, kinds and slot states, then
-	//          [afterFlight, +window) resend flags, [eventAt, +EVENT_CAPACITY) event kinds,
-	//          [topicAt, +TOPIC_CACHE) the bytes of the last topic received
+	//   words  [0, CONTROL_CAPACITY) control lane ids, [EVENTS_AT, +EVENT_CAPACITY) each event's
+	//          number (see post), [QUEUE_AT, +queue) queue ids, [flightAt, afterFlight) window
+	//          slot ids, [afterFlight, +receiveMaximum) ids of incoming QoS 2 messages awaiting
+	//          PUBREL, then with a store recordAt()'s
+	//   flags  the same first four regions with packet types, event kinds, queue kinds and slot
+	//          states, then [afterFlight, +window) resend flags and [topicAt, +TOPIC_CACHE) the
+	//          bytes of the last topic received
 	protected times: Float64Array;
 	protected words: Uint16Array;
 	protected flags: Uint8Array;
 	protected flightAt: number;
 	protected afterFlight: number;
-	protected eventAt: number;
 	protected topicAt: number;
 
 	// events for the application
 	protected eventArgs: unknown[] = new Array(2 * EVENT_CAPACITY);	// a and b of each event side by side
 	protected eventHead = 0;
 	protected eventCount = 0;
-	protected draining = false;
-	protected parsing = false;	// the parser is running: drain() waits until it is done
-	protected closePending = false;	// close() from a handler: done by drain() once what came before is written
-	protected wantWritten = false;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
 
 	constructor(link: Link, options: SessionOptions, queue: number) {
 		this.link = link;
@@ -150,8 +161,8 @@ export abstract class Tables {
 		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
 		// slots and a chunk header each
 		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
-		const eventAt = afterFlight + window, topicAt = eventAt + EVENT_CAPACITY;
-		const storeAt = afterFlight + options.receiveMaximum + EVENT_CAPACITY;
+		const topicAt = afterFlight + window;
+		const storeAt = afterFlight + options.receiveMaximum;
 		const words = storeAt + (options.store ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
 		const block = new ArrayBuffer(16 * window + 2 * words + flags + 4);
 		this.times = new Float64Array(block, 0, 2 * window);
@@ -161,7 +172,6 @@ export abstract class Tables {
 		this.ack = new Uint8Array(block, at + flags, 4);	// the control lane's packets, written one at a time
 		this.flightAt = flightAt;
 		this.afterFlight = afterFlight;
-		this.eventAt = eventAt;
 		this.topicAt = topicAt;
 	}
 
@@ -174,7 +184,7 @@ export abstract class Tables {
 
 	/** A slot's record address / 4 (0: none) and length in words, past the incoming ids. */
 	protected recordAt(slot: number): number {
-		return this.afterFlight + this.options.receiveMaximum + EVENT_CAPACITY + 2 * slot;
+		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
 	}
 
 	protected control(type: number, id: number): void {
@@ -296,8 +306,8 @@ export abstract class Tables {
 				return this.dispatch(kind, n, a, b);	// drain() is running further up
 		}
 		const tail = (this.eventHead + this.eventCount) % EVENT_CAPACITY;
-		this.flags[this.eventAt + tail] = kind;
-		this.words[this.afterFlight + this.options.receiveMaximum + tail] = n;
+		this.flags[EVENTS_AT + tail] = kind;
+		this.words[EVENTS_AT + tail] = n;
 		const args = this.eventArgs;
 		args[2 * tail] = a;
 		args[2 * tail + 1] = b;
@@ -316,8 +326,8 @@ export abstract class Tables {
 		do {
 			this.deliverPosted();
 			this.pump();
-			if (this.closePending) {
-				this.closePending = false;
+			if ((this.bits & CLOSE_PENDING)) {
+				this.bits &= ~CLOSE_PENDING;
 				this.beginClose();
 			}
 		} while (this.eventCount);
@@ -328,10 +338,10 @@ export abstract class Tables {
 	protected deliverPosted(): void {
 		while (this.eventCount) {
 			const head = this.eventHead;
-			const kind = this.flags[this.eventAt + head];
+			const kind = this.flags[EVENTS_AT + head];
 			const args = this.eventArgs, at = 2 * head;
 			const a = args[at], b = args[at + 1];
-			let n = this.words[this.afterFlight + this.options.receiveMaximum + head];
+			let n = this.words[EVENTS_AT + head];
 			if (kind === EV_CONNFAIL)
 				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative
 			args[at] = args[at + 1] = undefined;
