@@ -10,7 +10,7 @@ import { remainingLengthSize, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import { checkQos, clientSettings, describe, fail, integerIn, isFlag, toBytes } from "./arguments.js";
 import {
-	Session,
+	Session, NOT_CONNECTED,
 	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
 } from "./session.js";
 import type { SessionOwner } from "./session.js";
@@ -226,15 +226,17 @@ class Client implements MQTTClient, SessionOwner {
 		const topicUtf8 = this.topicUtf8!;
 		if (bytes.length > MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
-		if (!this.session.connected && !(qos && this.session.queuesOffline))
-			throw new Error("publish: not connected");
+		const session = this.session;
 		if (onPuback) {	// one handler serves every publish, as documented
 			this.handlers[ON_PUBACK] = onPuback;
-			this.session.reportWritten = true;
+			session.reportWritten = true;
 		}
-		const id = this.session.publish(topicUtf8, bytes, qos, !!retain);
-		if (id < 0)
+		const id = session.publish(topicUtf8, bytes, qos, !!retain);
+		if (id < 0) {
+			if (id === NOT_CONNECTED)
+				throw new Error("publish: not connected");
 			return false;
+		}
 		this.lastId = id;
 		return true;
 	}

@@ -11,10 +11,11 @@ import { PINGREQ, DISCONNECT, PUBREL, Packet, checkHeader, decodeBody, decodeHea
 import { markDuplicate, encodePublish, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
 import { Tables } from "./tables.js";
 import {
-	EV_PUBACK, WANT_WRITTEN, CONNECT_SENT, HANDSHAKE, CONNECTED, CLOSING, KIND_PUBLISH0,
-	KIND_PUBLISH1, KIND_PUBLISH2, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND, SENT_BEFORE, SENT, RELEASED,
-	DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK, WRITING_CONNECT,
-	WRITING_UNACKED, CONNACK_TIMEOUT, CONTROL_CAPACITY, EVENT_CAPACITY, QUEUE_AT,
+	EV_PUBACK, CLOSE_PENDING, WANT_WRITTEN, CONNECT_SENT, NOT_CONNECTED, HANDSHAKE, CONNECTED,
+	CLOSING, KIND_PUBLISH0, KIND_PUBLISH1, KIND_PUBLISH2, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND,
+	SENT_BEFORE, SENT, RELEASED, DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK,
+	WAIT_UNSUBACK, WRITING_CONNECT, WRITING_UNACKED, CONNACK_TIMEOUT, CONTROL_CAPACITY,
+	EVENT_CAPACITY, QUEUE_AT,
 } from "./tables.js";
 
 export abstract class Outbox extends Tables {
@@ -61,8 +62,13 @@ export abstract class Outbox extends Tables {
 		this.setRecord(tail, address, length);
 	}
 
-	/** Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), or -1 when the queue is full. */
+	/**
+	 * Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), -1
+	 * when the queue or the store is full, NOT_CONNECTED without a session to take it.
+	 */
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
+		if ((this.state !== CONNECTED || this.bits & CLOSE_PENDING) && !(qos && (this.options.offlineQueue || this.options.store)))
+			return NOT_CONNECTED;
 		if (this.queueCount === this.queuePacket.length)
 			return -1;
 		const id = qos ? this.allocateId() : 0;

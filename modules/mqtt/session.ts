@@ -15,14 +15,14 @@ import {
 	EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK,
 	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS,
 	CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING, CLOSE_PENDING, WANT_WRITTEN, CONNECT_SENT,
-	INCOMING_TRACED, SECURE, RETRYING, STOPPED, CONNECT_AFTER_CLOSE, IDLE, RESOLVING, OPENING,
-	HANDSHAKE, CONNECTED, CLOSING, FREE, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK, WAIT_UNSUBACK,
-	WRITING_CONNECT, OPEN_TIMEOUT, SEND_TIMEOUT, CLOSE_TIMEOUT,
+	INCOMING_TRACED, SECURE, RETRYING, STOPPED, CONNECT_AFTER_CLOSE, IDLE, RESOLVING,
+	OPENING, HANDSHAKE, CONNECTED, CLOSING, FREE, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK,
+	WAIT_UNSUBACK, WRITING_CONNECT, OPEN_TIMEOUT, SEND_TIMEOUT, CLOSE_TIMEOUT,
 } from "./tables.js";
 
 export type { SessionOptions };
 export {
-	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
+	NOT_CONNECTED, CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
 } from "./tables.js";
 
 /** What the session tells its owner (the client), always outside the parser. */
@@ -78,8 +78,8 @@ export class Session extends Inbox implements LinkOwner {
 	set reportWritten(on: boolean) {
 		this.bits = on ? this.bits | WANT_WRITTEN : this.bits & ~WANT_WRITTEN;
 	}
-	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue). */
-	get queuesOffline(): boolean {
+	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue, options.store). */
+	protected get queuesOffline(): boolean {
 		return this.options.offlineQueue || !!this.options.store;
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */

@@ -43,6 +43,9 @@ export const RETRYING = 32;	// IDLE, the timer armed for the next attempt
 export const STOPPED = 64;	// close(): no attempt by itself until the next connect()
 export const CONNECT_AFTER_CLOSE = 128;	// connect() while closing: the attempt starts once DISCONNECT is out
 
+/** What publish() returns when there is no session and nothing may wait for one. */
+export const NOT_CONNECTED = -2;
+
 export const IDLE = 0;
 export const RESOLVING = 1;
 export const OPENING = 2;
