@@ -68,6 +68,7 @@ export function makeTimer(clock) {
 			disarm(timer);
 			timer.cleared = true;
 			live.delete(timer);
+			clock.release?.(timer);
 		}
 		/** Host only: clears every timer, as a device reset would. */
 		static hostClearAll() {

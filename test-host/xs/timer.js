@@ -10,6 +10,10 @@ const { Timer, fire } = makeTimer({
 	disarm(timer) {
 		call({ op: "timer.disarm", id: timer.id });
 	},
+	// a cleared timer is the app's garbage, as a device's is: the registry lets it go
+	release(timer) {
+		host.objects.delete(timer.id);
+	},
 });
 
 on("timer.fire", ({ id }) => {
