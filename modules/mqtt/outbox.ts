@@ -71,22 +71,25 @@ export abstract class Outbox extends Tables {
 			return NOT_CONNECTED;
 		if (this.queueCount === this.queuePacket.length)
 			return -1;
-		const id = qos ? this.allocateId() : 0;
+		if (!qos) {	// the commonest case first, with the fewest steps
+			this.enqueue(encodePublish(topic, payload, 0, retain, 0), KIND_PUBLISH0, 0);
+			return 0;
+		}
+		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id);
-		let store;
-		if (qos && (store = this.options.store)) {
-			if (packet.length > store.maxPacket)
-				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
-			const address = store.append(packet);
-			if (address < 0)
-				return -1;
-			this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
-			this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
+		if (!store) {
+			this.enqueue(packet, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+			return id;
 		}
-		else
-			this.enqueue(packet, qos === 0 ? KIND_PUBLISH0 : qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		if (packet.length > store.maxPacket)
+			throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
+		const address = store.append(packet);
+		if (address < 0)
+			return -1;
+		this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
+		this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
 		return id;
 	}
 
@@ -183,29 +186,29 @@ export abstract class Outbox extends Tables {
 			}
 			else if (this.queueCount) {
 				const head = this.queueHead;
-				const entry = this.flags[QUEUE_AT + head], kind = entry & KIND;
-				if (kind === KIND_PUBLISH0 && (this.bits & WANT_WRITTEN) && this.eventCount === EVENT_CAPACITY)
+				const entry = this.flags[QUEUE_AT + head];	// a QoS 0 publish is KIND_PUBLISH0 alone
+				if (entry === KIND_PUBLISH0 && (this.bits & WANT_WRITTEN) && this.eventCount === EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
 				let slot = WRITING_UNACKED;
-				if (kind !== KIND_PUBLISH0) {
+				if (entry !== KIND_PUBLISH0) {
 					slot = this.freeFlight();
 					if (slot < 0)
 						return;	// window full: wait for an acknowledgement
+					const kind = entry & KIND;
 					this.flags[this.flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
 					this.words[this.flightAt + slot] = this.words[QUEUE_AT + head];
 					this.times[2 * slot] = this.link.now();
 					this.times[2 * slot + 1] = ++this.order;
 					this.armAckDeadline();
+					if (this.options.store)	// only what waits for an acknowledgement has a record
+						this.queuePacket[head] = this.takeRecord(head, slot, entry, this.queuePacket[head]);
+					this.flightPacket[slot] = this.queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 				}
-				let packet = this.queuePacket[head];
-				if (slot >= 0 && this.options.store)	// only what waits for an acknowledgement has a record
-					packet = this.takeRecord(head, slot, entry, packet);
+				const packet = this.queuePacket[head]!;
 				this.queuePacket[head] = undefined;
 				this.queueHead = (head + 1) % this.queuePacket.length;
 				this.queueCount--;
-				if (slot >= 0)
-					this.flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
-				this.start(packet!, slot);
+				this.start(packet, slot);
 			}
 			else
 				return;
