@@ -3,8 +3,9 @@
  * written before any data packet starts; data packets (PUBLISH, SUBSCRIBE, UNSUBSCRIBE) wait in
  * a bounded queue and go out while the in-flight window has room, in pieces when they exceed
  * the socket's free space. A packet already started is always finished first: bytes of two
- * packets never interleave on the stream. With a store, QoS 1/2 publishes wait in the flash
- * rather than the heap, and their progress is recorded there as it happens.
+ * packets never interleave on the stream. With a store, QoS 1/2 publishes accepted without a
+ * session wait in the flash rather than the heap, and every publish's progress is recorded
+ * there as it happens.
  */
 
 import { PINGREQ, DISCONNECT, PUBREL, Packet, checkHeader, decodeBody, decodeHeader, PUBLISH } from "./codec.js";
@@ -89,7 +90,9 @@ export abstract class Outbox extends Tables {
 		if (address < 0)
 			return -1;
 		this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
-		this.enqueue(undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);	// read back from the flash when its turn comes
+		// with a session it goes out soon, from the heap; without one it waits in the flash only and
+		// is read back when its turn comes, so that a long time offline does not fill the heap
+		this.enqueue(this.state === CONNECTED ? packet : undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
 		return id;
 	}
 
@@ -222,18 +225,19 @@ export abstract class Outbox extends Tables {
 	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
 	 */
 	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
-		const words = this.words, from = this.recordAt(head), address = words[from];
-		this.setRecord(this.queuePacket.length + slot, 4 * address, words[from + 1]);
+		const address = this.recordOf(head), length = this.words[this.recordAt(head) + 1];
+		this.setRecord(this.queuePacket.length + slot, address, length);
 		if (!address)
 			return packet!;
-		words[from] = 0;	// a queue slot holds a record only while a stored publish waits in it
+		this.setRecord(head, 0, 0);	// a queue slot holds a record only while a stored publish waits in it
 		const store = this.options.store!;
-		packet = store.read(4 * address, words[from + 1]);
-		if (entry & SENT_BEFORE)
-			markDuplicate(packet);
-		else
-			store.mark(4 * address, SENT);
-		return packet;
+		if (entry & SENT_BEFORE) {	// found after a reset, so only in the flash
+			const again = store.read(address, length);
+			markDuplicate(again);
+			return again;
+		}
+		store.mark(address, SENT);
+		return packet ?? store.read(address, length);
 	}
 
 	protected start(packet: Uint8Array, slot: number): void {
@@ -276,15 +280,16 @@ export abstract class Outbox extends Tables {
 	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
 	 */
 	protected journalAgain(slot: number): void {
-		const at = this.recordAt(this.queuePacket.length + slot), store = this.options.store;
-		if (!store || !this.words[at])
+		const window = this.queuePacket.length + slot, store = this.options.store;
+		const old = store ? this.recordOf(window) : 0;
+		if (!old)
 			return;
-		const packet = this.flightPacket[slot]!, address = store.append(packet);
+		const packet = this.flightPacket[slot]!, address = store!.append(packet);
 		if (address < 0)
 			return;
-		store.mark(address, SENT);
-		store.mark(4 * this.words[at], DONE);
-		this.words[at] = address / 4;
+		store!.mark(address, SENT);
+		store!.mark(old, DONE);
+		this.setRecord(window, address, packet.length);
 	}
 
 	/**
@@ -305,8 +310,7 @@ export abstract class Outbox extends Tables {
 				flags[to] = flags[from];
 				words[to] = words[from];
 				if (this.options.store) {
-					const record = this.recordAt(from - QUEUE_AT);
-					this.setRecord(to - QUEUE_AT, 4 * words[record], words[record + 1]);
+					this.setRecord(to - QUEUE_AT, this.recordOf(from - QUEUE_AT), words[this.recordAt(from - QUEUE_AT) + 1]);
 				}
 			}
 		}

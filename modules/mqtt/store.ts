@@ -24,6 +24,8 @@
  * header's check byte, lengths, and the session checks the packet) and never throws.
  */
 
+import { SENT, RELEASED, DONE } from "./tables.js";
+
 /** Moddable's `flash` module as the store uses it (modules/files/flash). */
 export interface FlashArea {
 	/** An ArrayBuffer, as called here (a HostBuffer only when asked for one). */
@@ -41,11 +43,9 @@ export interface StoreOptions {
 	sectors?: number;
 }
 
-// Status bits, cleared (written as 0) in this order.
+// Status bits, cleared (written as 0) in this order: COMMITTED, then the session's.
 export const COMMITTED = 1;
-export const SENT = 2;	// written to the socket at least once: DUP when it goes again
-export const RELEASED = 4;	// QoS 2, PUBREC came: only PUBREL goes again
-export const DONE = 8;	// acknowledged; the record is dead
+export { SENT, RELEASED, DONE };
 
 const MAGIC = [0x4d, 0x51, 0x53, 0x31];
 const SECTOR_HEADER = 8;

@@ -61,10 +61,11 @@ export const KIND_SUBSCRIBE = 4;
 export const KIND_UNSUBSCRIBE = 5;
 export const KIND = 0x0f;
 export const SENT_BEFORE = 0x10;	// a publish found in the store, written before the reset: DUP
-// The store's status bits (store.ts), here so that an image without a store carries no store code.
-export const SENT = 2;
-export const RELEASED = 4;
-export const DONE = 8;
+// The store's status bits that the session sets (store.ts keeps COMMITTED, its own): here, so
+// that an image without a store carries no store code.
+export const SENT = 2;	// written to the socket at least once: DUP when it goes again
+export const RELEASED = 4;	// QoS 2, PUBREC came: only PUBREL goes again
+export const DONE = 8;	// acknowledged; the record is dead
 
 // In-flight slot states: which acknowledgement it waits for.
 export const FREE = 0;
@@ -185,6 +186,11 @@ export abstract class Tables {
 		this.words[at + 1] = length;
 	}
 
+	/** Where the store keeps a slot's publish: its address, 0 when it has no record. */
+	protected recordOf(slot: number): number {
+		return 4 * this.words[this.recordAt(slot)];
+	}
+
 	/** A slot's record address / 4 (0: none) and length in words, past the incoming ids. */
 	protected recordAt(slot: number): number {
 		return this.afterFlight + this.options.receiveMaximum + 2 * slot;
@@ -245,9 +251,9 @@ export abstract class Tables {
 
 	/** Records a window slot's progress in the store, when its publish is kept there. */
 	protected markRecord(slot: number, bit: number): void {
-		const at = this.recordAt(this.queuePacket.length + slot);
-		if (this.options.store && this.words[at])
-			this.options.store.mark(4 * this.words[at], bit);
+		const address = this.options.store ? this.recordOf(this.queuePacket.length + slot) : 0;
+		if (address)
+			this.options.store!.mark(address, bit);
 	}
 
 	protected release(slot: number): void {
