@@ -225,11 +225,14 @@ export abstract class Outbox extends Tables {
 	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
 	 */
 	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
-		const address = this.recordOf(head), length = this.words[this.recordAt(head) + 1];
-		this.setRecord(this.queuePacket.length + slot, address, length);
+		// per message: the words are moved by hand rather than through setRecord and recordOf
+		const words = this.words, from = this.recordAt(head), to = this.recordAt(this.queuePacket.length + slot);
+		const address = 4 * words[from], length = words[from + 1];
+		words[to] = words[from];
+		words[to + 1] = length;
 		if (!address)
 			return packet!;
-		this.setRecord(head, 0, 0);	// a queue slot holds a record only while a stored publish waits in it
+		words[from] = 0;	// a queue slot holds a record only while a stored publish waits in it
 		const store = this.options.store!;
 		if (entry & SENT_BEFORE) {	// found after a reset, so only in the flash
 			const again = store.read(address, length);

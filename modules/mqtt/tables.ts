@@ -251,9 +251,9 @@ export abstract class Tables {
 
 	/** Records a window slot's progress in the store, when its publish is kept there. */
 	protected markRecord(slot: number, bit: number): void {
-		const address = this.options.store ? this.recordOf(this.queuePacket.length + slot) : 0;
-		if (address)
-			this.options.store!.mark(address, bit);
+		const store = this.options.store, record = store ? this.words[this.recordAt(this.queuePacket.length + slot)] : 0;
+		if (record)
+			store!.mark(4 * record, bit);
 	}
 
 	protected release(slot: number): void {
