@@ -35,10 +35,11 @@ export async function compareWithModdable(sizes = [100, 1000, 10_000], messages 
 	if (!peer)
 		return undefined;
 	const rows = [];
+	const code = await bundleFor(peer);	// the same for every row: a fresh worker each, one build
 	for (const binary of [false, true]) {
 		for (const size of sizes) {
 			const engine = await startEngine("xs");
-			await engine.evaluate(await bundleFor(peer));
+			await engine.evaluate(code);
 			const measure = async (action) => {
 				await engine.evaluate(`clients.setup(${JSON.stringify({ size, messages, binary })})`);
 				const { slots } = await engine.heap();

@@ -10,10 +10,10 @@
 // at any moment leaves behind is exactly the writes that returned: what a power cut leaves.
 // Where it differs from the device: no timing (an erase takes tens of milliseconds there),
 // no wear-out, and a cut inside one write is simulated only where a test asks (cutAfter).
-import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
+import { existsSync, openSync, readSync, writeSync } from "node:fs";
 
 export const SECTOR = 4096;
-export const STORAGE_BYTES = 0x405fb000 - 0x40302000;
+const STORAGE_BYTES = 0x405fb000 - 0x40302000;
 
 /** Thrown by a write or erase that the simulated power cut interrupted. */
 export class PowerCut extends Error {}
@@ -98,12 +98,6 @@ export class FlashMedium {
 		bytes.fill(0xff, at, at + SECTOR);
 		this.erased++;
 		this.#persist(at, SECTOR);
-	}
-
-	close() {
-		if (this.#fd !== undefined)
-			closeSync(this.#fd);
-		this.#fd = undefined;
 	}
 
 	#check(offset, byteLength) {

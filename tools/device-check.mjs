@@ -26,7 +26,7 @@ import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqttjs from "mqtt";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
-import { powerCut } from "./power-cut.mjs";
+import { powerCut, summary } from "./power-cut.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
@@ -193,8 +193,7 @@ async function storeApp(broker, screen) {
 	const so = find(build, "mc.so");
 	const launch = () => spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const result = await powerCut({ broker, launch, clientid, log: (line) => console.log(`  [power-cut] ${line}`) });
-	const summary = `${result.kills} kills; accepted ${result.acceptedQos1} QoS 1 + ${result.acceptedQos2} QoS 2; missing ${result.missing}; duplicates QoS 1 ${result.duplicatesQos1}, QoS 2 ${result.duplicatesQos2}`;
-	check(result.kills >= 10 && result.acceptedQos1 >= 5000 && result.acceptedQos2 >= 5000, `lin: store example killed mid-stream (${summary})`);
+	check(result.kills >= 10 && result.acceptedQos1 >= 5000 && result.acceptedQos2 >= 5000, `lin: store example killed mid-stream (${summary(result)})`);
 	check(result.missing === 0, "lin: nothing accepted is lost over the kills");
 	check(result.duplicatesQos2 === 0, "lin: QoS 2 arrives exactly once over the kills");
 }

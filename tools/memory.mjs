@@ -46,23 +46,25 @@ export async function measure(broker, { maxMessageLength = 1024, subscriptions =
 
 if (import.meta.url === `file://${process.argv[1]}`) {
 	const broker = await startMosquitto();
+	const DEFAULTS = "connected, 1 subscription (defaults)";
+	const WITH_STORE = "connected, 1 subscription, with a store of 8 sectors (options.store)";
 	const rows = [
 		["created, not connected (max_message_length 1024)", { connect: false }],
-		["connected, 1 subscription (defaults)", {}],
+		[DEFAULTS, {}],
 		["connected, 10 subscriptions", { subscriptions: 10 }],
 		["connected, 1 subscription, max_message_length 16384", { maxMessageLength: 16_384 }],
-		["connected, 1 subscription, with a store of 8 sectors (options.store)", { sectors: 8 }],
+		[WITH_STORE, { sectors: 8 }],
 	];
 	console.log("| client | XS slots | chunk bytes | measured, ESP8266 layout | host stand-ins | device estimate | share of the 32 KB XS heap |");
 	console.log("|---|---:|---:|---:|---:|---:|---:|");
-	const devices = [];
+	const devices = {};
 	for (const [name, options] of rows) {
 		const { slots, chunks, measured, standins, device } = await measure(broker, options);
-		devices.push(device);
+		devices[name] = device;
 		console.log(`| ${name} | ${slots} | ${chunks} | ${measured} | ${standins} | ${device} | ${(100 * device / DEVICE_HEAP).toFixed(1)} % |`);
 	}
 	// the Flash object is the host's stand-in here, a host object with a 12-byte chunk on the device
-	const store = devices[4] - devices[1];
+	const store = devices[WITH_STORE] - devices[DEFAULTS];
 	console.log(`\nThe store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`);
 	await broker.stop();
 }

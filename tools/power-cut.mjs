@@ -114,6 +114,11 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 	}
 }
 
+/** One line of what a run counted. */
+export function summary(result) {
+	return `${result.kills} kills; accepted ${result.acceptedQos1} QoS 1 + ${result.acceptedQos2} QoS 2; arrived ${result.arrived} distinct; missing ${result.missing}; duplicates QoS 1 ${result.duplicatesQos1}, QoS 2 ${result.duplicatesQos2}; arrived but killed before traced ${result.arrivedUntraced}`;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	const args = process.argv.slice(2);
 	const option = (name, fallback) => {
@@ -127,7 +132,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 		kills: Number(option("kills", 10)),
 		log: (line) => console.log(line),
 	});
-	console.log(`${result.engine}: ${result.kills} kills; accepted ${result.acceptedQos1} QoS 1 + ${result.acceptedQos2} QoS 2; arrived ${result.arrived} distinct; missing ${result.missing}; duplicates QoS 1 ${result.duplicatesQos1}, QoS 2 ${result.duplicatesQos2}; arrived but killed before traced ${result.arrivedUntraced}`);
+	console.log(`${result.engine}: ${summary(result)}`);
 	const ok = result.missing === 0 && result.duplicatesQos2 === 0;
 	console.log(ok ? "nothing accepted was lost, and QoS 2 arrived exactly once" : "FAILED");
 	process.exit(ok ? 0 : 1);

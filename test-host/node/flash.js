@@ -2,12 +2,11 @@
 import { image } from "./image.js";
 import { storagePartition } from "../flash-medium.js";
 
-export default class Flash {
+/** The `flash` object's interface over any medium (the store's tests give one of their own). */
+export class MediumFlash {
 	#medium;
-	constructor(partition) {
-		if (partition !== "storage")
-			throw new Error("unknown partition");
-		this.#medium = image.storage ??= storagePartition();
+	constructor(medium) {
+		this.#medium = medium;
 	}
 	get blockSize() {
 		return this.#medium.blockSize;
@@ -22,10 +21,15 @@ export default class Flash {
 		return this.#medium.read(offset, byteLength).buffer;
 	}
 	write(offset, byteLength, buffer) {
-		this.#medium.write(offset, byteLength, bytesOf(buffer));
+		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+		this.#medium.write(offset, byteLength, bytes);
 	}
 }
 
-function bytesOf(buffer) {
-	return ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
+export default class Flash extends MediumFlash {
+	constructor(partition) {
+		if (partition !== "storage")
+			throw new Error("unknown partition");
+		super(image.storage ??= storagePartition(image.flash));
+	}
 }

@@ -2,12 +2,13 @@
 // TLS is in (the app included modules/mqtt/manifest_tls.json), which folder holds the app's
 // resources, and the flash behind the "storage" partition (a file that outlives the process,
 // or memory). Set by the engine that starts a device app (startEngine's options).
-import { storagePartition } from "../flash-medium.js";
 
-export const image = { tls: true, resources: undefined, storage: undefined };
+export const image = { tls: true, resources: undefined, flash: undefined, storage: undefined };
 
+/** The medium is made when the app first opens the partition (./flash.js), not for every engine. */
 export function hostImage({ tls = true, resources, flash } = {}) {
 	image.tls = tls;
 	image.resources = resources;
-	image.storage = storagePartition(flash);
+	image.flash = flash;
+	image.storage = undefined;
 }

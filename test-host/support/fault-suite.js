@@ -3,6 +3,7 @@
 import { after, before } from "mocha";
 import { startEngine } from "../engine.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
+import { value } from "./results.js";
 
 export function withEngineAndFaultBroker(name, ready) {
 	let engine, fault;
@@ -15,4 +16,21 @@ export function withEngineAndFaultBroker(name, ready) {
 		await engine?.close();
 		await fault?.close();
 	});
+}
+
+/** Connects `client` to the fault broker, which accepts: its side of the link, once `connect` came. */
+export async function connectTo(client, fault, sessionPresent = false) {
+	value(await client.call("connect", "127.0.0.1", fault.port, false));
+	const conn = await fault.nextConnection();
+	await conn.acceptConnect({ returnCode: 0, sessionPresent });
+	await client.next("connect");
+	return conn;
+}
+
+/** The next `n` packets the client sent on `conn`. */
+export async function nextPackets(conn, n, timeout) {
+	const out = [];
+	for (let i = 0; i < n; i++)
+		out.push(await conn.nextPacket(timeout));
+	return out;
 }

@@ -41,7 +41,7 @@ function text(bytes) {
 	return new TextDecoder().decode(bytes);
 }
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`NodeMCU API on ${name}`, () => {
 		let broker, engine, peer;
 

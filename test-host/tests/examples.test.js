@@ -8,16 +8,13 @@ import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
 import { closedPort } from "../brokers/fault-broker.js";
+import { until } from "../support/results.js";
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(engine, pattern, timeout = 5000) {
-	const deadline = Date.now() + timeout;
-	while (!engine.traces.join("").match(pattern)) {
-		if (Date.now() > deadline)
-			assert.fail(`no trace matching ${pattern} within ${timeout} ms; traces: ${engine.traces.join("")}`);
-		await sleep(20);
-	}
+/** Waits for the engine's traces to match `pattern`. */
+function traced(engine, pattern, timeout = 5000) {
+	return until(() => engine.traces.join("").match(pattern), () => `a trace matching ${pattern}; traces: ${engine.traces.join("")}`, timeout);
 }
 
 describe("the API documentation's examples", () => {
@@ -32,24 +29,24 @@ describe("the API documentation's examples", () => {
 		await broker?.stop();
 	});
 
-	for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+	for (const name of ENGINES) {
 		it(`nodemcu-docs on ${name}: subscribes, publishes "hello" and receives it`, async () => {
 			await peer.subscribeAsync("/topic");
 			const got = new Promise((resolve) => peer.once("message", (topic, payload) => resolve(`${topic} ${payload}`)));
 			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: broker.port } });
 			await engine.run("examples/nodemcu-docs");
 			assert.equal(await got, "/topic hello");
-			await until(engine, /subscribe success\n/);
-			await until(engine, /sent\n/);
-			await until(engine, /\/topic:\nhello\n/);
+			await traced(engine, /subscribe success\n/);
+			await traced(engine, /sent\n/);
+			await traced(engine, /\/topic:\nhello\n/);
 			await engine.close();
 		});
 
 		it(`topics on ${name}: one SUBSCRIBE for a table, granted QoS per topic, then one UNSUBSCRIBE`, async () => {
 			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: broker.port } });
 			await engine.run("examples/topics");
-			await until(engine, /subscribe success \(packet \d+\): granted 0, 1, 2\n/);
-			await until(engine, /unsubscribe success\n/);
+			await traced(engine, /subscribe success \(packet \d+\): granted 0, 1, 2\n/);
+			await traced(engine, /unsubscribe success\n/);
 			await engine.close();
 		});
 
@@ -69,7 +66,7 @@ describe("the API documentation's examples", () => {
 				? /setting the clock from pool\.ntp\.org\nclock set\nconnecting to 127\.0\.0\.1:\d+ over TLS\nconnected\n/
 				: /^connecting to 127\.0\.0\.1:\d+ over TLS\nconnected\n/;
 			try {
-				await until(engine, expected);
+				await traced(engine, expected);
 				await Promise.race([status, sleep(5000).then(() => assert.fail("no status message from the app within 5 s"))]);
 			}
 			finally {
@@ -91,7 +88,7 @@ describe("the API documentation's examples", () => {
 			});
 			await engine.run("main");
 			try {
-				await until(engine, /over TLS\nconnected\n/);
+				await traced(engine, /over TLS\nconnected\n/);
 				await Promise.race([status, sleep(5000).then(() => assert.fail("no status message from the app within 5 s"))]);
 			}
 			finally {
@@ -104,7 +101,7 @@ describe("the API documentation's examples", () => {
 			try {
 				const engine = await startEngine(name);
 				await engine.run("examples/retry");
-				await until(engine, /connect failed \(-5\); retrying in 10 s\n/);
+				await traced(engine, /connect failed \(-5\); retrying in 10 s\n/);
 				await engine.close();
 			}
 			finally {
@@ -115,7 +112,7 @@ describe("the API documentation's examples", () => {
 		it(`retry on ${name}: a failed connect reports its reason and schedules a retry`, async () => {
 			const engine = await startEngine(name, { config: { broker: "127.0.0.1", port: await closedPort() } });
 			await engine.run("examples/retry");
-			await until(engine, /connect failed \(-5\); retrying in 10 s\n/);
+			await traced(engine, /connect failed \(-5\); retrying in 10 s\n/);
 			await engine.close();
 		});
 	}

@@ -6,13 +6,13 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES } from "../engine.js";
-import { withEngineAndFaultBroker } from "../support/fault-suite.js";
+import { connectTo, withEngineAndFaultBroker } from "../support/fault-suite.js";
 import TCP from "../node/tcp.js";
 
 const bytes = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
 let unique = 0;
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`a misbehaving broker, client on ${name}`, () => {
 		let engine, fault;
 		withEngineAndFaultBroker(name, (e, f) => {
@@ -25,13 +25,7 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const client = await engine.newClient(`fault-${name}-${++unique}`, keepalive, null, null, clean);
 			for (const event of ["connect", "offline", "message", "puback", "suback", "unsuback", "overflow", "connfail"])
 				await client.call("on", event, engine.fn(event));
-			const reconnect = async (sessionPresent = false) => {
-				await client.call("connect", "127.0.0.1", fault.port, false);
-				const conn = await fault.nextConnection();
-				await conn.acceptConnect({ returnCode: 0, sessionPresent });
-				await client.next("connect");
-				return conn;
-			};
+			const reconnect = (sessionPresent = false) => connectTo(client, fault, sessionPresent);
 			return { client, conn: await reconnect(), reconnect };
 		}
 

@@ -4,6 +4,7 @@ import { it } from "mocha";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { startEngine } from "../engine.js";
+import { until } from "../support/results.js";
 
 const APP = fileURLToPath(new URL("../fixtures/timers/app.js", import.meta.url));
 
@@ -14,8 +15,7 @@ it("XS: a one-shot timer that has run is garbage, as on the device (the stand-in
 		await engine.command({ op: "timers.start", count: 1 });	// the first use of Timer sets up what stays
 		const before = await engine.heap();
 		await engine.command({ op: "timers.start", count: 300 });
-		for (let i = 0; i < 100 && (await engine.command({ op: "timers.fired" })).value < 301; i++)
-			await new Promise((resolve) => setTimeout(resolve, 20));
+		await until(async () => (await engine.command({ op: "timers.fired" })).value === 301, "301 timers fired");
 		assert.equal((await engine.command({ op: "timers.fired" })).value, 301);
 		const after = await engine.heap();
 		assert.ok(after.slots - before.slots < 50, `300 timers that ran still hold ${after.slots - before.slots} slots`);

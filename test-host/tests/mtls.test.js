@@ -12,7 +12,7 @@ import { startMosquitto } from "../brokers/mosquitto.js";
 
 let unique = 0;
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`mutual TLS and ALPN on ${name}`, () => {
 		let broker, engine;
 		before(async () => {

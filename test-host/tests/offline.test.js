@@ -4,12 +4,12 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { ENGINES } from "../engine.js";
-import { withEngineAndFaultBroker } from "../support/fault-suite.js";
+import { connectTo, nextPackets, withEngineAndFaultBroker } from "../support/fault-suite.js";
 import { value } from "../support/results.js";
 
 let unique = 0;
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`publishing while offline (options.offlineQueue) on ${name}`, () => {
 		let engine, fault;
 		withEngineAndFaultBroker(name, (e, f) => {
@@ -23,19 +23,8 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 				value(await c.call("on", event, engine.fn(event)));
 			return c;
 		}
-		async function connect(c) {
-			value(await c.call("connect", "127.0.0.1", fault.port, false));
-			const conn = await fault.nextConnection();
-			await conn.acceptConnect({ returnCode: 0, sessionPresent: false });
-			await c.next("connect");
-			return conn;
-		}
-		const publishes = async (conn, n) => {
-			const out = [];
-			for (let i = 0; i < n; i++)
-				out.push(await conn.nextPacket());
-			return out.map((p) => [p.cmd, p.payload.toString(), p.qos]);
-		};
+		const connect = (c) => connectTo(c, fault);
+		const publishes = async (conn, n) => (await nextPackets(conn, n)).map((p) => [p.cmd, p.payload.toString(), p.qos]);
 
 		it("accepts QoS 1 and 2 before any session and sends them in order after the CONNACK; QoS 0 still fails", async () => {
 			const c = await client();

@@ -6,14 +6,14 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import mqttPacket from "mqtt-packet";
 import { ENGINES, startEngine } from "../engine.js";
-import { withEngineAndFaultBroker } from "../support/fault-suite.js";
-import { value } from "../support/results.js";
+import { connectTo, nextPackets, withEngineAndFaultBroker } from "../support/fault-suite.js";
+import { until, value } from "../support/results.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
 
 const bytes = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
 let unique = 0;
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`reliability against a scripted broker, client on ${name}`, () => {
 		let engine, fault;
 		withEngineAndFaultBroker(name, (e, f) => {
@@ -25,29 +25,10 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const client = await engine.newClient(`rel-${name}-${++unique}`, keepalive, null, null, clean, maxLength, options);
 			for (const event of ["connect", "offline", "message", "puback", "suback", "unsuback", "connfail"])
 				value(await client.call("on", event, engine.fn(event)));
-			const reconnect = async (sessionPresent = false) => {
-				value(await client.call("connect", "127.0.0.1", fault.port, false));
-				const conn = await fault.nextConnection();
-				await conn.acceptConnect({ returnCode: 0, sessionPresent });
-				await client.next("connect");
-				return conn;
-			};
+			const reconnect = (sessionPresent = false) => connectTo(client, fault, sessionPresent);
 			return { client, conn: await reconnect(), reconnect };
 		}
 		const count = (client, label) => client.events.filter((e) => e.label === label).length;
-		const until = async (condition, what, timeout = 3000) => {
-			for (const end = Date.now() + timeout; !condition();) {
-				if (Date.now() > end)
-					throw new Error(`not within ${timeout} ms: ${what}`);
-				await new Promise((resolve) => setTimeout(resolve, 10));
-			}
-		};
-		const packets = async (conn, n, timeout = 3000) => {
-			const out = [];
-			for (let i = 0; i < n; i++)
-				out.push(await conn.nextPacket(timeout));
-			return out;
-		};
 
 		it("forgets inbound QoS 2 state when the broker kept no session, so a reused id is delivered", async () => {
 			const { client, conn, reconnect } = await session({ clean: 0 });
@@ -67,13 +48,13 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const { client, conn, reconnect } = await session({ clean: 0 });
 			for (const [payload, qos] of [["one", 1], ["two", 2], ["three", 2]])
 				value(await client.call("publish", "o", payload, qos, 0));
-			const first = await packets(conn, 3);
+			const first = await nextPackets(conn, 3);
 			conn.send({ cmd: "pubrec", messageId: first[2].messageId });
 			assert.equal((await conn.nextPacket()).cmd, "pubrel");
 			conn.destroy();
 			await client.next("offline");
 			const again = await reconnect(false);
-			const resent = await packets(again, 3);
+			const resent = await nextPackets(again, 3);
 			assert.deepEqual(resent.map((p) => [p.cmd, p.payload.toString(), p.qos, p.messageId]),
 				first.map((p) => ["publish", p.payload.toString(), p.qos, p.messageId]));
 			assert.ok(engine.traces.some((line) => /kept no session; 1 QoS 2 messages awaiting PUBCOMP are published again/.test(line)));
@@ -93,13 +74,13 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const { client, conn, reconnect } = await session({ clean: 0, options: { window: 100, queue: 100 } });
 			for (let i = 0; i < 100; i++)
 				assert.equal(value(await client.call("publish", "w", `m${i}`, 2, 0)), true);
-			const published = await packets(conn, 100);
+			const published = await nextPackets(conn, 100);
 			conn.sendBytes(Buffer.concat(published.map((p) => bytes({ cmd: "pubrec", messageId: p.messageId }))));
-			assert.ok((await packets(conn, 100)).every((p) => p.cmd === "pubrel"));
+			assert.ok((await nextPackets(conn, 100)).every((p) => p.cmd === "pubrel"));
 			conn.destroy();
 			await client.next("offline");
 			const again = await reconnect(true);
-			const released = await packets(again, 100);
+			const released = await nextPackets(again, 100);
 			assert.deepEqual(released.map((p) => [p.cmd, p.messageId]), published.map((p) => ["pubrel", p.messageId]));
 			again.sendBytes(Buffer.concat(published.map((p) => bytes({ cmd: "pubcomp", messageId: p.messageId }))));
 			for (let i = 0; i < 100; i++)
@@ -112,9 +93,9 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const { client, conn } = await session({ options: { receiveMaximum: 128 } });
 			const ids = Array.from({ length: 100 }, (_, i) => i + 1);
 			conn.sendBytes(Buffer.concat(ids.map((id) => bytes({ cmd: "publish", topic: "r", payload: `${id}`, qos: 2, messageId: id }))));
-			assert.deepEqual((await packets(conn, 100)).map((p) => p.cmd), ids.map(() => "pubrec"));
+			assert.deepEqual((await nextPackets(conn, 100)).map((p) => p.cmd), ids.map(() => "pubrec"));
 			conn.sendBytes(Buffer.concat(ids.map((id) => bytes({ cmd: "pubrel", messageId: id }))));
-			const completed = await packets(conn, 100, 1000);
+			const completed = await nextPackets(conn, 100, 1000);
 			assert.deepEqual(completed.map((p) => [p.cmd, p.messageId]), ids.map((id) => ["pubcomp", id]));
 			assert.equal(count(client, "message"), 100);
 			await client.call("close");
@@ -124,17 +105,17 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			const { client, conn } = await session({ options: { receiveMaximum: 40 } });
 			const send = (id, dup = false) => bytes({ cmd: "publish", topic: "x", payload: `${id}`, qos: 2, messageId: id, dup });
 			conn.sendBytes(Buffer.concat(Array.from({ length: 40 }, (_, i) => send(i + 1))));
-			await packets(conn, 40);
+			await nextPackets(conn, 40);
 			conn.sendBytes(send(1, true));
 			assert.deepEqual(await conn.nextPacket().then((p) => [p.cmd, p.messageId]), ["pubrec", 1]);
 			await new Promise((resolve) => setTimeout(resolve, 100));
 			assert.equal(count(client, "message"), 40, "a resend within the bound is not delivered again");
 			const before = engine.traces.filter((line) => /receiveMaximum/.test(line)).length;
 			conn.sendBytes(Buffer.concat(Array.from({ length: 60 }, (_, i) => send(i + 41))));
-			await packets(conn, 60);
+			await nextPackets(conn, 60);
 			assert.equal(engine.traces.filter((line) => /receiveMaximum \(40\)/.test(line)).length - before, 1);
 			conn.sendBytes(send(1, true));	// forgotten beyond the bound: delivered again, as README says
-			await packets(conn, 1);
+			await nextPackets(conn, 1);
 			await until(() => count(client, "message") === 101, "the forgotten message delivered again");
 			await client.call("close");
 		});

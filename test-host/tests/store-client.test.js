@@ -8,8 +8,9 @@ import { join } from "node:path";
 import { ENGINES, startEngine } from "../engine.js";
 import { FaultBroker } from "../brokers/fault-broker.js";
 import { value } from "../support/results.js";
+import { connectTo, nextPackets } from "../support/fault-suite.js";
 
-for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
+for (const name of ENGINES) {
 	describe(`the store (options.store) across resets on ${name}`, () => {
 		let fault, dir, unique = 0;
 		const engines = [];
@@ -34,13 +35,7 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			return { engine, c };
 		}
 		const reset = (engine) => engine.close();
-		async function connect(c, sessionPresent = true) {
-			value(await c.call("connect", "127.0.0.1", fault.port, false));
-			const conn = await fault.nextConnection();
-			await conn.acceptConnect({ returnCode: 0, sessionPresent });
-			await c.next("connect");
-			return conn;
-		}
+		const connect = (c, sessionPresent = true) => connectTo(c, fault, sessionPresent);
 		const summary = (p) => [p.cmd, p.payload?.toString(), p.qos, p.dup];
 
 		it("keeps what publish accepted over a reset and sends it after the first CONNACK, before anything new", async () => {
@@ -54,7 +49,7 @@ for (const name of (process.env.ENGINES?.split(",") ?? ENGINES)) {
 			assert.equal(value(await c.call("publish", "t", "c", 1, 0)), true, "accepted before the CONNACK");
 			const conn = await fault.nextConnection();
 			await conn.acceptConnect({ sessionPresent: false });
-			const sent = [await conn.nextPacket(), await conn.nextPacket(), await conn.nextPacket()];
+			const sent = await nextPackets(conn, 3);
 			assert.deepEqual(sent.map(summary), [["publish", "a", 1, false], ["publish", "b", 2, false], ["publish", "c", 1, false]]);
 			conn.send({ cmd: "puback", messageId: sent[0].messageId });
 			conn.send({ cmd: "pubrec", messageId: sent[1].messageId });

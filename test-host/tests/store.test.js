@@ -4,19 +4,9 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { Store, SENT, RELEASED, DONE } from "../../build/host/modules/mqtt/store.js";
 import { FlashMedium, PowerCut, SECTOR } from "../flash-medium.js";
+import { MediumFlash } from "../node/flash.js";
 
 const SMALL = 16 * SECTOR;	// a partition of 16 sectors keeps the copies in these tests cheap
-
-/** Moddable's `flash` object over a medium, as test-host/node/flash.js makes it. */
-function flashOn(medium) {
-	return {
-		blockSize: medium.blockSize,
-		byteLength: medium.byteLength,
-		erase: (sector) => medium.erase(sector),
-		read: (offset, length) => medium.read(offset, length).buffer,
-		write: (offset, length, bytes) => medium.write(offset, length, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)),
-	};
-}
 
 /** A packet whose bytes say which one it is: 0x32 (PUBLISH QoS 1), then n repeated. */
 function packet(n, length = 40 + (n % 7) * 13) {
@@ -32,14 +22,14 @@ function contents(store) {
 }
 
 function reopen(medium, options) {
-	const store = new Store(flashOn(medium), options);
+	const store = new Store(new MediumFlash(medium), options);
 	return { store, found: contents(store) };
 }
 
 describe("mqtt/store on the ESP8266 flash model", () => {
 	it("finds what was appended, in order, with the states marked, after a restart", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
-		const store = new Store(flashOn(medium), { sectors: 4 });
+		const store = new Store(new MediumFlash(medium), { sectors: 4 });
 		contents(store);
 		const addresses = [];
 		for (let n = 1; n <= 5; n++)
@@ -55,7 +45,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 
 	it("goes round the ring as records are done, erasing each sector once per lap, and continues after a restart", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
-		let store = new Store(flashOn(medium), { sectors: 3 });
+		let store = new Store(new MediumFlash(medium), { sectors: 3 });
 		contents(store);
 		for (let n = 0; n < 1000; n++) {
 			const address = store.append(packet(n, 200));
@@ -75,7 +65,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 
 	it("is full when the oldest sector still holds a live record: append returns -1 until it is done", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
-		const store = new Store(flashOn(medium), { sectors: 2 });
+		const store = new Store(new MediumFlash(medium), { sectors: 2 });
 		contents(store);
 		const big = (n) => packet(n, 3000);	// one to a sector
 		const first = store.append(big(1));
@@ -89,7 +79,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 	});
 
 	it("names the rule when the area does not fit the partition", () => {
-		const flash = flashOn(new FlashMedium({ byteLength: SMALL }));
+		const flash = new MediumFlash(new FlashMedium({ byteLength: SMALL }));
 		assert.throws(() => new Store(flash, { sectors: 1 }), /options\.sectors must be an integer from 2 to 64, got 1/);
 		assert.throws(() => new Store(flash, { first: 14, sectors: 4 }), /sectors 14 to 17 do not fit the partition's 16 sectors of 4096 bytes/);
 	});
@@ -104,7 +94,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		for (let after = 0; ; after++) {
 			const copy = new FlashMedium({ byteLength: medium.byteLength });
 			copy.bytes.set(medium.bytes);
-			const store = new Store(flashOn(copy), options);
+			const store = new Store(new MediumFlash(copy), options);
 			contents(store);
 			copy.cutAfter(after, seeded(after));
 			let finished = false;
@@ -137,7 +127,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 	it("loses at most the record being written when the power goes at any byte of an append, of a mark, or of a sector change", () => {
 		const options = { sectors: 3 };
 		const medium = new FlashMedium({ byteLength: SMALL });
-		const store = new Store(flashOn(medium), options);
+		const store = new Store(new MediumFlash(medium), options);
 		contents(store);
 		const before = [];
 		for (let n = 1; n <= 6; n++) {
@@ -177,7 +167,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 	it("never brings back a record that was done when the erase of its sector is cut", () => {
 		const options = { sectors: 2 };
 		const medium = new FlashMedium({ byteLength: SMALL });
-		const store = new Store(flashOn(medium), options);
+		const store = new Store(new MediumFlash(medium), options);
 		contents(store);
 		for (let n = 1; n <= 12; n++) {	// 6 to a sector: sector 0 all done, sector 1 full and live
 			const address = store.append(packet(n, 600));
@@ -188,7 +178,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		for (let seed = 1; seed <= 300; seed++) {
 			const copy = new FlashMedium({ byteLength: SMALL });
 			copy.bytes.set(medium.bytes);
-			const again = new Store(flashOn(copy), options);
+			const again = new Store(new MediumFlash(copy), options);
 			contents(again);
 			copy.cutAfter(4, seeded(seed));	// the 4 bytes before the erase go; the erase is cut
 			assert.throws(() => again.append(packet(13, 600)), PowerCut);
@@ -200,7 +190,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 	it("never throws on a store damaged at any byte, and finds only records of sane length", () => {
 		const options = { sectors: 3 };
 		const medium = new FlashMedium({ byteLength: SMALL });
-		const store = new Store(flashOn(medium), options);
+		const store = new Store(new MediumFlash(medium), options);
 		contents(store);
 		for (let n = 1; n <= 30; n++) {
 			const address = store.append(packet(n, 150));

@@ -22,7 +22,6 @@ export default class Flash {
 		return call({ op: "flash.read", offset, byteLength }).bytes.slice().buffer;
 	}
 	write(offset, byteLength, buffer) {
-		const bytes = ArrayBuffer.isView(buffer) ? new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength) : new Uint8Array(buffer);
-		call({ op: "flash.write", offset, byteLength }, bytes);
+		call({ op: "flash.write", offset, byteLength }, buffer);	// the framing takes a buffer or a view
 	}
 }

@@ -5,7 +5,6 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { randomBytes } from "node:crypto";
 import { build } from "esbuild";
 import { Engine } from "../engine.js";
 import { specifierFor } from "../specifiers.js";
@@ -16,6 +15,7 @@ import { XSWorker } from "./worker.js";
 import { decode, encode } from "../framing.js";
 import { configFor } from "../node/config.js";
 import { storagePartition } from "../flash-medium.js";
+import { hostSeconds } from "../node/time.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
@@ -62,6 +62,7 @@ export class XSEngine extends Engine {
 	#timers = new Map();
 	#sockets = new Map();
 	#closed = false;
+	#flashFile;	// the file behind partition "storage"; its medium is made at the app's first open
 	#storage;
 	/** XS's computrons over every delivery so far (the benchmarks read differences). */
 	computrons = 0;
@@ -70,7 +71,7 @@ export class XSEngine extends Engine {
 		super("xs", options.onTrace);
 		this.#config = configFor(options.config);
 		this.#image = { tls: options.tls ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
-		this.#storage = storagePartition(options.flash);
+		this.#flashFile = options.flash;
 	}
 
 	async start() {
@@ -153,9 +154,9 @@ export class XSEngine extends Engine {
 			case "image":
 				return encode({ value: this.#image });
 			case "seed":
-				return encode({ value: Array.from(randomBytes(16).reduce((words, byte, i) => (words[i >> 2] = (words[i >> 2] << 8 | byte) >>> 0, words), [0, 0, 0, 0])) });
+				return encode({ value: Array.from(crypto.getRandomValues(new Uint32Array(4))) });
 			case "clock":
-				return encode({ value: Math.floor(Date.now() / 1000) });
+				return encode({ value: hostSeconds() });
 			case "resource": {
 				const path = this.#image.resources && join(this.#image.resources, message.name);
 				const exists = !!path && existsSync(path);
@@ -223,7 +224,7 @@ export class XSEngine extends Engine {
 
 	/** The `flash` module's calls; its errors go back to XS as the device's would be thrown. */
 	#flash(message) {
-		const storage = this.#storage;
+		const storage = this.#storage ??= storagePartition(this.#flashFile);
 		try {
 			switch (message.op) {
 				case "flash.open":
