@@ -5,6 +5,7 @@
 // has no other), both with the device's native string conversions (stand-ins here, the same
 // for both; their cost alone is measured by standIns()).
 import mqtt from "mqtt/client";
+import { encodePublish } from "mqtt/encode";
 import ModdableClient from "moddable-sdk:mqtt";
 import { runTimers } from "./memory/timer.js";
 import { sockets as ecma419 } from "./memory/tcp.js";
@@ -15,23 +16,10 @@ let ours, oursSocket, peer, peerSocket, stream, count, payload, received = 0;
 
 /** K PUBLISH packets at QoS 0, as a broker would send them. */
 function publishStream(size, messages) {
-	const topic = new Uint8Array(ArrayBuffer.fromString(TOPIC));
-	const remaining = 2 + topic.length + size;
-	const header = remaining < 128 ? 2 : remaining < 16_384 ? 3 : 4;
-	const one = header + remaining;
-	const out = new Uint8Array(one * messages);
-	for (let i = 0, at = 0; i < messages; i++, at += one) {
-		out[at] = 0x30;
-		let value = remaining, position = at + 1;
-		do {
-			out[position++] = (value & 0x7F) | (value > 0x7F ? 0x80 : 0);
-			value >>= 7;
-		} while (value);
-		out[position++] = 0;
-		out[position++] = topic.length;
-		out.set(topic, position);
-		out.fill(0x70, position + topic.length, at + one);
-	}
+	const one = encodePublish(new Uint8Array(ArrayBuffer.fromString(TOPIC)), new Uint8Array(size).fill(0x70), 0, false, 0);
+	const out = new Uint8Array(one.length * messages);
+	for (let i = 0; i < messages; i++)
+		out.set(one, i * one.length);
 	return out;
 }
 
@@ -82,7 +70,7 @@ globalThis.clients = {
 	},
 	/** What the device does natively and stand-ins do here, for one published string: checking and encoding it. */
 	standIns() {
-		const text = typeof payload === "string" ? payload : "";
+		const text = payload;	// peer.mjs asks for this with a string payload only
 		for (let i = 0; i < count; i++) {
 			text.isWellFormed();
 			ArrayBuffer.fromString(text);

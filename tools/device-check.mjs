@@ -231,7 +231,7 @@ function espSizes(dir, name, extra = []) {
 	const elf = find(join(output, "tmp"), "main.elf");
 	const sizes = spawnSync("xtensa-lx106-elf-size", ["-A", elf], { env, encoding: "utf8" }).stdout;
 	const section = (s) => Number(sizes.match(new RegExp(`^\\${s}\\s+(\\d+)`, "m"))?.[1] ?? 0);
-	const modules = join(find(join(output, "tmp"), "main.elf"), "..", "modules");
+	const modules = join(elf, "..", "modules");
 	const xsb = {};
 	const walk = (d, prefix = "") => {
 		for (const entry of readdirSync(d, { withFileTypes: true })) {

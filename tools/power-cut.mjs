@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import mqttjs from "mqtt";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 
@@ -120,16 +121,12 @@ export function summary(result) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const args = process.argv.slice(2);
-	const option = (name, fallback) => {
-		const i = args.indexOf(`--${name}`);
-		return i >= 0 ? args[i + 1] : fallback;
-	};
+	const { values } = parseArgs({ options: { engine: { type: "string", default: "node" }, qos1: { type: "string", default: "5000" }, qos2: { type: "string", default: "5000" }, kills: { type: "string", default: "10" } } });
 	const result = await powerCut({
-		engine: option("engine", "node"),
-		qos1: Number(option("qos1", 5000)),
-		qos2: Number(option("qos2", 5000)),
-		kills: Number(option("kills", 10)),
+		engine: values.engine,
+		qos1: Number(values.qos1),
+		qos2: Number(values.qos2),
+		kills: Number(values.kills),
 		log: (line) => console.log(line),
 	});
 	console.log(`${result.engine}: ${summary(result)}`);

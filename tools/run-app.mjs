@@ -3,17 +3,9 @@
 //
 //   node --import ./test-host/register.js tools/run-app.mjs --engine xs --flash storage.bin \
 //        --config '{"broker":"127.0.0.1","port":1883}' examples/store/main
+import { parseArgs } from "node:util";
 import { startEngine } from "../test-host/engine.js";
 
-const args = process.argv.slice(2);
-const option = (name, fallback) => {
-	const i = args.indexOf(`--${name}`);
-	return i >= 0 ? args.splice(i, 2)[1] : fallback;
-};
-const engineName = option("engine", "node");
-const flash = option("flash", undefined);
-const config = JSON.parse(option("config", "{}"));
-const app = args[0] ?? "main";
-
-const engine = await startEngine(engineName, { config, flash, onTrace: (text) => process.stdout.write(text) });
-await engine.run(app);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { engine: { type: "string", default: "node" }, flash: { type: "string" }, config: { type: "string", default: "{}" } } });
+const engine = await startEngine(values.engine, { config: JSON.parse(values.config), flash: values.flash, onTrace: (text) => process.stdout.write(text) });
+await engine.run(positionals[0] ?? "main");

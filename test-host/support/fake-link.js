@@ -2,6 +2,7 @@
 // every byte written, serves inbound bytes to read() with ECMA-419's exact-length rule, lets
 // the test set the free send space, and keeps a manual clock whose advance() fires the timer.
 import mqttPacket from "mqtt-packet";
+import { Session } from "../../build/host/modules/mqtt/session.js";
 
 export class FakeLink {
 	owner;
@@ -139,3 +140,35 @@ export class Recorder {
 		return this.events.map((event) => event[0]);
 	}
 }
+
+/** The options a session test starts from. */
+export const SESSION_OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
+
+/** What CONNECT carries, as the client fills it in. */
+export function connectFields(clientId = "t", cleanSession = true) {
+	return { clientId, clientIdBytes: clientId.length, keepalive: 60, cleanSession, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false };
+}
+
+/** A session over a fake link, not yet connected; `connect()` takes it to the CONNECT. */
+export function startSession(options = {}) {
+	const link = new FakeLink();
+	const owner = new Recorder();
+	const session = new Session(link, owner, { ...SESSION_OPTIONS, ...options });
+	session.reportWritten = options.reportWritten ?? true;	// as the client sets it when the app has a puback handler
+	const connect = () => {
+		session.connect(connectFields("t", options.cleanSession ?? true), "broker", 1883, false, undefined);
+		session.linkResolved("10.0.0.1");
+		session.linkWritable(link.free);
+	};
+	return { link, owner, session, connect };
+}
+
+/** A session the broker has accepted (session present 0). */
+export function connectedSession(options = {}) {
+	const s = startSession(options);
+	s.connect();
+	s.link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+	return s;
+}
+
+export const utf8 = (text) => new TextEncoder().encode(text);

@@ -6,8 +6,7 @@
 // clean offline (a protocol error) and nothing after it.
 import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
-import { Session } from "../../build/host/modules/mqtt/session.js";
-import { FakeLink, Recorder, generate } from "./fake-link.js";
+import { connectedSession } from "./fake-link.js";
 import { setTraceSink } from "../node/globals.js";
 
 setTraceSink(() => {});	// every protocol error is traced; a fuzz run makes thousands
@@ -58,13 +57,7 @@ export const splits = fc.array(fc.nat(), { maxLength: 12 });
 
 /** Runs one case; returns "delivered" or "protocol error", throws when the contract is broken. */
 export function feed(bytes, cuts) {
-	const link = new FakeLink();
-	const owner = new Recorder();
-	const session = new Session(link, owner, { maxMessageLength: MAX, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });
-	session.connect({ clientId: "f", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "b", 1883, false, undefined);
-	session.linkResolved("10.0.0.1");
-	session.linkWritable(link.free);
-	link.receive(generate({ cmd: "connack", returnCode: 0 }));
+	const { link, owner } = connectedSession({ maxMessageLength: MAX, reportWritten: false });
 	const points = [...new Set(cuts.map((c) => (bytes.length ? c % bytes.length : 0)))].sort((a, b) => a - b);
 	let from = 0;
 	for (const to of [...points, bytes.length]) {

@@ -5,25 +5,10 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import mqttPacket from "mqtt-packet";
-import { Session } from "../../build/host/modules/mqtt/session.js";
-import { FakeLink, Recorder, generate } from "../support/fake-link.js";
+import { connectedSession, generate, utf8 } from "../support/fake-link.js";
 
 const WINDOW = 4;
-const OPTIONS = { maxMessageLength: 512, keepalive: 60, cleanSession: true, binary: false, window: WINDOW, queueLength: 8, receiveMaximum: 32, ackTimeout: 60_000 };
-const FIELDS = { clientId: "t", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false };
-const utf8 = (text) => new TextEncoder().encode(text);
-
-function connected() {
-	const link = new FakeLink();
-	const owner = new Recorder();
-	const session = new Session(link, owner, OPTIONS);
-	session.reportWritten = true;
-	session.connect(FIELDS, "broker", 1883, false, undefined);
-	session.linkResolved("10.0.0.1");
-	session.linkWritable(link.free);
-	link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
-	return { link, owner, session };
-}
+const connected = () => connectedSession({ maxMessageLength: 512, window: WINDOW, queueLength: 8 });
 
 /** The client's stream as the broker reads it, packet by packet, as far as it is whole. */
 class BrokerView {

@@ -2,36 +2,8 @@
 // redelivery and re-entrancy, deterministically and without a network.
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { Session } from "../../build/host/modules/mqtt/session.js";
-import { FakeLink, Recorder, generate } from "../support/fake-link.js";
+import { generate, startSession as start, connectedSession as connected, connectFields as fields, utf8 } from "../support/fake-link.js";
 
-const OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
-
-function fields(clientId = "t", cleanSession = true) {
-	return { clientId, clientIdBytes: clientId.length, keepalive: 60, cleanSession, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false };
-}
-
-function start(options = {}) {
-	const link = new FakeLink();
-	const owner = new Recorder();
-	const session = new Session(link, owner, { ...OPTIONS, ...options });
-	session.reportWritten = options.reportWritten ?? true;	// as the client sets it when the app has a puback handler
-	const connect = () => {
-		session.connect(fields("t", options.cleanSession ?? true), "broker", 1883, false, undefined);
-		session.linkResolved("10.0.0.1");
-		session.linkWritable(link.free);
-	};
-	return { link, owner, session, connect };
-}
-
-function connected(options = {}) {
-	const s = start(options);
-	s.connect();
-	s.link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
-	return s;
-}
-
-const utf8 = (text) => new TextEncoder().encode(text);
 
 function publish(session, topic, payload, qos, retain = false) {
 	return session.publish(utf8(topic), typeof payload === "string" ? utf8(payload) : payload, qos, retain);
