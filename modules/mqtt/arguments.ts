@@ -4,7 +4,7 @@
  * And mqtt.Client's arguments, checked and turned into what the session and CONNECT need.
  */
 
-import { MAX_REMAINING_LENGTH } from "./codec.js";
+import { Wire } from "./codec.js";
 import { utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import type { SessionOptions } from "./session.js";
@@ -13,17 +13,16 @@ import type { Store } from "./store.js";
 import type { ClientOptions, Flag } from "./client.js";
 import defaultClientId from "./identity.js";
 
-const DEFAULT_KEEPALIVE = 60;
-const DEFAULT_MAX_MESSAGE_LENGTH = 1024;
-const MIN_MAX_MESSAGE_LENGTH = 32;
-const MAX_MAX_MESSAGE_LENGTH = MAX_REMAINING_LENGTH + 5;
-const RECONNECT_MIN = 1_000;
-const RECONNECT_MAX = 60_000;
+const enum Default { KEEPALIVE = 60, MAX_MESSAGE_LENGTH = 1024, RECONNECT_MIN = 1_000, RECONNECT_MAX = 60_000 }
 // What the device can hold: a window slot costs about 36 bytes of tables before its packet, a
 // queue slot about 20, a remembered QoS 2 id 2, all on an XS heap of 32 KB.
-const MAX_WINDOW = 255;
-const MAX_QUEUE = 255;
-const MAX_RECEIVE = 1024;
+const enum Limit {
+	MIN_MAX_MESSAGE_LENGTH = 32,
+	MAX_MAX_MESSAGE_LENGTH = Wire.MAX_REMAINING_LENGTH + 5,
+	MAX_WINDOW = 255,
+	MAX_QUEUE = 255,
+	MAX_RECEIVE = 1024,
+}
 
 export function fail(method: string, argument: string, rule: string, type = false): never {
 	const message = `${method}: ${argument} ${rule}`;
@@ -103,7 +102,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	if (clientid.indexOf("\u0000") >= 0)
 		fail(m, "clientid", "must not contain U+0000 (MQTT 1.5.3-2)");
 	if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
-		keepalive = DEFAULT_KEEPALIVE;
+		keepalive = Default.KEEPALIVE;
 	if (!integerIn(keepalive, 0, 65_535))
 		fail(m, "keepalive", `must be an integer from 0 to 65535 seconds, got ${describe(keepalive)}`);
 	if (username != null && typeof username !== "string")
@@ -124,28 +123,28 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	if (clientid === "" && !cleansession)	// 3.1.3-7
 		fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
 	if (!max_message_length)
-		max_message_length = DEFAULT_MAX_MESSAGE_LENGTH;
-	if (!integerIn(max_message_length, MIN_MAX_MESSAGE_LENGTH, MAX_MAX_MESSAGE_LENGTH))
-		fail(m, "max_message_length", `must be an integer from ${MIN_MAX_MESSAGE_LENGTH} to ${MAX_MAX_MESSAGE_LENGTH}, got ${describe(max_message_length)}`);
+		max_message_length = Default.MAX_MESSAGE_LENGTH;
+	if (!integerIn(max_message_length, Limit.MIN_MAX_MESSAGE_LENGTH, Limit.MAX_MAX_MESSAGE_LENGTH))
+		fail(m, "max_message_length", `must be an integer from ${Limit.MIN_MAX_MESSAGE_LENGTH} to ${Limit.MAX_MAX_MESSAGE_LENGTH}, got ${describe(max_message_length)}`);
 	if (options != null && typeof options !== "object")
 		fail(m, "options", "must be an object", true);
 	const o = options ?? {};
 	const window = o.window ?? 8;
-	if (!integerIn(window, 1, MAX_WINDOW))
-		fail(m, "options.window", `must be an integer from 1 to ${MAX_WINDOW} (each slot holds tables and a packet on a 32 KB heap), got ${describe(window)}`);
+	if (!integerIn(window, 1, Limit.MAX_WINDOW))
+		fail(m, "options.window", `must be an integer from 1 to ${Limit.MAX_WINDOW} (each slot holds tables and a packet on a 32 KB heap), got ${describe(window)}`);
 	const queue = o.queue ?? 16;
-	if (!integerIn(queue, 1, MAX_QUEUE))
-		fail(m, "options.queue", `must be an integer from 1 to ${MAX_QUEUE} (each slot holds tables and a packet on a 32 KB heap), got ${describe(queue)}`);
+	if (!integerIn(queue, 1, Limit.MAX_QUEUE))
+		fail(m, "options.queue", `must be an integer from 1 to ${Limit.MAX_QUEUE} (each slot holds tables and a packet on a 32 KB heap), got ${describe(queue)}`);
 	const receiveMaximum = o.receiveMaximum ?? 32;
-	if (!integerIn(receiveMaximum, 1, MAX_RECEIVE))
-		fail(m, "options.receiveMaximum", `must be an integer from 1 to ${MAX_RECEIVE} (2 bytes each, held for the client's life), got ${describe(receiveMaximum)}`);
+	if (!integerIn(receiveMaximum, 1, Limit.MAX_RECEIVE))
+		fail(m, "options.receiveMaximum", `must be an integer from 1 to ${Limit.MAX_RECEIVE} (2 bytes each, held for the client's life), got ${describe(receiveMaximum)}`);
 	const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
 	if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
 		fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
 	let reconnect: { min: number; max: number } | undefined;
 	if (o.reconnect) {
 		const r = o.reconnect === true ? {} : o.reconnect;
-		const min = r.min ?? RECONNECT_MIN, max = r.max ?? RECONNECT_MAX;
+		const min = r.min ?? Default.RECONNECT_MIN, max = r.max ?? Default.RECONNECT_MAX;
 		if (!integerIn(min, 1, 0x7FFFFFFF) || !integerIn(max, min, 0x7FFFFFFF))
 			fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
 		reconnect = { min, max };

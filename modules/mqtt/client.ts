@@ -5,18 +5,16 @@
  * errors name the argument and the rule it broke.
  */
 
-import { MAX_REMAINING_LENGTH } from "./codec.js";
+import { Wire } from "./codec.js";
 import { remainingLengthSize, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import { checkQos, clientSettings, describe, fail, integerIn, isFlag, toBytes } from "./arguments.js";
-import {
-	Session, NOT_CONNECTED,
-	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
-} from "./session.js";
+import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
+import { Fail, Publish } from "./tables.js";
 import { Transport } from "./transport.js";
 
 export type { TLSOptions };
@@ -100,16 +98,9 @@ type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
 // Handler slots, by event: the index of its name here.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
-const ON_CONNECT = 1;
-const ON_CONNFAIL = 2;
-const ON_OFFLINE = 3;
-const ON_MESSAGE = 4;
-const ON_OVERFLOW = 5;
-const ON_PUBACK = 6;
-const ON_SUBACK = 7;
-const ON_UNSUBACK = 8;
+const enum On { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK }
 
-const DEFAULT_PORT = 1883;
+const enum Default { PORT = 1883 }
 
 class Client implements MQTTClient, SessionOwner {
 	private session: Session;
@@ -159,7 +150,7 @@ class Client implements MQTTClient, SessionOwner {
 		if (handler != null && typeof handler !== "function")
 			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
 		this.handlers[index] = handler ?? undefined;
-		if (index === ON_PUBACK)
+		if (index === On.PUBACK)
 			this.session.reportWritten = !!handler;
 		return undefined;
 	}
@@ -172,9 +163,9 @@ class Client implements MQTTClient, SessionOwner {
 		if (typeof host !== "string" || !host.length || host.length > 253)
 			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		let i = 0;
-		let port: unknown = DEFAULT_PORT, secure: unknown = false;
+		let port: unknown = Default.PORT, secure: unknown = false;
 		if (i < rest.length && typeof rest[i] !== "function")
-			port = rest[i++] ?? DEFAULT_PORT;
+			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
 		if (!integerIn(port, 1, 65_535))
@@ -198,9 +189,9 @@ class Client implements MQTTClient, SessionOwner {
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
 		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
-			this.handlers[ON_CONNECT] = connected as Handler;
+			this.handlers[On.CONNECT] = connected as Handler;
 		if (failed)
-			this.handlers[ON_CONNFAIL] = failed as Handler;
+			this.handlers[On.CONNFAIL] = failed as Handler;
 		this.session.connect(this.fields, host, port as number, secure as boolean, this.tls);
 		return true;
 	}
@@ -224,16 +215,16 @@ class Client implements MQTTClient, SessionOwner {
 		if (onPuback != null && typeof onPuback !== "function")
 			fail(m, "onPuback", "must be a function", true);
 		const topicUtf8 = this.topicUtf8!;
-		if (bytes.length > MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
+		if (bytes.length > Wire.MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		const session = this.session;
 		if (onPuback) {	// one handler serves every publish, as documented
-			this.handlers[ON_PUBACK] = onPuback;
+			this.handlers[On.PUBACK] = onPuback;
 			session.reportWritten = true;
 		}
 		const id = session.publish(topicUtf8, bytes, qos, !!retain);
 		if (id < 0) {
-			if (id === NOT_CONNECTED)
+			if (id === Publish.NOT_CONNECTED)
 				throw new Error("publish: not connected");
 			return false;
 		}
@@ -262,7 +253,7 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onSuback", "must be a function", true);
-		return this.request(m, topics, qos, callback as Handler | undefined, ON_SUBACK);
+		return this.request(m, topics, qos, callback as Handler | undefined, On.SUBACK);
 	}
 
 	unsubscribe(topicOrTable: unknown, callback?: unknown): boolean {
@@ -278,7 +269,7 @@ class Client implements MQTTClient, SessionOwner {
 			this.table(m, topicOrTable, topics, undefined);
 		if (callback != null && typeof callback !== "function")
 			fail(m, "onUnsuback", "must be a function", true);
-		return this.request(m, topics, undefined, callback as Handler | undefined, ON_UNSUBACK);
+		return this.request(m, topics, undefined, callback as Handler | undefined, On.UNSUBACK);
 	}
 
 	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
@@ -292,35 +283,35 @@ class Client implements MQTTClient, SessionOwner {
 	// SessionOwner
 
 	connected(sessionPresent: boolean): void {
-		this.emit(ON_CONNECT, 1, sessionPresent);
+		this.emit(On.CONNECT, 1, sessionPresent);
 	}
 
 	connectFailed(reason: number): void {
-		this.emit(ON_CONNFAIL, 1, reason);
+		this.emit(On.CONNFAIL, 1, reason);
 	}
 
 	offline(): void {
-		this.emit(ON_OFFLINE, 0);
+		this.emit(On.OFFLINE, 0);
 	}
 
 	message(topic: string, data: Data | undefined): void {
-		this.emit(ON_MESSAGE, 2, topic, data);
+		this.emit(On.MESSAGE, 2, topic, data);
 	}
 
 	overflow(topic: string, data: Data | undefined): void {
-		this.emit(ON_OVERFLOW, 2, topic, data);
+		this.emit(On.OVERFLOW, 2, topic, data);
 	}
 
 	published(id: number): void {
-		this.emit(ON_PUBACK, 1, id);
+		this.emit(On.PUBACK, 1, id);
 	}
 
 	subscribed(id: number, granted: number[]): void {
-		this.emit(ON_SUBACK, 2, id, granted);
+		this.emit(On.SUBACK, 2, id, granted);
 	}
 
 	unsubscribed(id: number): void {
-		this.emit(ON_UNSUBACK, 1, id);
+		this.emit(On.UNSUBACK, 1, id);
 	}
 
 	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */
@@ -375,7 +366,7 @@ class Client implements MQTTClient, SessionOwner {
 			sizes.push(bytes);
 			total += 3 + bytes;
 		}
-		if (total > MAX_REMAINING_LENGTH)
+		if (total > Wire.MAX_REMAINING_LENGTH)
 			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
 		const suback = 2 + topics.length, limit = this.session.maxMessageLength;
 		if (qos && 1 + remainingLengthSize(suback) + suback > limit)	// its SUBACK must fit the receive buffer
@@ -403,11 +394,11 @@ function createClient(clientid?: string | null, keepalive?: number | null, usern
 
 const mqtt = Object.freeze({
 	Client: createClient,
-	CONN_FAIL_SERVER_NOT_FOUND,
-	CONN_FAIL_NOT_A_CONNACK_MSG,
-	CONN_FAIL_DNS,
-	CONN_FAIL_TIMEOUT_RECEIVING,
-	CONN_FAIL_TIMEOUT_SENDING,
+	CONN_FAIL_SERVER_NOT_FOUND: Fail.SERVER_NOT_FOUND,
+	CONN_FAIL_NOT_A_CONNACK_MSG: Fail.NOT_A_CONNACK_MSG,
+	CONN_FAIL_DNS: Fail.DNS,
+	CONN_FAIL_TIMEOUT_RECEIVING: Fail.TIMEOUT_RECEIVING,
+	CONN_FAIL_TIMEOUT_SENDING: Fail.TIMEOUT_SENDING,
 	CONNACK_ACCEPTED: 0,
 	CONNACK_REFUSED_PROTOCOL_VER: 1,
 	CONNACK_REFUSED_ID_REJECTED: 2,

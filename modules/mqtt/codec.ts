@@ -4,39 +4,46 @@
  * encode.ts. Section numbers refer to the OASIS MQTT 3.1.1 standard (2014).
  */
 
-export const CONNECT = 1;
-export const CONNACK = 2;
-export const PUBLISH = 3;
-export const PUBACK = 4;
-export const PUBREC = 5;
-export const PUBREL = 6;
-export const PUBCOMP = 7;
-export const SUBSCRIBE = 8;
-export const SUBACK = 9;
-export const UNSUBSCRIBE = 10;
-export const UNSUBACK = 11;
-export const PINGREQ = 12;
-export const PINGRESP = 13;
-export const DISCONNECT = 14;
+// Const enums: their values are written into the code that uses them (see tables.ts).
+export const enum Type {
+	CONNECT = 1,
+	CONNACK,
+	PUBLISH,
+	PUBACK,
+	PUBREC,
+	PUBREL,
+	PUBCOMP,
+	SUBSCRIBE,
+	SUBACK,
+	UNSUBSCRIBE,
+	UNSUBACK,
+	PINGREQ,
+	PINGRESP,
+	DISCONNECT,
+}
 
-export const MAX_REMAINING_LENGTH = 268_435_455;	// 2.2.3: four bytes of seven bits
-export const SUBACK_FAILURE = 0x80;
+export const enum Wire {
+	MAX_REMAINING_LENGTH = 268_435_455,	// 2.2.3: four bytes of seven bits
+	SUBACK_FAILURE = 0x80,
+}
 
 // Decoder results, one meaning a value across decodeHeader, checkHeader and decodeBody: 0 asks
 // for more bytes, 1 says the packet is valid, 2 or more is a packet's total length (the shortest
 // packet has 2 bytes), a negative number is a protocol error named for what went wrong.
-export const NEED_MORE = 0;
-export const VALID = 1;
-export const ERR_REMAINING_LENGTH = -1;
-export const ERR_RESERVED_FLAGS = -2;
-export const ERR_UNKNOWN_TYPE = -3;
-export const ERR_UNEXPECTED_TYPE = -4;
-export const ERR_LENGTH = -5;
-export const ERR_QOS = -6;
-export const ERR_PACKET_ID = -7;
-export const ERR_TOPIC = -8;
-export const ERR_CONNACK = -9;
-export const ERR_SUBACK_CODE = -10;
+export const enum Check {
+	NEED_MORE = 0,
+	VALID = 1,
+	ERR_REMAINING_LENGTH = -1,
+	ERR_RESERVED_FLAGS = -2,
+	ERR_UNKNOWN_TYPE = -3,
+	ERR_UNEXPECTED_TYPE = -4,
+	ERR_LENGTH = -5,
+	ERR_QOS = -6,
+	ERR_PACKET_ID = -7,
+	ERR_TOPIC = -8,
+	ERR_CONNACK = -9,
+	ERR_SUBACK_CODE = -10,
+}
 
 const errorNames: readonly string[] = Object.freeze([
 	"",
@@ -81,20 +88,20 @@ Object.freeze(Packet.prototype);	// preloaded: a frozen prototype stays in flash
  */
 export function decodeHeader(buffer: Uint8Array, offset: number, end: number, packet: Packet): number {
 	if (offset >= end)
-		return NEED_MORE;
+		return Check.NEED_MORE;
 	const first = buffer[offset];
 	let remaining = 0;
 	let multiplier = 1;
 	let position = offset + 1;
 	for (;;) {
 		if (position >= end)
-			return NEED_MORE;
+			return Check.NEED_MORE;
 		const digit = buffer[position++];
 		remaining += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))
 			break;
 		if (multiplier === 0x200000)	// a fifth length byte is malformed (2.2.3)
-			return ERR_REMAINING_LENGTH;
+			return Check.ERR_REMAINING_LENGTH;
 		multiplier *= 128;
 	}
 	packet.type = first >> 4;
@@ -108,42 +115,42 @@ export function decodeHeader(buffer: Uint8Array, offset: number, end: number, pa
 export function checkHeader(packet: Packet): number {
 	const remaining = packet.length - packet.headerLength;
 	switch (packet.type) {
-		case PUBLISH: {
+		case Type.PUBLISH: {
 			const qos = (packet.flags >> 1) & 3;
 			if (qos === 3)
-				return ERR_QOS;
+				return Check.ERR_QOS;
 			if (!qos && (packet.flags & 0x08))	// 3.3.1-2: no DUP at QoS 0
-				return ERR_RESERVED_FLAGS;
-			return remaining < (qos ? 5 : 3) ? ERR_LENGTH : VALID;	// topic of one byte at least
+				return Check.ERR_RESERVED_FLAGS;
+			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID;	// topic of one byte at least
 		}
-		case PUBREL:
+		case Type.PUBREL:
 			if (packet.flags !== 2)
-				return ERR_RESERVED_FLAGS;
-			return remaining === 2 ? VALID : ERR_LENGTH;
-		case CONNACK:
-		case PUBACK:
-		case PUBREC:
-		case PUBCOMP:
-		case UNSUBACK:
+				return Check.ERR_RESERVED_FLAGS;
+			return remaining === 2 ? Check.VALID : Check.ERR_LENGTH;
+		case Type.CONNACK:
+		case Type.PUBACK:
+		case Type.PUBREC:
+		case Type.PUBCOMP:
+		case Type.UNSUBACK:
 			if (packet.flags)
-				return ERR_RESERVED_FLAGS;
-			return remaining === 2 ? VALID : ERR_LENGTH;
-		case SUBACK:
+				return Check.ERR_RESERVED_FLAGS;
+			return remaining === 2 ? Check.VALID : Check.ERR_LENGTH;
+		case Type.SUBACK:
 			if (packet.flags)
-				return ERR_RESERVED_FLAGS;
-			return remaining >= 3 ? VALID : ERR_LENGTH;
-		case PINGRESP:
+				return Check.ERR_RESERVED_FLAGS;
+			return remaining >= 3 ? Check.VALID : Check.ERR_LENGTH;
+		case Type.PINGRESP:
 			if (packet.flags)
-				return ERR_RESERVED_FLAGS;
-			return remaining === 0 ? VALID : ERR_LENGTH;
-		case CONNECT:
-		case SUBSCRIBE:
-		case UNSUBSCRIBE:
-		case PINGREQ:
-		case DISCONNECT:
-			return ERR_UNEXPECTED_TYPE;
+				return Check.ERR_RESERVED_FLAGS;
+			return remaining === 0 ? Check.VALID : Check.ERR_LENGTH;
+		case Type.CONNECT:
+		case Type.SUBSCRIBE:
+		case Type.UNSUBSCRIBE:
+		case Type.PINGREQ:
+		case Type.DISCONNECT:
+			return Check.ERR_UNEXPECTED_TYPE;
 		default:
-			return ERR_UNKNOWN_TYPE;
+			return Check.ERR_UNKNOWN_TYPE;
 	}
 }
 
@@ -155,7 +162,7 @@ export function checkHeader(packet: Packet): number {
 export function decodeBody(buffer: Uint8Array, offset: number, available: number, packet: Packet): number {
 	const body = offset + packet.headerLength;
 	switch (packet.type) {
-		case PUBLISH: {
+		case Type.PUBLISH: {
 			const qos = (packet.flags >> 1) & 3;
 			packet.qos = qos;
 			packet.dup = (packet.flags & 0x08) !== 0;
@@ -164,49 +171,49 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			let position = body + 2 + topicLength;
 			const end = offset + packet.length;
 			if (!topicLength || position + (qos ? 2 : 0) > end)
-				return ERR_LENGTH;
+				return Check.ERR_LENGTH;
 			if (position + (qos ? 2 : 0) > offset + available)
-				return NEED_MORE;
+				return Check.NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
 			if (!checkTopicBytes(buffer, body + 2, topicLength))
-				return ERR_TOPIC;
+				return Check.ERR_TOPIC;
 			if (qos) {
 				packet.id = (buffer[position] << 8) | buffer[position + 1];
 				if (!packet.id)
-					return ERR_PACKET_ID;
+					return Check.ERR_PACKET_ID;
 				position += 2;
 			}
 			else
 				packet.id = 0;
 			packet.payloadOffset = position;
 			packet.payloadLength = end - position;
-			return VALID;
+			return Check.VALID;
 		}
-		case CONNACK: {
+		case Type.CONNACK: {
 			const flags = buffer[body];
 			if (flags & 0xFE)
-				return ERR_CONNACK;
+				return Check.ERR_CONNACK;
 			packet.sessionPresent = flags === 1;
 			packet.returnCode = buffer[body + 1];
-			return packet.returnCode > 5 ? ERR_CONNACK : VALID;
+			return packet.returnCode > 5 ? Check.ERR_CONNACK : Check.VALID;
 		}
-		case SUBACK: {
+		case Type.SUBACK: {
 			packet.id = (buffer[body] << 8) | buffer[body + 1];
 			packet.payloadOffset = body + 2;
 			packet.payloadLength = packet.length - packet.headerLength - 2;
 			for (let i = packet.payloadOffset, end = offset + packet.length; i < end; i++) {
 				const code = buffer[i];
-				if (code > 2 && code !== SUBACK_FAILURE)
-					return ERR_SUBACK_CODE;
+				if (code > 2 && code !== Wire.SUBACK_FAILURE)
+					return Check.ERR_SUBACK_CODE;
 			}
-			return packet.id ? VALID : ERR_PACKET_ID;
+			return packet.id ? Check.VALID : Check.ERR_PACKET_ID;
 		}
-		case PINGRESP:
-			return VALID;
+		case Type.PINGRESP:
+			return Check.VALID;
 		default:	// the four-byte acknowledgements
 			packet.id = (buffer[body] << 8) | buffer[body + 1];
-			return packet.id ? VALID : ERR_PACKET_ID;
+			return packet.id ? Check.VALID : Check.ERR_PACKET_ID;
 	}
 }
 

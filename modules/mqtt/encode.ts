@@ -4,7 +4,8 @@
  * keeps until it is acknowledged. Section numbers refer to the OASIS MQTT 3.1.1 standard (2014).
  */
 
-import { CONNECT, PUBLISH, PUBREL, SUBSCRIBE, UNSUBSCRIBE } from "./codec.js";
+import { Type } from "./codec.js";
+
 export function remainingLengthSize(length: number): number {
 	return length < 128 ? 1 : length < 16_384 ? 2 : length < 2_097_152 ? 3 : 4;
 }
@@ -91,7 +92,7 @@ export function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP: four bytes. PUBREL carries flags 0b0010 (3.6.1). */
 export function writeAck(buffer: Uint8Array, offset: number, type: number, id: number): number {
-	buffer[offset] = (type << 4) | (type === PUBREL ? 2 : 0);
+	buffer[offset] = (type << 4) | (type === Type.PUBREL ? 2 : 0);
 	buffer[offset + 1] = 2;
 	buffer[offset + 2] = id >> 8;
 	buffer[offset + 3] = id & 0xFF;
@@ -138,7 +139,7 @@ export function connectLength(c: ConnectFields): number {
 }
 
 export function writeConnect(buffer: Uint8Array, offset: number, c: ConnectFields): number {
-	offset = writeFixedHeader(buffer, offset, CONNECT << 4, connectRemaining(c));
+	offset = writeFixedHeader(buffer, offset, Type.CONNECT << 4, connectRemaining(c));
 	buffer[offset++] = 0;
 	buffer[offset++] = 4;
 	buffer[offset++] = 0x4D;	// "MQTT"
@@ -176,7 +177,7 @@ export function encodePublish(topic: Uint8Array, payload: Uint8Array, qos: numbe
 	const topicLength = topic.length;
 	let remaining = 2 + topicLength + (qos ? 2 : 0) + payload.length;
 	const packet = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
-	packet[0] = (PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
+	packet[0] = (Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
 	let offset = 1;
 	do {
 		packet[offset++] = (remaining & 0x7F) | (remaining > 0x7F ? 0x80 : 0);
@@ -213,7 +214,7 @@ export function subscribeLength(topicBytes: readonly number[], subscribe: boolea
 }
 
 export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
-	const type = qos ? SUBSCRIBE : UNSUBSCRIBE;
+	const type = qos ? Type.SUBSCRIBE : Type.UNSUBSCRIBE;
 	offset = writeFixedHeader(buffer, offset, (type << 4) | 2, subscribeRemaining(topicBytes, qos !== undefined));	// 3.8.1: flags 0b0010
 	buffer[offset++] = id >> 8;
 	buffer[offset++] = id & 0xFF;

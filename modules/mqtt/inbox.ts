@@ -7,19 +7,12 @@
  * TCP's flow control holds the broker back.
  */
 
-import {
-	CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP,
-	NEED_MORE, Packet, checkHeader, decodeBody, decodeHeader,
-} from "./codec.js";
+import { Check, Packet, Type, checkHeader, decodeBody, decodeHeader } from "./codec.js";
 import { subscribeTopicCount } from "./encode.js";
 import { Outbox } from "./outbox.js";
 import type { Link } from "./link.js";
 import type { SessionOptions } from "./tables.js";
-import {
-	EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK, EV_UNSUBACK, CONN_FAIL_NOT_A_CONNACK_MSG,
-	INCOMING_TRACED, HANDSHAKE, CONNECTED, RELEASED, DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP,
-	WAIT_SUBACK, WAIT_UNSUBACK, CONTROL_ROOM, EVENT_CAPACITY, TOPIC_CACHE,
-} from "./tables.js";
+import { Bit, Ev, Fail, Layout, Slot, State, Status } from "./tables.js";
 
 export abstract class Inbox extends Outbox {
 	protected rx: Uint8Array;
@@ -33,7 +26,7 @@ export abstract class Inbox extends Outbox {
 
 	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
 	protected receiving(): boolean {
-		return this.state === HANDSHAKE || this.state === CONNECTED;
+		return this.state === State.HANDSHAKE || this.state === State.CONNECTED;
 	}
 
 	/**
@@ -46,12 +39,12 @@ export abstract class Inbox extends Outbox {
 		for (;;) {
 			do
 				this.parse();
-			while (this.eventCount === EVENT_CAPACITY && this.drain() && this.receiving());
+			while (this.eventCount === Layout.EVENT_CAPACITY && this.drain() && this.receiving());
 			if (!this.receiving())
 				return;
-			if (this.controlCount > CONTROL_ROOM) {
+			if (this.controlCount > Layout.CONTROL_ROOM) {
 				this.pump();
-				if (this.controlCount > CONTROL_ROOM)
+				if (this.controlCount > Layout.CONTROL_ROOM)
 					return;
 				continue;	// complete packets may wait in the buffer: answer them before reading more
 			}
@@ -78,16 +71,16 @@ export abstract class Inbox extends Outbox {
 		const packet = this.packet;
 		let offset = 0;
 		this.parsing = true;
-		while (this.eventCount < EVENT_CAPACITY && this.controlCount <= CONTROL_ROOM && this.receiving()) {
+		while (this.eventCount < Layout.EVENT_CAPACITY && this.controlCount <= Layout.CONTROL_ROOM && this.receiving()) {
 			let result = decodeHeader(rx, offset, this.fill, packet);
-			if (result === NEED_MORE)
+			if (result === Check.NEED_MORE)
 				break;
 			if (result > 0)
 				result = checkHeader(packet);
 			if (result < 0)
 				return this.protocolError(result);
 			if (packet.length > rx.length) {
-				if (packet.type !== PUBLISH)
+				if (packet.type !== Type.PUBLISH)
 					return this.protocolError(0, "packet larger than max_message_length");
 				if (offset) {
 					rx.copyWithin(0, offset, this.fill);
@@ -97,11 +90,11 @@ export abstract class Inbox extends Outbox {
 				if (this.fill < rx.length)
 					break;
 				result = decodeBody(rx, 0, this.fill, packet);
-				if (result === NEED_MORE)
+				if (result === Check.NEED_MORE)
 					return this.protocolError(0, "topic longer than max_message_length");
 				if (result < 0)
 					return this.protocolError(result);
-				this.deliverIncoming(packet, EV_OVERFLOW, this.fill - packet.payloadOffset);
+				this.deliverIncoming(packet, Ev.OVERFLOW, this.fill - packet.payloadOffset);
 				this.skip = packet.length - this.fill;
 				this.fill = 0;
 				break;
@@ -115,46 +108,46 @@ export abstract class Inbox extends Outbox {
 			offset += packet.length;
 		}
 		this.parsing = false;
-		if (offset && this.state >= HANDSHAKE) {
+		if (offset && this.state >= State.HANDSHAKE) {
 			rx.copyWithin(0, offset, this.fill);
 			this.fill -= offset;
 		}
 	}
 
 	protected handle(packet: Packet): void {
-		if (this.state === HANDSHAKE) {
-			if (packet.type !== CONNACK)
-				return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+		if (this.state === State.HANDSHAKE) {
+			if (packet.type !== Type.CONNACK)
+				return this.fail(Fail.NOT_A_CONNACK_MSG);
 			if (packet.returnCode)
 				return this.fail(packet.returnCode);
 			return this.established(packet.sessionPresent);
 		}
 		switch (packet.type) {
-			case PUBLISH:
-				return this.deliverIncoming(packet, EV_MESSAGE, packet.payloadLength);
-			case PUBREL:
+			case Type.PUBLISH:
+				return this.deliverIncoming(packet, Ev.MESSAGE, packet.payloadLength);
+			case Type.PUBREL:
 				this.forgetIncoming(packet.id);
-				return this.control(PUBCOMP, packet.id);
-			case PUBACK:
-				return this.acknowledged(packet.id, WAIT_PUBACK, EV_PUBACK);
-			case PUBREC: {
-				const slot = this.findFlight(packet.id, WAIT_PUBREC);
+				return this.control(Type.PUBCOMP, packet.id);
+			case Type.PUBACK:
+				return this.acknowledged(packet.id, Slot.WAIT_PUBACK, Ev.PUBACK);
+			case Type.PUBREC: {
+				const slot = this.findFlight(packet.id, Slot.WAIT_PUBREC);
 				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
-					this.flags[this.flightAt + slot] = WAIT_PUBCOMP;
+					this.flags[this.flightAt + slot] = Slot.WAIT_PUBCOMP;
 					this.times[2 * slot + 1] = ++this.order;	// 4.6: PUBRELs go again in the order their PUBRECs came
-					this.markRecord(slot, RELEASED);
+					this.markRecord(slot, Status.RELEASED);
 				}
-				return this.control(PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+				return this.control(Type.PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
 			}
-			case PUBCOMP:
-				return this.acknowledged(packet.id, WAIT_PUBCOMP, EV_PUBACK);
-			case SUBACK:
+			case Type.PUBCOMP:
+				return this.acknowledged(packet.id, Slot.WAIT_PUBCOMP, Ev.PUBACK);
+			case Type.SUBACK:
 				return this.subscribed(packet);
-			case UNSUBACK:
-				if (this.findFlight(packet.id, WAIT_UNSUBACK) < 0)
+			case Type.UNSUBACK:
+				if (this.findFlight(packet.id, Slot.WAIT_UNSUBACK) < 0)
 					return this.protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
-				return this.acknowledged(packet.id, WAIT_UNSUBACK, EV_UNSUBACK);
-			case PINGRESP:
+				return this.acknowledged(packet.id, Slot.WAIT_UNSUBACK, Ev.UNSUBACK);
+			case Type.PINGRESP:
 				this.pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
@@ -168,9 +161,9 @@ export abstract class Inbox extends Outbox {
 	 */
 	protected deliverIncoming(packet: Packet, event: number, length: number): void {
 		if (packet.qos === 1)
-			this.control(PUBACK, packet.id);
+			this.control(Type.PUBACK, packet.id);
 		else if (packet.qos === 2) {
-			this.control(PUBREC, packet.id);
+			this.control(Type.PUBREC, packet.id);
 			if (!this.rememberIncoming(packet.id))
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 		}
@@ -179,7 +172,7 @@ export abstract class Inbox extends Outbox {
 	}
 
 	protected subscribed(packet: Packet): void {
-		const slot = this.findFlight(packet.id, WAIT_SUBACK);
+		const slot = this.findFlight(packet.id, Slot.WAIT_SUBACK);
 		if (slot < 0)
 			return this.protocolError(0, `SUBACK for unknown id ${packet.id}`);
 		const topics = subscribeTopicCount(this.flightPacket[slot]!);
@@ -189,14 +182,14 @@ export abstract class Inbox extends Outbox {
 		for (let i = 0; i < packet.payloadLength; i++)
 			granted.push(this.rx[packet.payloadOffset + i]);
 		this.release(slot);
-		this.post(EV_SUBACK, packet.id, granted, undefined);
+		this.post(Ev.SUBACK, packet.id, granted, undefined);
 	}
 
 	protected acknowledged(id: number, state: number, event: number): void {
 		const slot = this.findFlight(id, state);
 		if (slot < 0)
 			return;	// a late duplicate after a resend; nothing waits for it
-		this.markRecord(slot, DONE);
+		this.markRecord(slot, Status.DONE);
 		this.release(slot);
 		this.post(event, id, undefined, undefined);
 	}
@@ -213,7 +206,7 @@ export abstract class Inbox extends Outbox {
 				return this.topic;
 		}
 		const topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);	// decodeBody checked it
-		if (length <= TOPIC_CACHE) {
+		if (length <= Layout.TOPIC_CACHE) {
 			cache.set(rx.subarray(offset, offset + length), at);
 			this.topicLength = length;
 			this.topic = topic;
@@ -244,8 +237,8 @@ export abstract class Inbox extends Outbox {
 		if (this.incomingCount === capacity) {
 			// beyond the bound the oldest is forgotten: should the broker resend that one before
 			// its PUBREL, it is delivered again (README, "receiveMaximum")
-			if (!(this.bits & INCOMING_TRACED)) {
-				this.bits |= INCOMING_TRACED;
+			if (!(this.bits & Bit.INCOMING_TRACED)) {
+				this.bits |= Bit.INCOMING_TRACED;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
 			ids.copyWithin(from, from + 1, end);

@@ -8,16 +8,9 @@
  * there as it happens.
  */
 
-import { PINGREQ, DISCONNECT, PUBREL, Packet, checkHeader, decodeBody, decodeHeader, PUBLISH } from "./codec.js";
+import { Packet, Type, checkHeader, decodeBody, decodeHeader } from "./codec.js";
 import { markDuplicate, encodePublish, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
-import { Tables } from "./tables.js";
-import {
-	EV_PUBACK, CLOSE_PENDING, WANT_WRITTEN, CONNECT_SENT, NOT_CONNECTED, HANDSHAKE, CONNECTED,
-	CLOSING, KIND_PUBLISH0, KIND_PUBLISH1, KIND_PUBLISH2, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND,
-	SENT_BEFORE, SENT, RELEASED, DONE, WAIT_PUBACK, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK,
-	WAIT_UNSUBACK, WRITING_CONNECT, WRITING_UNACKED, CONNACK_TIMEOUT, CONTROL_CAPACITY,
-	EVENT_CAPACITY, QUEUE_AT,
-} from "./tables.js";
+import { Bit, Ev, Kind, Layout, Publish, Slot, State, Status, Tables, Timeout } from "./tables.js";
 
 export abstract class Outbox extends Tables {
 	protected pumping = false;
@@ -27,7 +20,7 @@ export abstract class Outbox extends Tables {
 	protected pingSentAt = -1;	// -1: no PINGREQ outstanding
 	protected writing: Uint8Array | undefined;
 	protected writingOffset = 0;
-	protected writingSlot = 0;	// in-flight slot, WRITING_UNACKED for QoS 0, WRITING_CONNECT
+	protected writingSlot = 0;	// in-flight slot, Slot.WRITING_UNACKED for QoS 0, Slot.WRITING_CONNECT
 
 	/**
 	 * Takes back a publish the store kept over a reset. A QoS 2 one whose PUBREC had come waits
@@ -42,15 +35,15 @@ export abstract class Outbox extends Tables {
 			result = checkHeader(parsed);
 		if (result > 0 && parsed.length === length)
 			result = decodeBody(packet, 0, length, parsed);
-		if (result <= 0 || parsed.type !== PUBLISH || !parsed.qos || parsed.length !== length || this.idInUse(parsed.id)) {
+		if (result <= 0 || parsed.type !== Type.PUBLISH || !parsed.qos || parsed.length !== length || this.idInUse(parsed.id)) {
 			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
-			return store.mark(address, DONE);
+			return store.mark(address, Status.DONE);
 		}
 		const words = this.words;
-		const slot = state & RELEASED ? this.freeFlight() : -1;
+		const slot = state & Status.RELEASED ? this.freeFlight() : -1;
 		if (slot >= 0) {
 			markDuplicate(packet);
-			this.flags[this.flightAt + slot] = WAIT_PUBCOMP;
+			this.flags[this.flightAt + slot] = Slot.WAIT_PUBCOMP;
 			words[this.flightAt + slot] = parsed.id;
 			this.flightPacket[slot] = packet;
 			this.times[2 * slot + 1] = ++this.order;
@@ -58,22 +51,22 @@ export abstract class Outbox extends Tables {
 			return;
 		}
 		const tail = (this.queueHead + this.queueCount++) % this.queuePacket.length;
-		this.flags[QUEUE_AT + tail] = (parsed.qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2) | (state ? SENT_BEFORE : 0);
-		words[QUEUE_AT + tail] = parsed.id;
+		this.flags[Layout.QUEUE_AT + tail] = (parsed.qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2) | (state ? Kind.SENT_BEFORE : 0);
+		words[Layout.QUEUE_AT + tail] = parsed.id;
 		this.setRecord(tail, address, length);
 	}
 
 	/**
 	 * Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), -1
-	 * when the queue or the store is full, NOT_CONNECTED without a session to take it.
+	 * when the queue or the store is full, Publish.NOT_CONNECTED without a session to take it.
 	 */
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
-		if ((this.state !== CONNECTED || this.bits & CLOSE_PENDING) && !(qos && (this.options.offlineQueue || this.options.store)))
-			return NOT_CONNECTED;
+		if ((this.state !== State.CONNECTED || this.bits & Bit.CLOSE_PENDING) && !(qos && (this.options.offlineQueue || this.options.store)))
+			return Publish.NOT_CONNECTED;
 		if (this.queueCount === this.queuePacket.length)
 			return -1;
 		if (!qos) {	// the commonest case first, with the fewest steps
-			this.enqueue(encodePublish(topic, payload, 0, retain, 0), KIND_PUBLISH0, 0);
+			this.enqueue(encodePublish(topic, payload, 0, retain, 0), Kind.PUBLISH0, 0);
 			return 0;
 		}
 		const id = this.allocateId();
@@ -81,7 +74,7 @@ export abstract class Outbox extends Tables {
 			return -1;
 		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
 		if (!store) {
-			this.enqueue(packet, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+			this.enqueue(packet, qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2, id);
 			return id;
 		}
 		if (packet.length > store.maxPacket)
@@ -92,7 +85,7 @@ export abstract class Outbox extends Tables {
 		this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
 		// with a session it goes out soon, from the heap; without one it waits in the flash only and
 		// is read back when its turn comes, so that a long time offline does not fill the heap
-		this.enqueue(this.state === CONNECTED ? packet : undefined, qos === 1 ? KIND_PUBLISH1 : KIND_PUBLISH2, id);
+		this.enqueue(this.state === State.CONNECTED ? packet : undefined, qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2, id);
 		return id;
 	}
 
@@ -105,7 +98,7 @@ export abstract class Outbox extends Tables {
 			return -1;
 		const packet = new Uint8Array(subscribeLength(topicBytes, qos !== undefined));
 		writeSubscribe(packet, 0, id, topics, topicBytes, qos);
-		this.enqueue(packet, qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE, id);
+		this.enqueue(packet, qos ? Kind.SUBSCRIBE : Kind.UNSUBSCRIBE, id);
 		return id;
 	}
 
@@ -115,8 +108,8 @@ export abstract class Outbox extends Tables {
 		const capacity = this.queuePacket.length;
 		const tail = (this.queueHead + this.queueCount) % capacity;	// its record is 0 unless publish() set it
 		this.queuePacket[tail] = packet;
-		this.flags[QUEUE_AT + tail] = kind;
-		this.words[QUEUE_AT + tail] = id;
+		this.flags[Layout.QUEUE_AT + tail] = kind;
+		this.words[Layout.QUEUE_AT + tail] = id;
 		this.queueCount++;
 		if (this.draining)
 			return;	// called from a handler: drain() writes it once the handler returns
@@ -140,37 +133,37 @@ export abstract class Outbox extends Tables {
 
 	protected pumpOnce(): void {
 		const state = this.state;
-		if (state < HANDSHAKE)
+		if (state < State.HANDSHAKE)
 			return;
 		if (this.writing && !this.continueWriting())
 			return;
-		if (state === HANDSHAKE)
+		if (state === State.HANDSHAKE)
 			return;
 		while (this.controlCount) {
 			const type = this.flags[this.controlHead], bytes = this.ack;
-			const size = type === PINGREQ || type === DISCONNECT ? 2 : 4;
+			const size = type === Type.PINGREQ || type === Type.DISCONNECT ? 2 : 4;
 			if (this.writable < size)
 				return;
 			if (size === 4)
 				writeAck(bytes, 0, type, this.words[this.controlHead]);
 			else	// once a keepalive interval at most: the socket's view of two bytes is made then
 				writeEmpty(bytes, 0, type);
-			this.controlHead = (this.controlHead + 1) % CONTROL_CAPACITY;
+			this.controlHead = (this.controlHead + 1) % Layout.CONTROL_CAPACITY;
 			this.controlCount--;
 			this.send(bytes, 0, size);
-			if (type === DISCONNECT) {
+			if (type === Type.DISCONNECT) {
 				this.controlCount = 0;	// nothing follows DISCONNECT (3.14.4-1)
 				return this.arm(0);	// offline is delivered from the timer, never inside close()
 			}
-			if (this.state !== CONNECTED && this.state !== CLOSING)
+			if (this.state !== State.CONNECTED && this.state !== State.CLOSING)
 				return;
 		}
-		if (state !== CONNECTED)
+		if (state !== State.CONNECTED)
 			return;
 		for (;;) {
 			const resend = this.nextResend();
 			if (resend >= 0) {
-				const release = this.flags[this.flightAt + resend] === WAIT_PUBCOMP;
+				const release = this.flags[this.flightAt + resend] === Slot.WAIT_PUBCOMP;
 				if (release && this.writable < 4)
 					return;
 				this.times[2 * resend] = this.link.now();
@@ -178,7 +171,7 @@ export abstract class Outbox extends Tables {
 				this.resendCount--;
 				this.armAckDeadline();
 				if (release) {	// a PUBREL we owe: from this table, so any number of them goes out as space allows
-					writeAck(this.ack, 0, PUBREL, this.words[this.flightAt + resend]);
+					writeAck(this.ack, 0, Type.PUBREL, this.words[this.flightAt + resend]);
 					this.send(this.ack, 0, 4);
 				}
 				else {
@@ -189,17 +182,17 @@ export abstract class Outbox extends Tables {
 			}
 			else if (this.queueCount) {
 				const head = this.queueHead;
-				const entry = this.flags[QUEUE_AT + head];	// a QoS 0 publish is KIND_PUBLISH0 alone
-				if (entry === KIND_PUBLISH0 && (this.bits & WANT_WRITTEN) && this.eventCount === EVENT_CAPACITY)
+				const entry = this.flags[Layout.QUEUE_AT + head];	// a QoS 0 publish is KIND_PUBLISH0 alone
+				if (entry === Kind.PUBLISH0 && (this.bits & Bit.WANT_WRITTEN) && this.eventCount === Layout.EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
-				let slot = WRITING_UNACKED;
-				if (entry !== KIND_PUBLISH0) {
+				let slot = Slot.WRITING_UNACKED;
+				if (entry !== Kind.PUBLISH0) {
 					slot = this.freeFlight();
 					if (slot < 0)
 						return;	// window full: wait for an acknowledgement
-					const kind = entry & KIND;
-					this.flags[this.flightAt + slot] = kind === KIND_PUBLISH1 ? WAIT_PUBACK : kind === KIND_PUBLISH2 ? WAIT_PUBREC : kind === KIND_SUBSCRIBE ? WAIT_SUBACK : WAIT_UNSUBACK;
-					this.words[this.flightAt + slot] = this.words[QUEUE_AT + head];
+					const kind = entry & Kind.MASK;
+					this.flags[this.flightAt + slot] = kind === Kind.PUBLISH1 ? Slot.WAIT_PUBACK : kind === Kind.PUBLISH2 ? Slot.WAIT_PUBREC : kind === Kind.SUBSCRIBE ? Slot.WAIT_SUBACK : Slot.WAIT_UNSUBACK;
+					this.words[this.flightAt + slot] = this.words[Layout.QUEUE_AT + head];
 					this.times[2 * slot] = this.link.now();
 					this.times[2 * slot + 1] = ++this.order;
 					this.armAckDeadline();
@@ -215,7 +208,7 @@ export abstract class Outbox extends Tables {
 			}
 			else
 				return;
-			if (this.writing || this.state !== CONNECTED)
+			if (this.writing || this.state !== State.CONNECTED)
 				return;	// a packet is only part written: wait for space
 		}
 	}
@@ -234,12 +227,12 @@ export abstract class Outbox extends Tables {
 			return packet!;
 		words[from] = 0;	// a queue slot holds a record only while a stored publish waits in it
 		const store = this.options.store!;
-		if (entry & SENT_BEFORE) {	// found after a reset, so only in the flash
+		if (entry & Kind.SENT_BEFORE) {	// found after a reset, so only in the flash
 			const again = store.read(address, length);
 			markDuplicate(again);
 			return again;
 		}
-		store.mark(address, SENT);
+		store.mark(address, Status.SENT);
 		return packet ?? store.read(address, length);
 	}
 
@@ -261,12 +254,12 @@ export abstract class Outbox extends Tables {
 		if (this.writingOffset < packet.length)
 			return false;
 		this.writing = undefined;
-		if (this.writingSlot === WRITING_CONNECT) {
-			this.bits |= CONNECT_SENT;
-			this.arm(CONNACK_TIMEOUT);
+		if (this.writingSlot === Slot.WRITING_CONNECT) {
+			this.bits |= Bit.CONNECT_SENT;
+			this.arm(Timeout.CONNACK);
 		}
-		else if (this.writingSlot === WRITING_UNACKED && (this.bits & WANT_WRITTEN))
-			this.post(EV_PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
+		else if (this.writingSlot === Slot.WRITING_UNACKED && (this.bits & Bit.WANT_WRITTEN))
+			this.post(Ev.PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
 	}
 
@@ -290,8 +283,8 @@ export abstract class Outbox extends Tables {
 		const packet = this.flightPacket[slot]!, address = store!.append(packet);
 		if (address < 0)
 			return;
-		store!.mark(address, SENT);
-		store!.mark(old, DONE);
+		store!.mark(address, Status.SENT);
+		store!.mark(old, Status.DONE);
 		this.setRecord(window, address, packet.length);
 	}
 
@@ -304,16 +297,16 @@ export abstract class Outbox extends Tables {
 		const capacity = this.queuePacket.length, flags = this.flags, words = this.words, head = this.queueHead;
 		let kept = 0;
 		for (let i = 0; i < this.queueCount; i++) {
-			const from = QUEUE_AT + (head + i) % capacity, packet = this.queuePacket[from - QUEUE_AT];
-			this.queuePacket[from - QUEUE_AT] = undefined;
-			const kind = flags[from] & KIND;
-			if (kind === KIND_PUBLISH1 || kind === KIND_PUBLISH2) {
-				const to = QUEUE_AT + (head + kept++) % capacity;
-				this.queuePacket[to - QUEUE_AT] = packet;
+			const from = Layout.QUEUE_AT + (head + i) % capacity, packet = this.queuePacket[from - Layout.QUEUE_AT];
+			this.queuePacket[from - Layout.QUEUE_AT] = undefined;
+			const kind = flags[from] & Kind.MASK;
+			if (kind === Kind.PUBLISH1 || kind === Kind.PUBLISH2) {
+				const to = Layout.QUEUE_AT + (head + kept++) % capacity;
+				this.queuePacket[to - Layout.QUEUE_AT] = packet;
 				flags[to] = flags[from];
 				words[to] = words[from];
 				if (this.options.store) {
-					this.setRecord(to - QUEUE_AT, this.recordOf(from - QUEUE_AT), words[this.recordAt(from - QUEUE_AT) + 1]);
+					this.setRecord(to - Layout.QUEUE_AT, this.recordOf(from - Layout.QUEUE_AT), words[this.recordAt(from - Layout.QUEUE_AT) + 1]);
 				}
 			}
 		}

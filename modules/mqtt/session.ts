@@ -5,25 +5,15 @@
  * are the layers below: outbox.ts, inbox.ts, tables.ts.
  */
 
-import { DISCONNECT, PINGREQ, errorName } from "./codec.js";
+import { Type, errorName } from "./codec.js";
 import { connectLength, writeConnect } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import type { Link, LinkOwner, TLSOptions } from "./link.js";
 import { Inbox } from "./inbox.js";
 import type { SessionOptions } from "./tables.js";
-import {
-	EV_CONNECT, EV_CONNFAIL, EV_OFFLINE, EV_MESSAGE, EV_OVERFLOW, EV_PUBACK, EV_SUBACK,
-	CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS,
-	CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING, CLOSE_PENDING, WANT_WRITTEN, CONNECT_SENT,
-	INCOMING_TRACED, SECURE, RETRYING, STOPPED, CONNECT_AFTER_CLOSE, IDLE, RESOLVING,
-	OPENING, HANDSHAKE, CONNECTED, CLOSING, FREE, WAIT_PUBREC, WAIT_PUBCOMP, WAIT_SUBACK,
-	WAIT_UNSUBACK, WRITING_CONNECT, OPEN_TIMEOUT, SEND_TIMEOUT, CLOSE_TIMEOUT,
-} from "./tables.js";
+import { Bit, Ev, Fail, Slot, State, Timeout } from "./tables.js";
 
 export type { SessionOptions };
-export {
-	NOT_CONNECTED, CONN_FAIL_SERVER_NOT_FOUND, CONN_FAIL_NOT_A_CONNACK_MSG, CONN_FAIL_DNS, CONN_FAIL_TIMEOUT_RECEIVING, CONN_FAIL_TIMEOUT_SENDING,
-} from "./tables.js";
 
 /** What the session tells its owner (the client), always outside the parser. */
 export interface SessionOwner {
@@ -66,17 +56,17 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	get connected(): boolean {
-		return this.state === CONNECTED && !(this.bits & CLOSE_PENDING);
+		return this.state === State.CONNECTED && !(this.bits & Bit.CLOSE_PENDING);
 	}
 	get idle(): boolean {
-		return this.state === IDLE;
+		return this.state === State.IDLE;
 	}
 	get closing(): boolean {
-		return this.state === CLOSING || (this.bits & CLOSE_PENDING) !== 0;
+		return this.state === State.CLOSING || (this.bits & Bit.CLOSE_PENDING) !== 0;
 	}
-	/** Whether a QoS 0 publish is reported (EV_PUBACK) once written: the app has a puback handler. */
+	/** Whether a QoS 0 publish is reported (Ev.PUBACK) once written: the app has a puback handler. */
 	set reportWritten(on: boolean) {
-		this.bits = on ? this.bits | WANT_WRITTEN : this.bits & ~WANT_WRITTEN;
+		this.bits = on ? this.bits | Bit.WANT_WRITTEN : this.bits & ~Bit.WANT_WRITTEN;
 	}
 	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue, options.store). */
 	protected get queuesOffline(): boolean {
@@ -92,22 +82,22 @@ export class Session extends Inbox implements LinkOwner {
 		this.fields = fields;
 		this.host = host;
 		this.port = port;
-		this.bits = secure ? this.bits | SECURE : this.bits & ~SECURE;
+		this.bits = secure ? this.bits | Bit.SECURE : this.bits & ~Bit.SECURE;
 		this.tls = tls;
 		this.attempts = 0;
-		this.bits &= ~STOPPED;
+		this.bits &= ~Bit.STOPPED;
 		if (this.closing)
-			this.bits |= CONNECT_AFTER_CLOSE;
+			this.bits |= Bit.CONNECT_AFTER_CLOSE;
 		else
 			this.attempt();
 	}
 
 	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
 	stop(): void {
-		this.bits |= STOPPED;
-		this.bits &= ~CONNECT_AFTER_CLOSE;
-		if ((this.bits & RETRYING)) {
-			this.bits &= ~RETRYING;
+		this.bits |= Bit.STOPPED;
+		this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
+		if ((this.bits & Bit.RETRYING)) {
+			this.bits &= ~Bit.RETRYING;
 			this.link.cancel();
 		}
 	}
@@ -117,10 +107,10 @@ export class Session extends Inbox implements LinkOwner {
 		const packet = new Uint8Array(connectLength(fields));
 		writeConnect(packet, 0, fields);
 		this.connectPacket = packet;
-		this.bits &= ~RETRYING;
-		this.bits &= ~CONNECT_SENT;
-		this.state = RESOLVING;
-		this.arm(OPEN_TIMEOUT);
+		this.bits &= ~Bit.RETRYING;
+		this.bits &= ~Bit.CONNECT_SENT;
+		this.state = State.RESOLVING;
+		this.arm(Timeout.OPEN);
 		this.link.resolve(this.host);
 	}
 
@@ -129,19 +119,19 @@ export class Session extends Inbox implements LinkOwner {
 	 * NodeMCU, an attempt under way goes on to its one connect or connfail.
 	 */
 	close(): boolean {
-		if (this.state !== CONNECTED || (this.bits & CLOSE_PENDING))
+		if (this.state !== State.CONNECTED || (this.bits & Bit.CLOSE_PENDING))
 			return false;
 		if (this.draining)
-			this.bits |= CLOSE_PENDING;
+			this.bits |= Bit.CLOSE_PENDING;
 		else
 			this.beginClose();
 		return true;
 	}
 
 	protected beginClose(): void {
-		this.state = CLOSING;
-		this.control(DISCONNECT, 0);
-		this.arm(CLOSE_TIMEOUT);
+		this.state = State.CLOSING;
+		this.control(Type.DISCONNECT, 0);
+		this.arm(Timeout.CLOSE);
 		this.pump();
 	}
 
@@ -153,7 +143,7 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	linkError(cause?: string): void {
-		if (cause !== undefined && this.state !== IDLE)
+		if (cause !== undefined && this.state !== State.IDLE)
 			trace(`mqtt: connection failed: ${cause}\n`);
 		this.error();
 		this.drain();
@@ -165,27 +155,27 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	protected resolved(address: string | undefined): void {
-		if (this.state !== RESOLVING)
+		if (this.state !== State.RESOLVING)
 			return;
 		if (address === undefined)
-			return this.fail(CONN_FAIL_DNS);
-		this.state = OPENING;
+			return this.fail(Fail.DNS);
+		this.state = State.OPENING;
 		try {
-			this.link.open(address, this.port, this.host, (this.bits & SECURE) !== 0, this.tls);
+			this.link.open(address, this.port, this.host, (this.bits & Bit.SECURE) !== 0, this.tls);
 		}
 		catch {
-			this.fail(CONN_FAIL_SERVER_NOT_FOUND);
+			this.fail(Fail.SERVER_NOT_FOUND);
 		}
 	}
 
 	linkWritable(count: number): void {
 		this.writable = count;
-		if (this.state === OPENING) {
-			this.state = HANDSHAKE;
+		if (this.state === State.OPENING) {
+			this.state = State.HANDSHAKE;
 			this.writing = this.connectPacket;	// CONNECT goes at once, ahead of everything
 			this.writingOffset = 0;
-			this.writingSlot = WRITING_CONNECT;
-			this.arm(SEND_TIMEOUT);
+			this.writingSlot = Slot.WRITING_CONNECT;
+			this.arm(Timeout.SEND);
 		}
 		this.pump();
 		if ((this.unread || this.fill) && this.receiving()) {
@@ -204,37 +194,37 @@ export class Session extends Inbox implements LinkOwner {
 
 	protected error(): void {
 		const state = this.state;
-		if (state === CONNECTED)
+		if (state === State.CONNECTED)
 			this.lost("connection lost");
-		else if (state === CLOSING)
+		else if (state === State.CLOSING)
 			this.finishClose();
-		else if (state !== IDLE)
+		else if (state !== State.IDLE)
 			this.fail(this.failure());
 	}
 
 	/** The NodeMCU reason for an attempt that ends, by how far it got. */
 	protected failure(): number {
 		switch (this.state) {
-			case RESOLVING:
-				return CONN_FAIL_DNS;
-			case OPENING:
-				return CONN_FAIL_SERVER_NOT_FOUND;
+			case State.RESOLVING:
+				return Fail.DNS;
+			case State.OPENING:
+				return Fail.SERVER_NOT_FOUND;
 			default:	// HANDSHAKE
-				return (this.bits & CONNECT_SENT) ? CONN_FAIL_TIMEOUT_RECEIVING : CONN_FAIL_TIMEOUT_SENDING;
+				return (this.bits & Bit.CONNECT_SENT) ? Fail.TIMEOUT_RECEIVING : Fail.TIMEOUT_SENDING;
 		}
 	}
 
 	protected timer(): void {
 		const now = this.link.now();
 		const state = this.state;
-		if (state === IDLE) {
-			if ((this.bits & RETRYING))
+		if (state === State.IDLE) {
+			if ((this.bits & Bit.RETRYING))
 				this.attempt();
 			return;
 		}
-		if (state === CLOSING)
+		if (state === State.CLOSING)
 			return this.finishClose();
-		if (state !== CONNECTED)
+		if (state !== State.CONNECTED)
 			return this.fail(this.failure());
 		const keepalive = this.options.keepalive * 1000;
 		if (this.pingSentAt >= 0 && now - this.pingSentAt >= keepalive)
@@ -242,9 +232,9 @@ export class Session extends Inbox implements LinkOwner {
 		const oldest = this.oldestSent();
 		if (oldest >= 0 && now - oldest >= this.options.ackTimeout)
 			return this.lost("no acknowledgement");
-		if (this.pingSentAt < 0 && now - this.lastSend >= keepalive && !this.queued(PINGREQ)) {
+		if (this.pingSentAt < 0 && now - this.lastSend >= keepalive && !this.queued(Type.PINGREQ)) {
 			this.pingSentAt = now;
-			this.control(PINGREQ, 0);
+			this.control(Type.PINGREQ, 0);
 			this.pump();
 		}
 		let next = this.pingSentAt >= 0 ? this.pingSentAt + keepalive : this.lastSend + keepalive;
@@ -260,22 +250,22 @@ export class Session extends Inbox implements LinkOwner {
 	 * for, so those are published again (at least once, rather than lost).
 	 */
 	protected established(sessionPresent: boolean): void {
-		this.state = CONNECTED;
+		this.state = State.CONNECTED;
 		this.connectPacket = undefined;	// made again from the fields at the next attempt
 		this.upSince = this.link.now();
 		this.pingSentAt = -1;
-		this.bits &= ~INCOMING_TRACED;
+		this.bits &= ~Bit.INCOMING_TRACED;
 		this.lastSend = this.link.now();
 		if (!sessionPresent)
 			this.incomingCount = 0;
 		let republished = 0;
 		for (let i = 0; i < this.flightPacket.length; i++) {
 			const state = this.flags[this.flightAt + i];
-			if (state === WAIT_SUBACK || state === WAIT_UNSUBACK)
+			if (state === Slot.WAIT_SUBACK || state === Slot.WAIT_UNSUBACK)
 				this.release(i);	// a subscription request cut off by the link loss is not replayed
-			else if (state !== FREE) {
-				if (state === WAIT_PUBCOMP && !sessionPresent) {
-					this.flags[this.flightAt + i] = WAIT_PUBREC;
+			else if (state !== Slot.FREE) {
+				if (state === Slot.WAIT_PUBCOMP && !sessionPresent) {
+					this.flags[this.flightAt + i] = Slot.WAIT_PUBREC;
 					this.journalAgain(i);
 					republished++;
 				}
@@ -288,12 +278,12 @@ export class Session extends Inbox implements LinkOwner {
 		if (republished)
 			trace(`mqtt: the broker kept no session; ${republished} QoS 2 messages awaiting PUBCOMP are published again\n`);
 		this.arm(this.options.keepalive * 1000);
-		this.post(EV_CONNECT, sessionPresent ? 1 : 0, undefined, undefined);
+		this.post(Ev.CONNECT, sessionPresent ? 1 : 0, undefined, undefined);
 	}
 
 	protected fail(reason: number): void {
 		this.teardown();
-		this.post(EV_CONNFAIL, reason, undefined, undefined);
+		this.post(Ev.CONNFAIL, reason, undefined, undefined);
 	}
 
 	/**
@@ -305,23 +295,23 @@ export class Session extends Inbox implements LinkOwner {
 	 */
 	protected retryLater(): void {
 		const reconnect = this.options.reconnect;
-		if (!reconnect || (this.bits & STOPPED) || this.state !== IDLE)
+		if (!reconnect || (this.bits & Bit.STOPPED) || this.state !== State.IDLE)
 			return;
 		const { min, max } = reconnect;
 		const ceiling = Math.min(max, min * 2 ** Math.min(this.attempts++, 30));
-		this.bits |= RETRYING;
+		this.bits |= Bit.RETRYING;
 		this.arm(Math.round(min / 10 + this.options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
 	}
 
 	protected lost(why: string): void {
 		trace(`mqtt: ${why}\n`);
 		this.teardown();
-		this.post(EV_OFFLINE, 0, undefined, undefined);
+		this.post(Ev.OFFLINE, 0, undefined, undefined);
 	}
 
 	protected finishClose(): void {
 		this.teardown();
-		this.post(EV_OFFLINE, 0, undefined, undefined);
+		this.post(Ev.OFFLINE, 0, undefined, undefined);
 	}
 
 	/** An established session ended: the backoff starts again if it held for a keepalive interval. */
@@ -334,14 +324,14 @@ export class Session extends Inbox implements LinkOwner {
 	protected protocolError(code: number, why?: string): void {
 		this.parsing = false;
 		const message = `protocol error: ${why ?? errorName(code)}`;
-		if (this.state === HANDSHAKE)
-			return this.fail(CONN_FAIL_NOT_A_CONNACK_MSG);
+		if (this.state === State.HANDSHAKE)
+			return this.fail(Fail.NOT_A_CONNACK_MSG);
 		this.lost(message);
 	}
 
 	protected teardown(): void {
-		this.state = IDLE;
-		this.bits &= ~CLOSE_PENDING;
+		this.state = State.IDLE;
+		this.bits &= ~Bit.CLOSE_PENDING;
 		this.link.cancel();
 		this.link.close();
 		this.fill = 0;
@@ -359,7 +349,7 @@ export class Session extends Inbox implements LinkOwner {
 				this.queuePacket[i] = undefined;
 			this.queueCount = 0;
 			for (let i = 0; i < this.flightPacket.length; i++) {
-				if (this.flags[this.flightAt + i] !== FREE)
+				if (this.flags[this.flightAt + i] !== Slot.FREE)
 					this.release(i);
 			}
 		}
@@ -368,27 +358,27 @@ export class Session extends Inbox implements LinkOwner {
 	protected dispatch(kind: number, n: number, a: unknown, b: unknown): void {
 		const owner = this.owner;
 		switch (kind) {
-			case EV_CONNECT:
+			case Ev.CONNECT:
 				return owner.connected(n === 1);
-			case EV_CONNFAIL:
+			case Ev.CONNFAIL:
 				owner.connectFailed(n);
 				return this.retryLater();
-			case EV_OFFLINE:
+			case Ev.OFFLINE:
 				this.sessionEnded();
 				owner.offline();
-				if (!(this.bits & CONNECT_AFTER_CLOSE))
+				if (!(this.bits & Bit.CONNECT_AFTER_CLOSE))
 					return this.retryLater();
-				this.bits &= ~CONNECT_AFTER_CLOSE;
-				if (this.state === IDLE)	// unless the offline handler connected already
+				this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
+				if (this.state === State.IDLE)	// unless the offline handler connected already
 					this.attempt();
 				return;
-			case EV_MESSAGE:
+			case Ev.MESSAGE:
 				return owner.message(a as string, b as string | ArrayBuffer | undefined, n);
-			case EV_OVERFLOW:
+			case Ev.OVERFLOW:
 				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
-			case EV_PUBACK:
+			case Ev.PUBACK:
 				return owner.published(n);
-			case EV_SUBACK:
+			case Ev.SUBACK:
 				return owner.subscribed(n, a as number[]);
 			default:
 				return owner.unsubscribed(n);

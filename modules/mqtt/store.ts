@@ -24,7 +24,7 @@
  * header's check byte, lengths, and the session checks the packet) and never throws.
  */
 
-import { SENT, RELEASED, DONE } from "./tables.js";
+import { Status } from "./tables.js";
 
 /** Moddable's `flash` module as the store uses it (modules/files/flash). */
 export interface FlashArea {
@@ -43,15 +43,13 @@ export interface StoreOptions {
 	sectors?: number;
 }
 
-// Status bits, cleared (written as 0) in this order: COMMITTED, then the session's.
-export const COMMITTED = 1;
-export { SENT, RELEASED, DONE };
-
 const MAGIC = [0x4d, 0x51, 0x53, 0x31];
-const SECTOR_HEADER = 8;
-const RECORD_HEADER = 4;
-const STATUS = 3;
-const MAX_SECTORS = 64;	// the session keeps an address in 16 bits, in units of 4 bytes
+const enum Journal {
+	SECTOR_HEADER = 8,
+	RECORD_HEADER = 4,
+	STATUS = 3,	// the status byte's offset in a record header
+	MAX_SECTORS = 64,	// the session keeps an address in 16 bits, in units of 4 bytes
+}
 
 function check(length: number): number {
 	return (length ^ (length >> 8) ^ 0xa5) & 0xff;
@@ -73,8 +71,8 @@ export class Store {
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
 		const first = options.first ?? 0, sectors = options.sectors ?? 4;
-		if (!Number.isInteger(sectors) || sectors < 2 || sectors > MAX_SECTORS)
-			throw new RangeError(`store: options.sectors must be an integer from 2 to ${MAX_SECTORS}, got ${sectors}`);
+		if (!Number.isInteger(sectors) || sectors < 2 || sectors > Journal.MAX_SECTORS)
+			throw new RangeError(`store: options.sectors must be an integer from 2 to ${Journal.MAX_SECTORS}, got ${sectors}`);
 		if (!Number.isInteger(first) || first < 0 || (first + sectors) * size > flash.byteLength)
 			throw new RangeError(`store: sectors ${first} to ${first + sectors - 1} do not fit the partition's ${flash.byteLength / size} sectors of ${size} bytes`);
 		this.flash = flash;
@@ -85,7 +83,7 @@ export class Store {
 
 	/** The largest packet a record holds: one sector less the headers. */
 	get maxPacket(): number {
-		return this.size - SECTOR_HEADER - RECORD_HEADER;
+		return this.size - Journal.SECTOR_HEADER - Journal.RECORD_HEADER;
 	}
 
 	/**
@@ -98,7 +96,7 @@ export class Store {
 		const sequences: number[] = [];
 		for (let s = 0; s < sectors; s++) {
 			this.live[s] = 0;
-			const header = new Uint8Array(this.flash.read(this.base + s * size, SECTOR_HEADER) as ArrayBuffer);
+			const header = new Uint8Array(this.flash.read(this.base + s * size, Journal.SECTOR_HEADER) as ArrayBuffer);
 			if (header[4] !== MAGIC[0] || header[5] !== MAGIC[1] || header[6] !== MAGIC[2] || header[7] !== MAGIC[3])
 				continue;
 			const sequence = (header[0] | header[1] << 8 | header[2] << 16 | header[3] << 24) >>> 0;
@@ -126,19 +124,19 @@ export class Store {
 	/** Visits the sector's live records; returns where its records end. */
 	private scan(sector: number, visit: (address: number, length: number, state: number) => void): number {
 		const size = this.size, start = sector * size;
-		let at = SECTOR_HEADER;
-		while (at + RECORD_HEADER <= size) {
-			const header = new Uint8Array(this.flash.read(this.base + start + at, RECORD_HEADER) as ArrayBuffer);
-			const length = header[0] | header[1] << 8, status = header[STATUS];
+		let at = Journal.SECTOR_HEADER;
+		while (at + Journal.RECORD_HEADER <= size) {
+			const header = new Uint8Array(this.flash.read(this.base + start + at, Journal.RECORD_HEADER) as ArrayBuffer);
+			const length = header[0] | header[1] << 8, status = header[Journal.STATUS];
 			if (length === 0xffff && header[2] === 0xff && status === 0xff)
 				return at;	// erased: the sector's records end here
-			if (header[2] !== check(length) || status & COMMITTED || length < 2 || at + RECORD_HEADER + length > size)
+			if (header[2] !== check(length) || status & Status.COMMITTED || length < 2 || at + Journal.RECORD_HEADER + length > size)
 				return size;	// torn or damaged: nothing after it in this sector is trusted
-			if (status & DONE) {
+			if (status & Status.DONE) {
 				this.live[sector]++;
-				visit(start + at, length, ~status & (SENT | RELEASED));
+				visit(start + at, length, ~status & (Status.SENT | Status.RELEASED));
 			}
-			at += (RECORD_HEADER + length + 3) & ~3;
+			at += (Journal.RECORD_HEADER + length + 3) & ~3;
 		}
 		return size;
 	}
@@ -158,7 +156,7 @@ export class Store {
 
 	/** Appends a packet; returns its address, or -1 when no sector is free for it. */
 	append(packet: Uint8Array): number {
-		const length = packet.length, need = (RECORD_HEADER + length + 3) & ~3;
+		const length = packet.length, need = (Journal.RECORD_HEADER + length + 3) & ~3;
 		if (length > this.maxPacket)
 			return -1;
 		if (this.head < 0 || this.at + need > this.size) {
@@ -174,24 +172,24 @@ export class Store {
 		bytes[2] = check(length);
 		bytes[3] = 0xff;
 		this.write(address, 4, bytes);
-		this.write(address + RECORD_HEADER, length, packet);
+		this.write(address + Journal.RECORD_HEADER, length, packet);
 		this.at += need;
-		this.mark(address, COMMITTED);
+		this.mark(address, Status.COMMITTED);
 		this.live[this.head]++;
 		return address;
 	}
 
 	/** The packet of the record at `address`, `length` bytes. */
 	read(address: number, length: number): Uint8Array {
-		return new Uint8Array(this.flash.read(this.base + address + RECORD_HEADER, length) as ArrayBuffer);
+		return new Uint8Array(this.flash.read(this.base + address + Journal.RECORD_HEADER, length) as ArrayBuffer);
 	}
 
 	/** Clears a status bit of the record at `address`; DONE frees its place. */
 	mark(address: number, bit: number): void {
 		const bytes = this.bytes;
 		bytes[0] = ~bit & 0xff;
-		this.write(address + STATUS, 1, bytes);
-		if (bit === DONE)
+		this.write(address + Journal.STATUS, 1, bytes);
+		if (bit === Status.DONE)
 			this.live[(address / this.size) | 0]--;
 	}
 
@@ -211,7 +209,7 @@ export class Store {
 			bytes[i] = MAGIC[i];
 		this.write(at + 4, 4, bytes);
 		this.head = sector;
-		this.at = SECTOR_HEADER;
+		this.at = Journal.SECTOR_HEADER;
 	}
 
 	private write(address: number, length: number, bytes: Uint8Array): void {

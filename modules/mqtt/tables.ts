@@ -15,82 +15,91 @@
 import type { Link } from "./link.js";
 import type { Store } from "./store.js";
 
-// What the event ring holds; each kind is handed to the owner by the method of its name.
-export const EV_CONNECT = 1;
-export const EV_CONNFAIL = 2;
-export const EV_OFFLINE = 3;
-export const EV_MESSAGE = 4;
-export const EV_OVERFLOW = 5;
-export const EV_PUBACK = 6;
-export const EV_SUBACK = 7;
-export const EV_UNSUBACK = 8;
+// The names below are const enums: TypeScript writes their values into the code that uses them,
+// so that no module exports, imports or looks up a constant at run time (each one would cost the
+// device bytecode and a symbol in every module that names it).
 
-// Failure reasons, the NodeMCU values.
-export const CONN_FAIL_SERVER_NOT_FOUND = -5;
-export const CONN_FAIL_NOT_A_CONNACK_MSG = -4;
-export const CONN_FAIL_DNS = -3;
-export const CONN_FAIL_TIMEOUT_RECEIVING = -2;
-export const CONN_FAIL_TIMEOUT_SENDING = -1;
+// What the event ring holds; each kind is handed to the owner by the method of its name.
+export const enum Ev { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK }
+
+// Failure reasons, the NodeMCU values (mqtt.CONN_FAIL_*).
+export const enum Fail {
+	SERVER_NOT_FOUND = -5,
+	NOT_A_CONNACK_MSG = -4,
+	DNS = -3,
+	TIMEOUT_RECEIVING = -2,
+	TIMEOUT_SENDING = -1,
+}
 
 // The session's yes-or-no state that is not read for every packet, as bits of one number: a
 // field of its own costs the device a 16-byte slot each.
-export const CLOSE_PENDING = 1;	// close() from a handler: done by drain() once what came before is written
-export const WANT_WRITTEN = 2;	// post EV_PUBACK for QoS 0 packets written: only when a handler wants it
-export const CONNECT_SENT = 4;	// the CONNECT of this attempt is on the wire
-export const INCOMING_TRACED = 8;	// beyond receiveMaximum: said once per connection
-export const SECURE = 16;	// connect() asked for TLS
-export const RETRYING = 32;	// IDLE, the timer armed for the next attempt
-export const STOPPED = 64;	// close(): no attempt by itself until the next connect()
-export const CONNECT_AFTER_CLOSE = 128;	// connect() while closing: the attempt starts once DISCONNECT is out
+export const enum Bit {
+	CLOSE_PENDING = 1,	// close() from a handler: done by drain() once what came before is written
+	WANT_WRITTEN = 2,	// post Ev.PUBACK for QoS 0 packets written: only when a handler wants it
+	CONNECT_SENT = 4,	// the CONNECT of this attempt is on the wire
+	INCOMING_TRACED = 8,	// beyond receiveMaximum: said once per connection
+	SECURE = 16,	// connect() asked for TLS
+	RETRYING = 32,	// IDLE, the timer armed for the next attempt
+	STOPPED = 64,	// close(): no attempt by itself until the next connect()
+	CONNECT_AFTER_CLOSE = 128,	// connect() while closing: the attempt starts once DISCONNECT is out
+}
 
 /** What publish() returns when there is no session and nothing may wait for one. */
-export const NOT_CONNECTED = -2;
+export const enum Publish { NOT_CONNECTED = -2 }
 
-export const IDLE = 0;
-export const RESOLVING = 1;
-export const OPENING = 2;
-export const HANDSHAKE = 3;
-export const CONNECTED = 4;
-export const CLOSING = 5;
+export const enum State { IDLE, RESOLVING, OPENING, HANDSHAKE, CONNECTED, CLOSING }
 
 // What a queued or in-flight slot holds.
-export const KIND_PUBLISH0 = 1;
-export const KIND_PUBLISH1 = 2;
-export const KIND_PUBLISH2 = 3;
-export const KIND_SUBSCRIBE = 4;
-export const KIND_UNSUBSCRIBE = 5;
-export const KIND = 0x0f;
-export const SENT_BEFORE = 0x10;	// a publish found in the store, written before the reset: DUP
-// The store's status bits that the session sets (store.ts keeps COMMITTED, its own): here, so
-// that an image without a store carries no store code.
-export const SENT = 2;	// written to the socket at least once: DUP when it goes again
-export const RELEASED = 4;	// QoS 2, PUBREC came: only PUBREL goes again
-export const DONE = 8;	// acknowledged; the record is dead
+export const enum Kind {
+	PUBLISH0 = 1,
+	PUBLISH1,
+	PUBLISH2,
+	SUBSCRIBE,
+	UNSUBSCRIBE,
+	MASK = 0x0f,
+	SENT_BEFORE = 0x10,	// a publish found in the store, written before the reset: DUP
+}
 
-// In-flight slot states: which acknowledgement it waits for.
-export const FREE = 0;
-export const WAIT_PUBACK = 1;
-export const WAIT_PUBREC = 2;
-export const WAIT_PUBCOMP = 3;
-export const WAIT_SUBACK = 4;
-export const WAIT_UNSUBACK = 5;
+// A stored record's status bits, cleared (written as 0) in this order. The store sets COMMITTED,
+// the session the others: here, so that an image without a store carries no store code.
+export const enum Status {
+	COMMITTED = 1,	// the record is whole
+	SENT = 2,	// written to the socket at least once: DUP when it goes again
+	RELEASED = 4,	// QoS 2, PUBREC came: only PUBREL goes again
+	DONE = 8,	// acknowledged; the record is dead
+}
 
-export const WRITING_CONNECT = -2;
-export const WRITING_UNACKED = -1;
+// In-flight slot states: which acknowledgement it waits for; negative while a write is partial.
+export const enum Slot {
+	FREE,
+	WAIT_PUBACK,
+	WAIT_PUBREC,
+	WAIT_PUBCOMP,
+	WAIT_SUBACK,
+	WAIT_UNSUBACK,
+	WRITING_CONNECT = -2,
+	WRITING_UNACKED = -1,
+}
 
-export const OPEN_TIMEOUT = 10_000;	// TCP/TLS connect; lwIP's own SYN retries take far longer
-export const SEND_TIMEOUT = 5_000;	// CONNECT handed over (NodeMCU's figure)
-export const CONNACK_TIMEOUT = 5_000;
-export const CLOSE_TIMEOUT = 2_000;	// DISCONNECT flush before the socket closes anyway
+// Milliseconds.
+export const enum Timeout {
+	OPEN = 10_000,	// TCP/TLS connect; lwIP's own SYN retries take far longer
+	SEND = 5_000,	// CONNECT handed over (NodeMCU's figure)
+	CONNACK = 5_000,
+	CLOSE = 2_000,	// DISCONNECT flush before the socket closes anyway
+}
+
 // The control lane holds only what parsing adds (one entry per packet parsed, and parsing
 // pauses above CONTROL_ROOM), one PINGREQ and one DISCONNECT, so it cannot overflow whatever
 // the options; PUBRELs owed after a reconnect are resent from the in-flight table instead.
-export const CONTROL_CAPACITY = 64;
-export const CONTROL_ROOM = CONTROL_CAPACITY - 4;
-export const EVENT_CAPACITY = 8;	// the parser pauses when it is full, so 8 only shortens a burst
-export const EVENTS_AT = CONTROL_CAPACITY;	// the event ring's region in the tables (see words)
-export const QUEUE_AT = EVENTS_AT + EVENT_CAPACITY;	// the queue's
-export const TOPIC_CACHE = 64;
+export const enum Layout {
+	CONTROL_CAPACITY = 64,
+	CONTROL_ROOM = CONTROL_CAPACITY - 4,
+	EVENT_CAPACITY = 8,	// the parser pauses when it is full, so 8 only shortens a burst
+	EVENTS_AT = CONTROL_CAPACITY,	// the event ring's region in the tables (see words)
+	QUEUE_AT = EVENTS_AT + EVENT_CAPACITY,	// the queue's
+	TOPIC_CACHE = 64,
+}
 
 export interface SessionOptions {
 	maxMessageLength: number;
@@ -114,7 +123,7 @@ export interface SessionOptions {
 export abstract class Tables {
 	protected link: Link;
 	protected options: SessionOptions;
-	protected state = IDLE;
+	protected state = State.IDLE;
 	protected bits = 0;	// CLOSE_PENDING, WANT_WRITTEN, ...: the yes-or-no state read seldom (see those constants)
 	// read or set for every packet: a field each is cheaper in computrons than a bit
 	protected draining = false;
@@ -152,7 +161,7 @@ export abstract class Tables {
 	protected topicAt: number;
 
 	// events for the application
-	protected eventArgs: unknown[] = new Array(2 * EVENT_CAPACITY);	// a and b of each event side by side
+	protected eventArgs: unknown[] = new Array(2 * Layout.EVENT_CAPACITY);	// a and b of each event side by side
 	protected eventHead = 0;
 	protected eventCount = 0;
 
@@ -164,10 +173,10 @@ export abstract class Tables {
 		this.flightPacket = new Array(window);
 		// one block for every fixed table: in XS an ArrayBuffer of its own would cost three more
 		// slots and a chunk header each
-		const flightAt = QUEUE_AT + queue, afterFlight = flightAt + window;
+		const flightAt = Layout.QUEUE_AT + queue, afterFlight = flightAt + window;
 		const topicAt = afterFlight + window;
 		const storeAt = afterFlight + options.receiveMaximum;
-		const words = storeAt + (options.store ? 2 * (queue + window) : 0), flags = topicAt + TOPIC_CACHE;
+		const words = storeAt + (options.store ? 2 * (queue + window) : 0), flags = topicAt + Layout.TOPIC_CACHE;
 		const block = new ArrayBuffer(16 * window + 2 * words + flags + 4);
 		this.times = new Float64Array(block, 0, 2 * window);
 		this.words = new Uint16Array(block, 16 * window, words);
@@ -197,7 +206,7 @@ export abstract class Tables {
 	}
 
 	protected control(type: number, id: number): void {
-		const tail = (this.controlHead + this.controlCount) % CONTROL_CAPACITY;
+		const tail = (this.controlHead + this.controlCount) % Layout.CONTROL_CAPACITY;
 		this.flags[tail] = type;
 		this.words[tail] = id;
 		this.controlCount++;
@@ -206,7 +215,7 @@ export abstract class Tables {
 	/** Whether the control lane holds a packet of this type (an unsolicited PINGRESP must not add a second PINGREQ). */
 	protected queued(type: number): boolean {
 		for (let i = 0; i < this.controlCount; i++) {
-			if (this.flags[(this.controlHead + i) % CONTROL_CAPACITY] === type)
+			if (this.flags[(this.controlHead + i) % Layout.CONTROL_CAPACITY] === type)
 				return true;
 		}
 		return false;
@@ -224,12 +233,12 @@ export abstract class Tables {
 	protected idInUse(id: number): boolean {
 		const flags = this.flags, words = this.words;
 		for (let i = this.flightAt, end = this.afterFlight; i < end; i++) {
-			if (flags[i] !== FREE && words[i] === id)
+			if (flags[i] !== Slot.FREE && words[i] === id)
 				return true;
 		}
 		for (let i = 0, capacity = this.queuePacket.length; i < this.queueCount; i++) {
-			const at = QUEUE_AT + (this.queueHead + i) % capacity;
-			if (flags[at] !== KIND_PUBLISH0 && words[at] === id)
+			const at = Layout.QUEUE_AT + (this.queueHead + i) % capacity;
+			if (flags[at] !== Kind.PUBLISH0 && words[at] === id)
 				return true;
 		}
 		return false;
@@ -245,7 +254,7 @@ export abstract class Tables {
 	}
 
 	protected freeFlight(): number {
-		const free = this.flags.indexOf(FREE, this.flightAt);	// past the window it finds a resend flag
+		const free = this.flags.indexOf(Slot.FREE, this.flightAt);	// past the window it finds a resend flag
 		return free >= 0 && free < this.afterFlight ? free - this.flightAt : -1;
 	}
 
@@ -261,7 +270,7 @@ export abstract class Tables {
 			this.flags[this.afterFlight + slot] = 0;
 			this.resendCount--;
 		}
-		this.flags[this.flightAt + slot] = FREE;
+		this.flags[this.flightAt + slot] = Slot.FREE;
 		this.flightPacket[slot] = undefined;
 	}
 
@@ -271,7 +280,7 @@ export abstract class Tables {
 			return -1;
 		let found = -1;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			if (this.flags[this.flightAt + i] !== FREE && this.flags[this.afterFlight + i] && (found < 0 || this.times[2 * i + 1] < this.times[2 * found + 1]))
+			if (this.flags[this.flightAt + i] !== Slot.FREE && this.flags[this.afterFlight + i] && (found < 0 || this.times[2 * i + 1] < this.times[2 * found + 1]))
 				found = i;
 		}
 		return found;
@@ -282,7 +291,7 @@ export abstract class Tables {
 		let oldest = -1;
 		for (let i = 0; i < this.flightPacket.length; i++) {
 			const sent = this.times[2 * i];
-			if (this.flags[this.flightAt + i] !== FREE && !this.flags[this.afterFlight + i] && (oldest < 0 || sent < oldest))
+			if (this.flags[this.flightAt + i] !== Slot.FREE && !this.flags[this.afterFlight + i] && (oldest < 0 || sent < oldest))
 				oldest = sent;
 		}
 		return oldest;
@@ -307,16 +316,16 @@ export abstract class Tables {
 	 * waits in the words table, so that the ring holds slots only for what needs them.
 	 */
 	protected post(kind: number, n: number, a: unknown, b: unknown): void {
-		if (this.eventCount === EVENT_CAPACITY) {
+		if (this.eventCount === Layout.EVENT_CAPACITY) {
 			// the parser and the pump stop before the ring fills; what still finds it full (a
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.drain();
-			if (this.eventCount === EVENT_CAPACITY)
+			if (this.eventCount === Layout.EVENT_CAPACITY)
 				return this.dispatch(kind, n, a, b);	// drain() is running further up
 		}
-		const tail = (this.eventHead + this.eventCount) % EVENT_CAPACITY;
-		this.flags[EVENTS_AT + tail] = kind;
-		this.words[EVENTS_AT + tail] = n;
+		const tail = (this.eventHead + this.eventCount) % Layout.EVENT_CAPACITY;
+		this.flags[Layout.EVENTS_AT + tail] = kind;
+		this.words[Layout.EVENTS_AT + tail] = n;
 		const args = this.eventArgs;
 		args[2 * tail] = a;
 		args[2 * tail + 1] = b;
@@ -335,8 +344,8 @@ export abstract class Tables {
 		do {
 			this.deliverPosted();
 			this.pump();
-			if ((this.bits & CLOSE_PENDING)) {
-				this.bits &= ~CLOSE_PENDING;
+			if ((this.bits & Bit.CLOSE_PENDING)) {
+				this.bits &= ~Bit.CLOSE_PENDING;
 				this.beginClose();
 			}
 		} while (this.eventCount);
@@ -347,14 +356,14 @@ export abstract class Tables {
 	protected deliverPosted(): void {
 		while (this.eventCount) {
 			const head = this.eventHead;
-			const kind = this.flags[EVENTS_AT + head];
+			const kind = this.flags[Layout.EVENTS_AT + head];
 			const args = this.eventArgs, at = 2 * head;
 			const a = args[at], b = args[at + 1];
-			let n = this.words[EVENTS_AT + head];
-			if (kind === EV_CONNFAIL)
+			let n = this.words[Layout.EVENTS_AT + head];
+			if (kind === Ev.CONNFAIL)
 				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative
 			args[at] = args[at + 1] = undefined;
-			this.eventHead = (head + 1) % EVENT_CAPACITY;
+			this.eventHead = (head + 1) % Layout.EVENT_CAPACITY;
 			this.eventCount--;
 			this.dispatch(kind, n, a, b);
 		}

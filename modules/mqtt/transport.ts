@@ -40,7 +40,7 @@ interface Socket {
 }
 
 const TLS_SOCKET = "embedded:io/socket/tcp/tls";
-const TLS_RECORD = 96;	// the most one TLS record adds to what it carries (Moddable's own estimate)
+const enum Tls { RECORD = 96 }	// the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Moddable's TLS exceptions (modules/crypt/ssl) in the words a user can act on. */
 function tlsCause(error: unknown): string {
@@ -202,7 +202,7 @@ export class Transport implements Link {
 			this.failLater();
 			return this.free = 0;
 		}
-		this.free -= this.secure ? length + TLS_RECORD : length;
+		this.free -= this.secure ? length + Tls.RECORD : length;
 		return this.free > 0 ? this.free : 0;
 	}
 

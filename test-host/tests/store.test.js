@@ -2,10 +2,12 @@
 // what a full store does, and what power cuts and damage at every byte leave behind.
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { Store, SENT, RELEASED, DONE } from "../../build/host/modules/mqtt/store.js";
+import { Store } from "../../build/host/modules/mqtt/store.js";
 import { FlashMedium, PowerCut, SECTOR } from "../flash-medium.js";
 import { MediumFlash } from "../node/flash.js";
 
+// The session's status bits in the journal's format (Status in tables.ts), cleared in this order.
+const SENT = 2, RELEASED = 4, DONE = 8;
 const SMALL = 16 * SECTOR;	// a partition of 16 sectors keeps the copies in these tests cheap
 
 /** A packet whose bytes say which one it is: 0x32 (PUBLISH QoS 1), then n repeated. */
