@@ -29,12 +29,31 @@ export function fail(method: string, argument: string, rule: string, type = fals
 	throw type ? new TypeError(message) : new RangeError(message);
 }
 
-export function isFlag(value: unknown): value is Flag {
+function isFlag(value: unknown): value is Flag {
 	return value === true || value === false || value === 0 || value === 1;
 }
 
-export function integerIn(value: unknown, min: number, max: number): boolean {
+function integerIn(value: unknown, min: number, max: number): boolean {
 	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
+}
+
+/** `value` when it is an integer in [min, max]; `unit` follows the range in the error. */
+export function checkInteger(method: string, argument: string, value: unknown, min: number, max: number, unit = ""): number {
+	if (!integerIn(value, min, max))
+		fail(method, argument, `must be an integer from ${min} to ${max}${unit}, got ${describe(value)}`);
+	return value as number;
+}
+
+/** A boolean or NodeMCU's 0/1; null and undefined are left to the caller's default. */
+export function checkFlag(method: string, argument: string, value: unknown): void {
+	if (value != null && !isFlag(value))
+		fail(method, argument, `must be a boolean or 0/1, got ${describe(value)}`, true);
+}
+
+/** A handler may be omitted (null or undefined) but is otherwise a function. */
+export function checkHandler(method: string, argument: string, value: unknown): void {
+	if (value != null && typeof value !== "function")
+		fail(method, argument, `must be a function, got ${typeof value}`, true);
 }
 
 const isBuffer = (value: unknown) => value instanceof ArrayBuffer;
@@ -103,8 +122,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		fail(m, "clientid", "must not contain U+0000 (MQTT 1.5.3-2)");
 	if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
 		keepalive = Default.KEEPALIVE;
-	if (!integerIn(keepalive, 0, 65_535))
-		fail(m, "keepalive", `must be an integer from 0 to 65535 seconds, got ${describe(keepalive)}`);
+	checkInteger(m, "keepalive", keepalive, 0, 65_535, " seconds");
 	if (username != null && typeof username !== "string")
 		fail(m, "username", `must be a string, got ${typeof username}`, true);
 	if (typeof username === "string" && utf8Length(username) < 0)
@@ -118,26 +136,19 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
 	}
 	cleansession ??= true;
-	if (!isFlag(cleansession))
-		fail(m, "cleansession", `must be a boolean or 0/1, got ${describe(cleansession)}`, true);
+	checkFlag(m, "cleansession", cleansession);
 	if (clientid === "" && !cleansession)	// 3.1.3-7
 		fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
 	if (!max_message_length)
 		max_message_length = Default.MAX_MESSAGE_LENGTH;
-	if (!integerIn(max_message_length, Limit.MIN_MAX_MESSAGE_LENGTH, Limit.MAX_MAX_MESSAGE_LENGTH))
-		fail(m, "max_message_length", `must be an integer from ${Limit.MIN_MAX_MESSAGE_LENGTH} to ${Limit.MAX_MAX_MESSAGE_LENGTH}, got ${describe(max_message_length)}`);
+	checkInteger(m, "max_message_length", max_message_length, Limit.MIN_MAX_MESSAGE_LENGTH, Limit.MAX_MAX_MESSAGE_LENGTH);
 	if (options != null && typeof options !== "object")
 		fail(m, "options", "must be an object", true);
 	const o = options ?? {};
-	const window = o.window ?? 8;
-	if (!integerIn(window, 1, Limit.MAX_WINDOW))
-		fail(m, "options.window", `must be an integer from 1 to ${Limit.MAX_WINDOW} (each slot holds tables and a packet on a 32 KB heap), got ${describe(window)}`);
-	const queue = o.queue ?? 16;
-	if (!integerIn(queue, 1, Limit.MAX_QUEUE))
-		fail(m, "options.queue", `must be an integer from 1 to ${Limit.MAX_QUEUE} (each slot holds tables and a packet on a 32 KB heap), got ${describe(queue)}`);
-	const receiveMaximum = o.receiveMaximum ?? 32;
-	if (!integerIn(receiveMaximum, 1, Limit.MAX_RECEIVE))
-		fail(m, "options.receiveMaximum", `must be an integer from 1 to ${Limit.MAX_RECEIVE} (2 bytes each, held for the client's life), got ${describe(receiveMaximum)}`);
+	const slots = " (each slot holds tables and a packet on a 32 KB heap)";
+	const window = checkInteger(m, "options.window", o.window ?? 8, 1, Limit.MAX_WINDOW, slots);
+	const queue = checkInteger(m, "options.queue", o.queue ?? 16, 1, Limit.MAX_QUEUE, slots);
+	const receiveMaximum = checkInteger(m, "options.receiveMaximum", o.receiveMaximum ?? 32, 1, Limit.MAX_RECEIVE, " (2 bytes each, held for the client's life)");
 	const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
 	if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
 		fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);

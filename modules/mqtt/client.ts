@@ -8,7 +8,7 @@
 import { Wire } from "./codec.js";
 import { remainingLengthSize, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
-import { checkQos, clientSettings, describe, fail, integerIn, isFlag, toBytes } from "./arguments.js";
+import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
@@ -131,9 +131,7 @@ class Client implements MQTTClient, SessionOwner {
 		if (payload.length > 65_535)
 			fail("lwt", "message", `must be at most 65535 bytes, got ${payload.length}`);
 		qos = checkQos("lwt", "qos", qos ?? 0);
-		retain ??= 0;
-		if (!isFlag(retain))
-			fail("lwt", "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
+		checkFlag("lwt", "retain", retain);
 		const fields = this.fields;	// read at the next connect (3.1.2.5)
 		fields.willTopic = topic;
 		fields.willTopicBytes = utf8Length(topic);
@@ -147,8 +145,7 @@ class Client implements MQTTClient, SessionOwner {
 		const index = EVENTS.indexOf(event);
 		if (index < 1)
 			fail("on", "event", `must be one of ${EVENTS.slice(1).join(", ")}, got ${describe(event)}`);
-		if (handler != null && typeof handler !== "function")
-			fail("on", "handler", `must be a function, got ${typeof handler}`, true);
+		checkHandler("on", "handler", handler);
 		this.handlers[index] = handler ?? undefined;
 		if (index === On.PUBACK)
 			this.session.reportWritten = !!handler;
@@ -168,8 +165,7 @@ class Client implements MQTTClient, SessionOwner {
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
-		if (!integerIn(port, 1, 65_535))
-			fail(m, "port", `must be an integer from 1 to 65535, got ${describe(port)}`);
+		checkInteger(m, "port", port, 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {
 				this.warnedSecureNumber = true;
@@ -182,10 +178,8 @@ class Client implements MQTTClient, SessionOwner {
 		if (secure && !Transport.secureAvailable)
 			throw new Error("connect: secure needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest");
 		const connected = rest[i], failed = rest[i + 1];
-		if (connected != null && typeof connected !== "function")
-			fail(m, "onConnected", "must be a function", true);
-		if (failed != null && typeof failed !== "function")
-			fail(m, "onFailed", "must be a function", true);
+		checkHandler(m, "onConnected", connected);
+		checkHandler(m, "onFailed", failed);
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
 		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
@@ -210,10 +204,9 @@ class Client implements MQTTClient, SessionOwner {
 		const bytes = toBytes(m, "payload", payload);
 		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
 			checkQos(m, "qos", qos);
-		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain !== undefined && retain !== null)
-			fail(m, "retain", `must be a boolean or 0/1, got ${describe(retain)}`, true);
-		if (onPuback != null && typeof onPuback !== "function")
-			fail(m, "onPuback", "must be a function", true);
+		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null)	// inline: every message
+			checkFlag(m, "retain", retain);
+		checkHandler(m, "onPuback", onPuback);
 		const topicUtf8 = this.topicUtf8!;
 		if (bytes.length > Wire.MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
@@ -251,8 +244,7 @@ class Client implements MQTTClient, SessionOwner {
 			this.table(m, topicOrTable, topics, qos);
 			callback = rest[0];
 		}
-		if (callback != null && typeof callback !== "function")
-			fail(m, "onSuback", "must be a function", true);
+		checkHandler(m, "onSuback", callback);
 		return this.request(m, topics, qos, callback as Handler | undefined, On.SUBACK);
 	}
 
@@ -267,8 +259,7 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		else
 			this.table(m, topicOrTable, topics, undefined);
-		if (callback != null && typeof callback !== "function")
-			fail(m, "onUnsuback", "must be a function", true);
+		checkHandler(m, "onUnsuback", callback);
 		return this.request(m, topics, undefined, callback as Handler | undefined, On.UNSUBACK);
 	}
 
