@@ -4,11 +4,12 @@
  * And mqtt.Client's arguments, checked and turned into what the session and CONNECT need.
  */
 
+import Modules from "modules";
 import { Wire } from "./codec.js";
 import { utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import type { SessionOptions } from "./session.js";
-import type { TLSOptions } from "./link.js";
+import type { Secure, TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 import type { ClientOptions, Flag } from "./client.js";
 import defaultClientId from "./identity.js";
@@ -54,25 +55,6 @@ export function checkFlag(method: string, argument: string, value: unknown): voi
 export function checkHandler(method: string, argument: string, value: unknown): void {
 	if (value != null && typeof value !== "function")
 		fail(method, argument, `must be a function, got ${typeof value}`, true);
-}
-
-const isBuffer = (value: unknown) => value instanceof ArrayBuffer;
-
-function checkTls(m: string, tls: TLSOptions): void {
-	if (typeof tls !== "object")
-		fail(m, "options.tls", "must be an object", true);
-	if (tls.certificate !== undefined && !isBuffer(tls.certificate))
-		fail(m, "options.tls.certificate", "must be an ArrayBuffer holding a DER certificate", true);
-	const chain = tls.clientCertificates;
-	if (chain !== undefined && (!Array.isArray(chain) || !chain.length || !chain.every(isBuffer)))
-		fail(m, "options.tls.clientCertificates", "must be a non-empty array of ArrayBuffers holding DER certificates, the device's first", true);
-	if (tls.clientKey !== undefined && !isBuffer(tls.clientKey))
-		fail(m, "options.tls.clientKey", "must be an ArrayBuffer holding a PKCS#8 DER key", true);
-	if ((chain === undefined) !== (tls.clientKey === undefined))
-		fail(m, "options.tls.clientKey", "and options.tls.clientCertificates must be given together");
-	const alpn = tls.alpn;
-	if (alpn !== undefined && typeof alpn !== "string" && !(Array.isArray(alpn) && alpn.length && alpn.every((name) => typeof name === "string")))
-		fail(m, "options.tls.alpn", "must be a protocol name or an array of them", true);
 }
 
 /** A value as an error message shows it: strings quoted (without JSON, which would link XS's JSON code). */
@@ -160,8 +142,11 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 			fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
 		reconnect = { min, max };
 	}
-	if (o.tls != null)
-		checkTls(m, o.tls);
+	if (o.tls != null) {	// checked by secure.ts, which only an image with TLS holds
+		if (!Modules.has("mqtt/secure"))
+			throw new Error(`${m}: options.tls needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest`);
+		(Modules.importNow("mqtt/secure") as Secure).check(m, o.tls);
+	}
 	if (o.store != null && typeof (o.store as Partial<Store>).append !== "function")
 		fail(m, "options.store", "must be a Store from mqtt/store", true);
 	const fields: ConnectFields = {

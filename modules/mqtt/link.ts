@@ -32,6 +32,33 @@ export interface TLSOptions {
 	alpn?: string | string[];
 }
 
+/** A socket as the transport uses it: ECMA-419's TCP, or the TLS socket over it. */
+export interface Socket {
+	read(into: Uint8Array | number): unknown;
+	write(buffer: Uint8Array): unknown;
+	close(): unknown;
+}
+
+/** What secure.ts needs of the transport for which it opens a TLS socket. */
+export interface SecureHost {
+	readonly owner: LinkOwner | undefined;
+	/** Callbacks of a socket opened under an older generation are ignored. */
+	readonly generation: number;
+	/** Send space: what onWritable reported less what was written since. */
+	free: number;
+	socket: Socket | undefined;
+	/** Reports the link lost from a turn of its own. */
+	failLater(cause?: string): void;
+}
+
+/** secure.ts, found with Modules.importNow("mqtt/secure") in an image with TLS. */
+export interface Secure {
+	/** Throws, naming the option and the rule, when options.tls is not what TLS takes. */
+	check(method: string, tls: TLSOptions): void;
+	/** Opens a TLS socket to `address` for `host`, as its `socket`; failures come by failLater. */
+	open(host: SecureHost, address: string, port: number, name: string, tls: TLSOptions | undefined): void;
+}
+
 export interface Link {
 	attach(owner: LinkOwner): void;
 	resolve(host: string): void;

@@ -1,10 +1,8 @@
 /*
  * The one file that touches the network and timer modules: a Link over Moddable's ECMA-419
- * TCP socket (TLS through embedded:io/socket/tcp/tls), `net` for DNS, and one `timer`.
- *
- * TLS is in an image only when the app includes manifest_tls.json: the TLS socket is looked up
- * with Modules.importNow when a secure connection opens, never imported, so a plain image
- * carries none of its code (about 181 KB of flash on the ESP8266).
+ * TCP socket, `net` for DNS, and one `timer`. TLS is in secure.ts, which is in an image only
+ * when the app includes manifest_tls.json (the TLS socket is about 181 KB of flash on the
+ * ESP8266): it is looked up with Modules.importNow when a secure connection opens.
  *
  * ECMA-419 over lwIP because read(buffer) copies received bytes straight into the session's
  * receive buffer, and onWritable reports the free send space, so a packet larger than lwIP's
@@ -20,10 +18,6 @@
  *  - the TLS socket reports its free space less 96 bytes and every write adds a record of up
  *    to 96 bytes more; before May 2023 its read() ignored a buffer argument, so TLS reads ask for
  *    a count (every version serves it) and the new ArrayBuffer is copied into the session's.
- *  - the TLS socket runs its handshake inside the TCP socket's callbacks and lets a failure
- *    (untrusted or expired certificate, an alert) escape them as an exception, which on the
- *    device aborts the machine; it calls onError only for TCP errors. It is given a TCP whose
- *    callbacks catch, and the exception's message becomes the cause the session traces.
  */
 
 import TCP from "embedded:io/socket/tcp";
@@ -31,28 +25,10 @@ import Modules from "modules";
 import Net from "net";
 import Time from "time";
 import Timer from "timer";
-import type { Link, LinkOwner, TLSOptions } from "./link.js";
+import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions } from "./link.js";
 
-interface Socket {
-	read(into: Uint8Array | number): unknown;
-	write(buffer: Uint8Array): unknown;
-	close(): unknown;
-}
-
-const TLS_SOCKET = "embedded:io/socket/tcp/tls";
+const SECURE = "mqtt/secure";
 const enum Tls { RECORD = 96 }	// the most one TLS record adds to what it carries (Moddable's own estimate)
-
-/** Moddable's TLS exceptions (modules/crypt/ssl) in the words a user can act on. */
-function tlsCause(error: unknown): string {
-	const message = String((error as Error)?.message ?? error);
-	if (message.indexOf("date validation") >= 0)
-		return `certificate expired or not yet valid; is the clock set? (${message})`;
-	if (message.indexOf("auth err") >= 0)
-		return `certificate not trusted, or the broker's name is not in its subjectAltName (${message})`;
-	if (message.indexOf("alert") >= 0)
-		return `the broker ended the handshake (${message})`;
-	return `handshake failed (${message})`;
-}
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
 function isAddress(host: string): boolean {
@@ -73,21 +49,20 @@ function isAddress(host: string): boolean {
 	return dots === 3 && digits > 0;
 }
 
-type SocketClass = new (options: object) => Socket;
 type PlainSocket = Socket & { target: Transport };
 
-export class Transport implements Link {
-	/** Whether this image has the TLS socket (the app included manifest_tls.json). */
+export class Transport implements Link, SecureHost {
+	/** Whether this image has TLS (the app included manifest_tls.json). */
 	static get secureAvailable(): boolean {
-		return Modules.has(TLS_SOCKET);
+		return Modules.has(SECURE);
 	}
 
-	private owner: LinkOwner | undefined;
-	private socket: Socket | undefined;
+	owner: LinkOwner | undefined;
+	socket: Socket | undefined;
 	private timer: Timer | undefined;
-	private generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
+	generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
 	private live: Socket | undefined;	// the plain socket whose callbacks count
-	private free = 0;	// send space: what onWritable reported less what was written since
+	free = 0;	// send space: what onWritable reported less what was written since
 	private secure = false;
 	private clock = 0;	// ms, monotonic: see now()
 	private ticks = Time.ticks;
@@ -140,51 +115,7 @@ export class Transport implements Link {
 			this.socket = this.live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
 			return;
 		}
-		// Moddable's TLS socket calls its callbacks without itself as `this`: closures, then
-		const generation = this.generation;
-		const owner = this.owner!;
-		const options = {
-			address,
-			port,
-			nodelay: true,
-			onReadable: (count: number) => {
-				if (generation === this.generation)
-					owner.linkReadable(count);
-			},
-			onWritable: (count: number) => {
-				if (generation === this.generation)
-					owner.linkWritable(this.free = count);
-			},
-			onError: (cause?: unknown) => {	// the host's TLS socket gives the cause; the device's none
-				if (generation === this.generation)
-					owner.linkError(cause === undefined ? undefined : String(cause));
-			},
-		};
-		const transport = this;
-		// constructed with `new` by the TLS socket: returning the socket makes it the result
-		function GuardedTCP(tcpOptions: Record<string, (count?: number) => void>) {
-			const guard = (callback: (count?: number) => void) => (count?: number) => {
-				try {
-					callback(count);
-				}
-				catch (error) {
-					if (generation === transport.generation)
-						transport.failLater(tlsCause(error));
-				}
-			};
-			return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
-		}
-		// Moddable's TLS session takes serverName, certificate, verify, clientCertificates and
-		// clientKey by these names; ALPN by its long one
-		const session = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
-		const secureOptions = { ...options, host: tls?.serverName ?? host, secure: session, TCP: { io: GuardedTCP } };
-		try {
-			const TLSSocket = Modules.importNow(TLS_SOCKET) as SocketClass;
-			this.socket = new TLSSocket(secureOptions);
-		}
-		catch (error) {	// a CA certificate outside its dates is refused here
-			this.failLater(tlsCause(error));
-		}
+		(Modules.importNow(SECURE) as Secure).open(this, address, port, host, tls);
 	}
 
 	read(into: Uint8Array, offset: number, length: number): void {
@@ -207,7 +138,7 @@ export class Transport implements Link {
 	}
 
 	/** Reports the link lost from a turn of its own, never from inside the session's call. */
-	private failLater(cause?: string): void {
+	failLater(cause?: string): void {
 		const generation = ++this.generation;	// nothing more from the failed socket
 		this.live = undefined;
 		Timer.set(() => {

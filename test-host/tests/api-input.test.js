@@ -101,9 +101,12 @@ for (const name of ENGINES) {
 			}
 		});
 
-		it("connect(..., true) in an image built without TLS says what to include", async () => {
+		it("connect(..., true) and options.tls in an image built without TLS say what to include", async () => {
 			const plain = await startEngine(name, { tls: false });
 			try {
+				const error = await plain.newClientError("id", 60, null, null, 1, 1024, { tls: { verify: false } });
+				assert.equal(error?.name, "Error");
+				assert.match(error.message, /mqtt.Client: options.tls needs TLS in the image: include modules\/mqtt\/manifest_tls.json/);
 				const client = await plain.newClient(`plain-${process.pid}`, 30);
 				const result = await client.call("connect", "127.0.0.1", broker.port, true);
 				assert.equal(result.error?.name, "Error");

@@ -1,17 +1,17 @@
 // `modules` inside XS: what the host image holds (see ../node/modules.js), asked of Node once.
-import TLSSocket from "./tls.js";
+import secure from "mqtt/secure";
 import { call } from "./channel.js";
 
-const TLS = "embedded:io/socket/tcp/tls";
+const SECURE = "mqtt/secure";
 const tls = call({ op: "image" }).value.tls;
 
 export default class Modules {
 	static has(name) {
-		return name === TLS && tls;
+		return name === SECURE && tls;
 	}
 	static importNow(name) {
 		if (!Modules.has(name))
 			throw new Error(`module "${name}" not found`);
-		return TLSSocket;
+		return secure;
 	}
 }
