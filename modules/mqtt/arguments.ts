@@ -91,26 +91,29 @@ export interface ClientSettings {
 	session: SessionOptions;
 }
 
+/** The UTF-8 length of a string CONNECT carries (MQTT 1.5.3: at most 65535 bytes, no U+0000). */
+function utf8Field(method: string, argument: string, value: unknown): number {
+	if (typeof value !== "string")
+		fail(method, argument, `must be a string, got ${typeof value}`, true);
+	const bytes = utf8Length(value);
+	if (bytes < 0)
+		fail(method, argument, "must be valid UTF-8 (lone surrogate)");
+	if (bytes > 65_535)
+		fail(method, argument, `must be at most 65535 bytes of UTF-8, got ${bytes}`);
+	if (value.indexOf("\u0000") >= 0)
+		fail(method, argument, "must not contain U+0000 (MQTT 1.5.3-2)");
+	return bytes;
+}
+
 /** mqtt.Client's arguments, NodeMCU's defaults filled in. */
 export function clientSettings(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions | undefined): ClientSettings {
 	const m = "mqtt.Client";
 	clientid ??= defaultClientId();
-	if (typeof clientid !== "string")
-		fail(m, "clientid", `must be a string, got ${typeof clientid}`, true);
-	const clientIdBytes = utf8Length(clientid);
-	if (clientIdBytes < 0 || clientIdBytes > 65_535)
-		fail(m, "clientid", "must be at most 65535 bytes of valid UTF-8");
-	if (clientid.indexOf("\u0000") >= 0)
-		fail(m, "clientid", "must not contain U+0000 (MQTT 1.5.3-2)");
+	const clientIdBytes = utf8Field(m, "clientid", clientid);
 	if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
 		keepalive = Default.KEEPALIVE;
 	checkInteger(m, "keepalive", keepalive, 0, 65_535, " seconds");
-	if (username != null && typeof username !== "string")
-		fail(m, "username", `must be a string, got ${typeof username}`, true);
-	if (typeof username === "string" && utf8Length(username) < 0)
-		fail(m, "username", "must be valid UTF-8 (lone surrogate)");
-	if (typeof username === "string" && username.indexOf("\u0000") >= 0)
-		fail(m, "username", "must not contain U+0000 (MQTT 1.5.3-2)");
+	const usernameBytes = username == null ? 0 : utf8Field(m, "username", username);
 	let passwordBytes: Uint8Array | undefined;
 	if (password != null) {
 		passwordBytes = toBytes(m, "password", password);
@@ -150,12 +153,12 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	if (o.store != null && typeof (o.store as Partial<Store>).append !== "function")
 		fail(m, "options.store", "must be a Store from mqtt/store", true);
 	const fields: ConnectFields = {
-		clientId: clientid,
+		clientId: clientid as string,
 		clientIdBytes,
 		keepalive: keepalive as number,
 		cleanSession: !!cleansession,
 		username: (username as string | undefined) ?? undefined,
-		usernameBytes: typeof username === "string" ? utf8Length(username) : 0,
+		usernameBytes,
 		password: passwordBytes,
 		willTopic: undefined,
 		willTopicBytes: 0,

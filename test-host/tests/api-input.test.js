@@ -25,6 +25,8 @@ const constructorCases = [
 	[["id", 60, null, null, 1, 1024, { reconnect: { min: 10, max: 5 } }], "RangeError", /options.reconnect/],
 	[["a\u0000b", 60], "RangeError", /mqtt.Client: clientid must not contain U\+0000 \(MQTT 1.5.3-2\)/],
 	[["id", 60, "u\u0000"], "RangeError", /mqtt.Client: username must not contain U\+0000/],
+	[["id", 60, "u".repeat(65_536)], "RangeError", /mqtt.Client: username must be at most 65535 bytes of UTF-8, got 65536/],
+	[["é".repeat(32_768), 60], "RangeError", /mqtt.Client: clientid must be at most 65535 bytes of UTF-8, got 65536/],
 	[["id", 60, null, null, 1, 1024, { window: 65_535 }], "RangeError", /options.window must be an integer from 1 to 255 \(each slot holds tables and a packet on a 32 KB heap\), got 65535/],
 	[["id", 60, null, null, 1, 1024, { queue: 65_535 }], "RangeError", /options.queue must be an integer from 1 to 255 .*got 65535/],
 	[["id", 60, null, null, 1, 1024, { receiveMaximum: 0 }], "RangeError", /options.receiveMaximum must be an integer from 1 to 1024/],
