@@ -25,7 +25,6 @@ const SDK = {
 	"modules": "$(MODDABLE)/modules/base/modules/manifest.json",
 	"mc/config": "mcconfig (generated from the manifests' config)",
 	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
-	"embedded:io/socket/tcp/tls": "modules/mqtt/manifest_tls.json ($(MODDABLE)/examples/io/tcp/tlssocket/tlssocket)",
 	"flash": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/files/flash; on lin our modules/mqtt/lin/flash)",
 	"file": "modules/mqtt/manifest_store.json on lin ($(MODDABLE)/modules/files/file)",
 };

@@ -9,10 +9,12 @@
  *    expired certificate, an alert) escape them as an exception, which on the device aborts
  *    the machine; it calls onError only for TCP errors. It is given a TCP whose callbacks
  *    catch, and the exception's message becomes the cause the session traces.
+ * The TLS socket is looked up rather than imported: mcconfig maps its specifier to the SDK's
+ * JavaScript, which has no typings for TypeScript to check an import against.
  */
 
 import TCP from "embedded:io/socket/tcp";
-import TLSSocket from "embedded:io/socket/tcp/tls";
+import Modules from "modules";
 import { fail } from "./arguments.js";
 import type { Secure, SecureHost, Socket, TLSOptions } from "./link.js";
 
@@ -86,7 +88,8 @@ function open(host: SecureHost, address: string, port: number, name: string, tls
 	const session = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
 	const secureOptions = { ...options, host: tls?.serverName ?? name, secure: session, TCP: { io: GuardedTCP } };
 	try {
-		host.socket = new TLSSocket(secureOptions as unknown as ConstructorParameters<typeof TLSSocket>[0]) as unknown as Socket;
+		const TLSSocket = Modules.importNow("embedded:io/socket/tcp/tls") as new (options: object) => Socket;
+		host.socket = new TLSSocket(secureOptions);
 	}
 	catch (error) {	// a CA certificate outside its dates is refused here
 		host.failLater(cause(error));
