@@ -206,7 +206,8 @@ class Client implements MQTTClient, SessionOwner {
 			checkQos(m, "qos", qos);
 		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null)	// inline: every message
 			checkFlag(m, "retain", retain);
-		checkHandler(m, "onPuback", onPuback);
+		if (onPuback != null && typeof onPuback !== "function")
+			checkHandler(m, "onPuback", onPuback);
 		const topicUtf8 = this.topicUtf8!;
 		if (bytes.length > Wire.MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
