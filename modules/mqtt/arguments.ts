@@ -117,6 +117,8 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	let passwordBytes: Uint8Array | undefined;
 	if (password != null) {
 		passwordBytes = toBytes(m, "password", password);
+		if (passwordBytes.length > 65_535)	// its length is two bytes of CONNECT (3.1.3.5)
+			fail(m, "password", `must be at most 65535 bytes, got ${passwordBytes.length}`);
 		if (!username)	// 3.1.2-22
 			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
 	}

@@ -55,7 +55,7 @@ export interface SecureHost {
 export interface Secure {
 	/** Throws, naming the option and the rule, when options.tls is not what TLS takes. */
 	check(method: string, tls: TLSOptions): void;
-	/** Opens a TLS socket to `address` for `host`, as its `socket`; failures come by failLater. */
+	/** Opens a TLS socket to `address` for the broker `name`, as the host's `socket`; failures come by failLater. */
 	open(host: SecureHost, address: string, port: number, name: string, tls: TLSOptions | undefined): void;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The one file that touches the network and timer modules: a Link over Moddable's ECMA-419
  * TCP socket, `net` for DNS, and one `timer`. TLS is in secure.ts, which is in an image only
- * when the app includes manifest_tls.json (the TLS socket is about 181 KB of flash on the
+ * when the app includes manifest_tls.json (the TLS socket is about 185 KB of flash on the
  * ESP8266): it is looked up with Modules.importNow when a secure connection opens.
  *
  * ECMA-419 over lwIP because read(buffer) copies received bytes straight into the session's

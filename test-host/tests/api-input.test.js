@@ -16,6 +16,7 @@ const constructorCases = [
 	[["id", 60, null, "secret"], "RangeError", /password requires a non-empty username/],
 	[["id", 60, "", "secret"], "RangeError", /password requires a non-empty username/],
 	[["id", 60, "u", 5], "TypeError", /password must be a string, ArrayBuffer or typed array/],
+	[["id", 60, "u", "p".repeat(65_536)], "RangeError", /mqtt.Client: password must be at most 65535 bytes, got 65536/],
 	[["id", 60, null, null, 2], "TypeError", /cleansession must be a boolean or 0\/1, got 2/],
 	[["", 60, null, null, 0], "RangeError", /clientid may be empty only with cleansession 1/],
 	[["id", 60, null, null, 1, 16], "RangeError", /max_message_length must be an integer from 32/],
