@@ -4,7 +4,6 @@
  * And mqtt.Client's arguments, checked and turned into what the session and CONNECT need.
  */
 
-import Modules from "modules";
 import { Wire } from "./codec.js";
 import { utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
@@ -105,8 +104,8 @@ function utf8Field(method: string, argument: string, value: unknown): number {
 	return bytes;
 }
 
-/** mqtt.Client's arguments, NodeMCU's defaults filled in. */
-export function clientSettings(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions | undefined): ClientSettings {
+/** mqtt.Client's arguments, NodeMCU's defaults filled in; `secure` is mqtt/secure when the image has TLS. */
+export function clientSettings(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions | undefined, secure: Secure | undefined): ClientSettings {
 	const m = "mqtt.Client";
 	clientid ??= defaultClientId();
 	const clientIdBytes = utf8Field(m, "clientid", clientid);
@@ -148,9 +147,9 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		reconnect = { min, max };
 	}
 	if (o.tls != null) {	// checked by secure.ts, which only an image with TLS holds
-		if (!Modules.has("mqtt/secure"))
+		if (!secure)
 			throw new Error(`${m}: options.tls needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest`);
-		(Modules.importNow("mqtt/secure") as Secure).check(m, o.tls);
+		secure.check(m, o.tls);
 	}
 	if (o.store != null && typeof (o.store as Partial<Store>).append !== "function")
 		fail(m, "options.store", "must be a Store from mqtt/store", true);

@@ -113,7 +113,7 @@ class Client implements MQTTClient, SessionOwner {
 	private topicUtf8: Uint8Array | undefined;	// and its UTF-8
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
-		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options);
+		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
 		this.tls = settings.tls;
 		this.fields = settings.fields;
 		this.session = new Session(new Transport(), this, settings.session);
@@ -175,7 +175,7 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		if (typeof secure !== "boolean")
 			fail(m, "secure", `must be a boolean, got ${describe(secure)}`, true);
-		if (secure && !Transport.secureAvailable)
+		if (secure && !Transport.secure)
 			throw new Error("connect: secure needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest");
 		const connected = rest[i], failed = rest[i + 1];
 		checkHandler(m, "onConnected", connected);

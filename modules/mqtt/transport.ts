@@ -52,9 +52,9 @@ function isAddress(host: string): boolean {
 type PlainSocket = Socket & { target: Transport };
 
 export class Transport implements Link, SecureHost {
-	/** Whether this image has TLS (the app included manifest_tls.json). */
-	static get secureAvailable(): boolean {
-		return Modules.has(SECURE);
+	/** mqtt/secure when this image has TLS (the app included manifest_tls.json), else undefined. */
+	static get secure(): Secure | undefined {
+		return Modules.has(SECURE) ? Modules.importNow(SECURE) as Secure : undefined;
 	}
 
 	owner: LinkOwner | undefined;
@@ -115,7 +115,7 @@ export class Transport implements Link, SecureHost {
 			this.socket = this.live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
 			return;
 		}
-		(Modules.importNow(SECURE) as Secure).open(this, address, port, host, tls);
+		Transport.secure!.open(this, address, port, host, tls);
 	}
 
 	read(into: Uint8Array, offset: number, length: number): void {
