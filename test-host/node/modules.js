@@ -1,5 +1,6 @@
 // Moddable's `modules` on the host: Modules.has and Modules.importNow over the modules the
-// host image holds that code looks up rather than imports: mqtt/secure and the TLS socket, when TLS is in.
+// host image holds that code looks up rather than imports: mqtt/secure and the TLS socket,
+// when TLS is in.
 import secure from "mqtt/secure";
 import TLSSocket from "./tls.js";
 import { image } from "./image.js";
