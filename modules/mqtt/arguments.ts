@@ -10,7 +10,7 @@ import type { ConnectFields } from "./encode.js";
 import type { SessionOptions } from "./session.js";
 import type { Secure, TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
-import type { ClientOptions, Flag } from "./client.js";
+import type { ClientOptions } from "./client.js";
 import defaultClientId from "./identity.js";
 
 const enum Default { KEEPALIVE = 60, MAX_MESSAGE_LENGTH = 1024, RECONNECT_MIN = 1_000, RECONNECT_MAX = 60_000 }
@@ -22,6 +22,7 @@ const enum Limit {
 	MAX_WINDOW = 255,
 	MAX_QUEUE = 255,
 	MAX_RECEIVE = 1024,
+	MAX_MS = 0x7FFF_FFFF,	// milliseconds: the longest delay a timer takes, a signed 32-bit number
 }
 
 export function fail(method: string, argument: string, rule: string, type = false): never {
@@ -29,24 +30,16 @@ export function fail(method: string, argument: string, rule: string, type = fals
 	throw type ? new TypeError(message) : new RangeError(message);
 }
 
-function isFlag(value: unknown): value is Flag {
-	return value === true || value === false || value === 0 || value === 1;
-}
-
-function integerIn(value: unknown, min: number, max: number): boolean {
-	return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max;
-}
-
 /** `value` when it is an integer in [min, max]; `unit` follows the range in the error. */
 export function checkInteger(method: string, argument: string, value: unknown, min: number, max: number, unit = ""): number {
-	if (!integerIn(value, min, max))
+	if (!Number.isInteger(value) || (value as number) < min || (value as number) > max)
 		fail(method, argument, `must be an integer from ${min} to ${max}${unit}, got ${describe(value)}`);
 	return value as number;
 }
 
 /** A boolean or NodeMCU's 0/1; null and undefined are left to the caller's default. */
 export function checkFlag(method: string, argument: string, value: unknown): void {
-	if (value != null && !isFlag(value))
+	if (value != null && value !== true && value !== false && value !== 0 && value !== 1)
 		fail(method, argument, `must be a boolean or 0/1, got ${describe(value)}`, true);
 }
 
@@ -135,16 +128,12 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	const window = checkInteger(m, "options.window", o.window ?? 8, 1, Limit.MAX_WINDOW, slots);
 	const queue = checkInteger(m, "options.queue", o.queue ?? 16, 1, Limit.MAX_QUEUE, slots);
 	const receiveMaximum = checkInteger(m, "options.receiveMaximum", o.receiveMaximum ?? 32, 1, Limit.MAX_RECEIVE, " (2 bytes each, held for the client's life)");
-	const ackTimeout = o.ackTimeout ?? (keepalive as number) * 1000;
-	if (!integerIn(ackTimeout, 100, 0x7FFFFFFF))
-		fail(m, "options.ackTimeout", `must be an integer number of milliseconds of at least 100, got ${describe(ackTimeout)}`);
+	const ackTimeout = checkInteger(m, "options.ackTimeout", o.ackTimeout ?? (keepalive as number) * 1000, 100, Limit.MAX_MS, " ms");
 	let reconnect: { min: number; max: number } | undefined;
 	if (o.reconnect) {
 		const r = o.reconnect === true ? {} : o.reconnect;
-		const min = r.min ?? Default.RECONNECT_MIN, max = r.max ?? Default.RECONNECT_MAX;
-		if (!integerIn(min, 1, 0x7FFFFFFF) || !integerIn(max, min, 0x7FFFFFFF))
-			fail(m, "options.reconnect", "needs integer milliseconds with 1 <= min <= max");
-		reconnect = { min, max };
+		const min = checkInteger(m, "options.reconnect.min", r.min ?? Default.RECONNECT_MIN, 1, Limit.MAX_MS, " ms");
+		reconnect = { min, max: checkInteger(m, "options.reconnect.max", r.max ?? Default.RECONNECT_MAX, min, Limit.MAX_MS, " ms") };
 	}
 	if (o.tls != null) {	// checked by secure.ts, which only an image with TLS holds
 		if (!secure)
