@@ -114,6 +114,7 @@ export function decodeHeader(buffer: Uint8Array, offset: number, end: number, pa
 /** Checks the first byte and remaining length against what a server may send (2.2.2). */
 export function checkHeader(packet: Packet): number {
 	const remaining = packet.length - packet.headerLength;
+	let length: number;	// the remaining length every other type must have
 	switch (packet.type) {
 		case Type.PUBLISH: {
 			const qos = (packet.flags >> 1) & 3;
@@ -123,26 +124,20 @@ export function checkHeader(packet: Packet): number {
 				return Check.ERR_RESERVED_FLAGS;
 			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID;	// topic of one byte at least
 		}
-		case Type.PUBREL:
-			if (packet.flags !== 2)
-				return Check.ERR_RESERVED_FLAGS;
-			return remaining === 2 ? Check.VALID : Check.ERR_LENGTH;
 		case Type.CONNACK:
 		case Type.PUBACK:
 		case Type.PUBREC:
+		case Type.PUBREL:
 		case Type.PUBCOMP:
 		case Type.UNSUBACK:
-			if (packet.flags)
-				return Check.ERR_RESERVED_FLAGS;
-			return remaining === 2 ? Check.VALID : Check.ERR_LENGTH;
+			length = 2;
+			break;
 		case Type.SUBACK:
-			if (packet.flags)
-				return Check.ERR_RESERVED_FLAGS;
-			return remaining >= 3 ? Check.VALID : Check.ERR_LENGTH;
+			length = 3;	// a minimum: one return code per topic
+			break;
 		case Type.PINGRESP:
-			if (packet.flags)
-				return Check.ERR_RESERVED_FLAGS;
-			return remaining === 0 ? Check.VALID : Check.ERR_LENGTH;
+			length = 0;
+			break;
 		case Type.CONNECT:
 		case Type.SUBSCRIBE:
 		case Type.UNSUBSCRIBE:
@@ -152,6 +147,9 @@ export function checkHeader(packet: Packet): number {
 		default:
 			return Check.ERR_UNKNOWN_TYPE;
 	}
+	if (packet.flags !== (packet.type === Type.PUBREL ? 2 : 0))
+		return Check.ERR_RESERVED_FLAGS;
+	return remaining === length || (remaining > length && packet.type === Type.SUBACK) ? Check.VALID : Check.ERR_LENGTH;
 }
 
 /**
