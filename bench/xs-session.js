@@ -78,9 +78,10 @@ globalThis.bench = {
 		if (sectors) {
 			flash = new MemoryFlash();
 			options.store = new Store(flash, { sectors });
+			options.offlineQueue = true;	// as mqtt.Client sets it beside a store
 		}
 		session = new Session(link, owner, options);
-		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "h", 1, false, undefined);
+		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "h", 1, false);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(1_000_000);
 		link.input = new Uint8Array([0x20, 2, 0, 0]);

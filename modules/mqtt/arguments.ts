@@ -8,7 +8,7 @@ import { Wire } from "./codec.js";
 import { utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import type { SessionOptions } from "./session.js";
-import type { Secure, TLSOptions } from "./link.js";
+import type { Secure } from "./link.js";
 import type { Store } from "./store.js";
 import type { ClientOptions } from "./client.js";
 import defaultClientId from "./identity.js";
@@ -74,12 +74,19 @@ export function toBytes(method: string, argument: string, value: unknown): Uint8
 		return new Uint8Array(value);
 	if (ArrayBuffer.isView(value))
 		return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-	return fail(method, argument, `must be a string, ArrayBuffer or typed array, got ${typeof value}`, true);
+	return fail(method, argument, `must be a string, ArrayBuffer or typed array, got ${value === null ? "null" : typeof value}`, true);
+}
+
+/** Bytes whose length CONNECT gives in two bytes: a password, a will's message (3.1.3). */
+export function shortBytes(method: string, argument: string, value: unknown): Uint8Array {
+	const bytes = toBytes(method, argument, value);
+	if (bytes.length > 65_535)
+		fail(method, argument, `must be at most 65535 bytes, got ${bytes.length}`);
+	return bytes;
 }
 
 export interface ClientSettings {
 	fields: ConnectFields;
-	tls: TLSOptions | undefined;
 	session: SessionOptions;
 }
 
@@ -108,9 +115,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	const usernameBytes = username == null ? 0 : utf8Field(m, "username", username);
 	let passwordBytes: Uint8Array | undefined;
 	if (password != null) {
-		passwordBytes = toBytes(m, "password", password);
-		if (passwordBytes.length > 65_535)	// its length is two bytes of CONNECT (3.1.3.5)
-			fail(m, "password", `must be at most 65535 bytes, got ${passwordBytes.length}`);
+		passwordBytes = shortBytes(m, "password", password);
 		if (!username)	// 3.1.2-22
 			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
 	}
@@ -167,8 +172,10 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		ackTimeout,
 		reconnect,
 		random: Math.random,
-		offlineQueue: !!o.offlineQueue,
-		...o.store ? { store: o.store } : undefined,	// a property only with a store: a slot of heap without
+		offlineQueue: !!(o.offlineQueue || o.store),	// a store implies it
+		// properties only when given: a slot of heap each without
+		...o.tls ? { tls: o.tls } : undefined,
+		...o.store ? { store: o.store } : undefined,
 	};
-	return { fields, tls: o.tls, session };
+	return { fields, session };
 }

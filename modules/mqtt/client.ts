@@ -6,15 +6,15 @@
  */
 
 import { Wire } from "./codec.js";
-import { remainingLengthSize, utf8Length } from "./encode.js";
+import { remainingLengthSize, subscribeRemaining, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
-import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, toBytes } from "./arguments.js";
+import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
-import { Fail, Publish } from "./tables.js";
+import { Ev, Fail, Publish } from "./tables.js";
 import { Transport } from "./transport.js";
 
 export type { TLSOptions };
@@ -76,6 +76,7 @@ export type EventName = keyof Events;
 
 export interface MQTTClient<D extends Data = string> {
 	lwt(topic: string, message: Payload, qos?: QoS, retain?: Flag): undefined;
+	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
 	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
 	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: number | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
@@ -96,9 +97,8 @@ export type FailedHandler = Events["connfail"];
 // Internally every handler takes the client and up to two values; the public overloads type them.
 type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
-// Handler slots, by event: the index of its name here.
+// Handler slots, by event: the index of its name here, which is its Ev number.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
-const enum On { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK }
 
 const enum Default { PORT = 1883 }
 
@@ -106,7 +106,6 @@ class Client implements MQTTClient, SessionOwner {
 	private session: Session;
 	private handlers: (Handler | undefined)[] = new Array(EVENTS.length);
 	private fields: ConnectFields;
-	private tls: TLSOptions | undefined;
 	private lastId = 0;
 	private warnedSecureNumber = false;
 	private topic: string | undefined;	// the last topic published to, already checked
@@ -114,7 +113,6 @@ class Client implements MQTTClient, SessionOwner {
 
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
-		this.tls = settings.tls;
 		this.fields = settings.fields;
 		this.session = new Session(new Transport(), this, settings.session);
 	}
@@ -127,9 +125,7 @@ class Client implements MQTTClient, SessionOwner {
 		const error = topicNameError(topic);
 		if (error)
 			fail("lwt", "topic", error, typeof topic !== "string");
-		const payload = toBytes("lwt", "message", message);
-		if (payload.length > 65_535)
-			fail("lwt", "message", `must be at most 65535 bytes, got ${payload.length}`);
+		const payload = shortBytes("lwt", "message", message);
 		qos = checkQos("lwt", "qos", qos ?? 0);
 		checkFlag("lwt", "retain", retain);
 		const fields = this.fields;	// read at the next connect (3.1.2.5)
@@ -147,7 +143,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail("on", "event", `must be one of ${EVENTS.slice(1).join(", ")}, got ${describe(event)}`);
 		checkHandler("on", "handler", handler);
 		this.handlers[index] = handler ?? undefined;
-		if (index === On.PUBACK)
+		if (index === Ev.PUBACK)
 			this.session.reportWritten = !!handler;
 		return undefined;
 	}
@@ -183,10 +179,10 @@ class Client implements MQTTClient, SessionOwner {
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
 		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
-			this.handlers[On.CONNECT] = connected as Handler;
+			this.handlers[Ev.CONNECT] = connected as Handler;
 		if (failed)
-			this.handlers[On.CONNFAIL] = failed as Handler;
-		this.session.connect(this.fields, host, port as number, secure as boolean, this.tls);
+			this.handlers[Ev.CONNFAIL] = failed as Handler;
+		this.session.connect(this.fields, host, port as number, secure as boolean);
 		return true;
 	}
 
@@ -199,8 +195,6 @@ class Client implements MQTTClient, SessionOwner {
 			this.topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
 			this.topic = topic;
 		}
-		if (payload === null)
-			fail(m, "payload", "must be a string, ArrayBuffer or typed array, got null", true);
 		const bytes = toBytes(m, "payload", payload);
 		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
 			checkQos(m, "qos", qos);
@@ -213,7 +207,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		const session = this.session;
 		if (onPuback) {	// one handler serves every publish, as documented
-			this.handlers[On.PUBACK] = onPuback;
+			this.handlers[Ev.PUBACK] = onPuback;
 			session.reportWritten = true;
 		}
 		const id = session.publish(topicUtf8, bytes, qos, !!retain);
@@ -246,7 +240,7 @@ class Client implements MQTTClient, SessionOwner {
 			callback = rest[0];
 		}
 		checkHandler(m, "onSuback", callback);
-		return this.request(m, topics, qos, callback as Handler | undefined, On.SUBACK);
+		return this.request(m, topics, qos, callback as Handler | undefined, Ev.SUBACK);
 	}
 
 	unsubscribe(topicOrTable: unknown, callback?: unknown): boolean {
@@ -261,7 +255,7 @@ class Client implements MQTTClient, SessionOwner {
 		else
 			this.table(m, topicOrTable, topics, undefined);
 		checkHandler(m, "onUnsuback", callback);
-		return this.request(m, topics, undefined, callback as Handler | undefined, On.UNSUBACK);
+		return this.request(m, topics, undefined, callback as Handler | undefined, Ev.UNSUBACK);
 	}
 
 	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
@@ -275,35 +269,35 @@ class Client implements MQTTClient, SessionOwner {
 	// SessionOwner
 
 	connected(sessionPresent: boolean): void {
-		this.emit(On.CONNECT, 1, sessionPresent);
+		this.emit(Ev.CONNECT, 1, sessionPresent);
 	}
 
 	connectFailed(reason: number): void {
-		this.emit(On.CONNFAIL, 1, reason);
+		this.emit(Ev.CONNFAIL, 1, reason);
 	}
 
 	offline(): void {
-		this.emit(On.OFFLINE, 0);
+		this.emit(Ev.OFFLINE, 0);
 	}
 
 	message(topic: string, data: Data | undefined): void {
-		this.emit(On.MESSAGE, 2, topic, data);
+		this.emit(Ev.MESSAGE, 2, topic, data);
 	}
 
 	overflow(topic: string, data: Data | undefined): void {
-		this.emit(On.OVERFLOW, 2, topic, data);
+		this.emit(Ev.OVERFLOW, 2, topic, data);
 	}
 
 	published(id: number): void {
-		this.emit(On.PUBACK, 1, id);
+		this.emit(Ev.PUBACK, 1, id);
 	}
 
 	subscribed(id: number, granted: number[]): void {
-		this.emit(On.SUBACK, 2, id, granted);
+		this.emit(Ev.SUBACK, 2, id, granted);
 	}
 
 	unsubscribed(id: number): void {
-		this.emit(On.UNSUBACK, 1, id);
+		this.emit(Ev.UNSUBACK, 1, id);
 	}
 
 	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */
@@ -352,17 +346,13 @@ class Client implements MQTTClient, SessionOwner {
 
 	private request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
 		const sizes: number[] = [];
-		let total = 2;
-		for (const topic of topics) {
-			const bytes = utf8Length(topic);
-			sizes.push(bytes);
-			total += 3 + bytes;
-		}
-		if (total > Wire.MAX_REMAINING_LENGTH)
+		for (const topic of topics)
+			sizes.push(utf8Length(topic));
+		if (subscribeRemaining(sizes, true) > Wire.MAX_REMAINING_LENGTH)	// UNSUBSCRIBE's is smaller
 			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
-		const suback = 2 + topics.length, limit = this.session.maxMessageLength;
-		if (qos && 1 + remainingLengthSize(suback) + suback > limit)	// its SUBACK must fit the receive buffer
-			fail(m, "table", `of ${topics.length} topics brings a SUBACK of ${1 + remainingLengthSize(suback) + suback} bytes, more than max_message_length (${limit}); subscribe in parts`);
+		const suback = 2 + topics.length, subackBytes = 1 + remainingLengthSize(suback) + suback, limit = this.session.maxMessageLength;
+		if (qos && subackBytes > limit)	// its SUBACK must fit the receive buffer
+			fail(m, "table", `of ${topics.length} topics brings a SUBACK of ${subackBytes} bytes, more than max_message_length (${limit}); subscribe in parts`);
 		if (!this.session.connected)
 			throw new Error(`${m}: not connected`);
 		if (callback)

@@ -50,40 +50,24 @@ export function utf8Length(text: string): number {
 	return bytes;
 }
 
-/** Writes text as UTF-8; the caller has checked it with utf8Length. */
+/**
+ * Writes text as UTF-8, by XS's native ArrayBuffer.fromString as payloads are; the caller has
+ * checked it with utf8Length (no lone surrogate, whose bytes XS and the standard differ on).
+ */
 export function writeUtf8(buffer: Uint8Array, offset: number, text: string): number {
-	for (let i = 0, length = text.length; i < length; i++) {
-		let c = charCodeAt.call(text, i);
-		if (c < 0x80)
-			buffer[offset++] = c;
-		else if (c < 0x800) {
-			buffer[offset++] = 0xC0 | (c >> 6);
-			buffer[offset++] = 0x80 | (c & 0x3F);
-		}
-		else if ((c & 0xFC00) === 0xD800) {
-			c = 0x10000 + ((c & 0x3FF) << 10) + (charCodeAt.call(text, ++i) & 0x3FF);
-			buffer[offset++] = 0xF0 | (c >> 18);
-			buffer[offset++] = 0x80 | ((c >> 12) & 0x3F);
-			buffer[offset++] = 0x80 | ((c >> 6) & 0x3F);
-			buffer[offset++] = 0x80 | (c & 0x3F);
-		}
-		else {
-			buffer[offset++] = 0xE0 | (c >> 12);
-			buffer[offset++] = 0x80 | ((c >> 6) & 0x3F);
-			buffer[offset++] = 0x80 | (c & 0x3F);
-		}
-	}
-	return offset;
+	const bytes = new Uint8Array(ArrayBuffer.fromString(text));
+	buffer.set(bytes, offset);
+	return offset + bytes.length;
 }
 
 /** A UTF-8 string field with its two-byte length prefix (1.5.3). */
-export function writeString(buffer: Uint8Array, offset: number, text: string, bytes: number): number {
+function writeString(buffer: Uint8Array, offset: number, text: string, bytes: number): number {
 	buffer[offset++] = bytes >> 8;
 	buffer[offset++] = bytes & 0xFF;
 	return writeUtf8(buffer, offset, text);
 }
 
-export function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array): number {
+function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array): number {
 	buffer[offset++] = bytes.length >> 8;
 	buffer[offset++] = bytes.length & 0xFF;
 	buffer.set(bytes, offset);

@@ -39,21 +39,18 @@ export abstract class Outbox extends Tables {
 			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
 			return store.mark(address, Status.DONE);
 		}
-		const words = this.words;
 		const slot = state & Status.RELEASED ? this.freeFlight() : -1;
 		if (slot >= 0) {
 			markDuplicate(packet);
 			this.flags[this.flightAt + slot] = Slot.WAIT_PUBCOMP;
-			words[this.flightAt + slot] = parsed.id;
+			this.words[this.flightAt + slot] = parsed.id;
 			this.flightPacket[slot] = packet;
 			this.times[2 * slot + 1] = ++this.order;
 			this.setRecord(this.queuePacket.length + slot, address, length);
 			return;
 		}
-		const tail = (this.queueHead + this.queueCount++) % this.queuePacket.length;
-		this.flags[Layout.QUEUE_AT + tail] = (parsed.qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2) | (state ? Kind.SENT_BEFORE : 0);
-		words[Layout.QUEUE_AT + tail] = parsed.id;
-		this.setRecord(tail, address, length);
+		this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, length);
+		this.enqueue(undefined, (Kind.PUBLISH0 + parsed.qos) | (state ? Kind.SENT_BEFORE : 0), parsed.id);
 	}
 
 	/**
@@ -61,7 +58,7 @@ export abstract class Outbox extends Tables {
 	 * when the queue or the store is full, Publish.NOT_CONNECTED without a session to take it.
 	 */
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
-		if ((this.state !== State.CONNECTED || this.bits & Bit.CLOSE_PENDING) && !(qos && (this.options.offlineQueue || this.options.store)))
+		if ((this.state !== State.CONNECTED || this.bits & Bit.CLOSE_PENDING) && !(qos && this.options.offlineQueue))
 			return Publish.NOT_CONNECTED;
 		if (this.queueCount === this.queuePacket.length)
 			return -1;
@@ -72,9 +69,9 @@ export abstract class Outbox extends Tables {
 		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store;
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store, kind = Kind.PUBLISH0 + qos;
 		if (!store) {
-			this.enqueue(packet, qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2, id);
+			this.enqueue(packet, kind, id);
 			return id;
 		}
 		if (packet.length > store.maxPacket)
@@ -85,7 +82,7 @@ export abstract class Outbox extends Tables {
 		this.setRecord((this.queueHead + this.queueCount) % this.queuePacket.length, address, packet.length);
 		// with a session it goes out soon, from the heap; without one it waits in the flash only and
 		// is read back when its turn comes, so that a long time offline does not fill the heap
-		this.enqueue(this.state === State.CONNECTED ? packet : undefined, qos === 1 ? Kind.PUBLISH1 : Kind.PUBLISH2, id);
+		this.enqueue(this.state === State.CONNECTED ? packet : undefined, kind, id);
 		return id;
 	}
 
@@ -182,10 +179,10 @@ export abstract class Outbox extends Tables {
 			}
 			else if (this.queueCount) {
 				const head = this.queueHead;
-				const entry = this.flags[Layout.QUEUE_AT + head];	// a QoS 0 publish is KIND_PUBLISH0 alone
+				const entry = this.flags[Layout.QUEUE_AT + head];	// a QoS 0 publish is Kind.PUBLISH0 alone
 				if (entry === Kind.PUBLISH0 && (this.bits & Bit.WANT_WRITTEN) && this.eventCount === Layout.EVENT_CAPACITY)
 					return;	// its completion would find no room: drain() delivers and pumps again
-				let slot = Slot.WRITING_UNACKED;
+				let packet = this.queuePacket[head], slot = Slot.WRITING_UNACKED;
 				if (entry !== Kind.PUBLISH0) {
 					slot = this.freeFlight();
 					if (slot < 0)
@@ -197,14 +194,13 @@ export abstract class Outbox extends Tables {
 					this.times[2 * slot + 1] = ++this.order;
 					this.armAckDeadline();
 					if (this.options.store)	// only what waits for an acknowledgement has a record
-						this.queuePacket[head] = this.takeRecord(head, slot, entry, this.queuePacket[head]);
-					this.flightPacket[slot] = this.queuePacket[head];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
+						packet = this.takeRecord(head, slot, entry, packet);
+					this.flightPacket[slot] = packet;	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 				}
-				const packet = this.queuePacket[head]!;
 				this.queuePacket[head] = undefined;
 				this.queueHead = (head + 1) % this.queuePacket.length;
 				this.queueCount--;
-				this.start(packet, slot);
+				this.start(packet!, slot);
 			}
 			else
 				return;
@@ -254,10 +250,8 @@ export abstract class Outbox extends Tables {
 		if (this.writingOffset < packet.length)
 			return false;
 		this.writing = undefined;
-		if (this.writingSlot === Slot.WRITING_CONNECT) {
-			this.bits |= Bit.CONNECT_SENT;
+		if (this.writingSlot === Slot.WRITING_CONNECT)
 			this.arm(Timeout.CONNACK);
-		}
 		else if (this.writingSlot === Slot.WRITING_UNACKED && (this.bits & Bit.WANT_WRITTEN))
 			this.post(Ev.PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
 		return true;
@@ -297,17 +291,19 @@ export abstract class Outbox extends Tables {
 		const capacity = this.queuePacket.length, flags = this.flags, words = this.words, head = this.queueHead;
 		let kept = 0;
 		for (let i = 0; i < this.queueCount; i++) {
-			const from = Layout.QUEUE_AT + (head + i) % capacity, packet = this.queuePacket[from - Layout.QUEUE_AT];
-			this.queuePacket[from - Layout.QUEUE_AT] = undefined;
-			const kind = flags[from] & Kind.MASK;
-			if (kind === Kind.PUBLISH1 || kind === Kind.PUBLISH2) {
-				const to = Layout.QUEUE_AT + (head + kept++) % capacity;
-				this.queuePacket[to - Layout.QUEUE_AT] = packet;
-				flags[to] = flags[from];
-				words[to] = words[from];
-				if (this.options.store) {
-					this.setRecord(to - Layout.QUEUE_AT, this.recordOf(from - Layout.QUEUE_AT), words[this.recordAt(from - Layout.QUEUE_AT) + 1]);
-				}
+			const from = (head + i) % capacity, packet = this.queuePacket[from];
+			this.queuePacket[from] = undefined;
+			const kind = flags[Layout.QUEUE_AT + from] & Kind.MASK;
+			if (kind !== Kind.PUBLISH1 && kind !== Kind.PUBLISH2)
+				continue;
+			const to = (head + kept++) % capacity;
+			this.queuePacket[to] = packet;
+			flags[Layout.QUEUE_AT + to] = flags[Layout.QUEUE_AT + from];
+			words[Layout.QUEUE_AT + to] = words[Layout.QUEUE_AT + from];
+			if (this.options.store) {	// its record's address and length move with it
+				const record = this.recordAt(from), moved = this.recordAt(to);
+				words[moved] = words[record];
+				words[moved + 1] = words[record + 1];
 			}
 		}
 		if (this.options.store) {	// the slots left behind hold no record

@@ -8,7 +8,7 @@
 import { Type, errorName } from "./codec.js";
 import { connectLength, writeConnect } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
-import type { Link, LinkOwner, TLSOptions } from "./link.js";
+import type { Link, LinkOwner } from "./link.js";
 import { Inbox } from "./inbox.js";
 import type { SessionOptions } from "./tables.js";
 import { Bit, Ev, Fail, Slot, State, Timeout } from "./tables.js";
@@ -38,7 +38,6 @@ export class Session extends Inbox implements LinkOwner {
 	protected fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
 	protected host = "";
 	protected port = 0;
-	protected tls: TLSOptions | undefined;
 	protected connectPacket: Uint8Array | undefined;
 	protected attempts = 0;	// since the last session that held: the backoff's exponent
 	protected upSince = -1;	// when the session came up (link clock)
@@ -68,24 +67,20 @@ export class Session extends Inbox implements LinkOwner {
 	set reportWritten(on: boolean) {
 		this.bits = on ? this.bits | Bit.WANT_WRITTEN : this.bits & ~Bit.WANT_WRITTEN;
 	}
-	/** Whether QoS 1/2 publishes are accepted without a session (options.offlineQueue, options.store). */
-	protected get queuesOffline(): boolean {
-		return this.options.offlineQueue || !!this.options.store;
-	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
 		return this.rx.length;
 	}
 
 	/** Starts an attempt; while closing, it starts once DISCONNECT is out, after offline. */
-	connect(fields: ConnectFields, host: string, port: number, secure: boolean, tls: TLSOptions | undefined): void {
+	connect(fields: ConnectFields, host: string, port: number, secure: boolean): void {
 		this.fields = fields;
 		this.host = host;
 		this.port = port;
-		this.bits = secure ? this.bits | Bit.SECURE : this.bits & ~Bit.SECURE;
-		this.tls = tls;
+		this.bits &= ~(Bit.SECURE | Bit.STOPPED);
+		if (secure)
+			this.bits |= Bit.SECURE;
 		this.attempts = 0;
-		this.bits &= ~Bit.STOPPED;
 		if (this.closing)
 			this.bits |= Bit.CONNECT_AFTER_CLOSE;
 		else
@@ -94,8 +89,7 @@ export class Session extends Inbox implements LinkOwner {
 
 	/** No more attempts by itself (a pending one is cancelled) until the next connect(). */
 	stop(): void {
-		this.bits |= Bit.STOPPED;
-		this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
+		this.bits = (this.bits | Bit.STOPPED) & ~Bit.CONNECT_AFTER_CLOSE;
 		if ((this.bits & Bit.RETRYING)) {
 			this.bits &= ~Bit.RETRYING;
 			this.link.cancel();
@@ -108,7 +102,6 @@ export class Session extends Inbox implements LinkOwner {
 		writeConnect(packet, 0, fields);
 		this.connectPacket = packet;
 		this.bits &= ~Bit.RETRYING;
-		this.bits &= ~Bit.CONNECT_SENT;
 		this.state = State.RESOLVING;
 		this.arm(Timeout.OPEN);
 		this.link.resolve(this.host);
@@ -119,7 +112,7 @@ export class Session extends Inbox implements LinkOwner {
 	 * NodeMCU, an attempt under way goes on to its one connect or connfail.
 	 */
 	close(): boolean {
-		if (this.state !== State.CONNECTED || (this.bits & Bit.CLOSE_PENDING))
+		if (!this.connected)
 			return false;
 		if (this.draining)
 			this.bits |= Bit.CLOSE_PENDING;
@@ -161,7 +154,7 @@ export class Session extends Inbox implements LinkOwner {
 			return this.fail(Fail.DNS);
 		this.state = State.OPENING;
 		try {
-			this.link.open(address, this.port, this.host, (this.bits & Bit.SECURE) !== 0, this.tls);
+			this.link.open(address, this.port, this.host, (this.bits & Bit.SECURE) !== 0, this.options.tls);
 		}
 		catch {
 			this.fail(Fail.SERVER_NOT_FOUND);
@@ -209,8 +202,8 @@ export class Session extends Inbox implements LinkOwner {
 				return Fail.DNS;
 			case State.OPENING:
 				return Fail.SERVER_NOT_FOUND;
-			default:	// HANDSHAKE
-				return (this.bits & Bit.CONNECT_SENT) ? Fail.TIMEOUT_RECEIVING : Fail.TIMEOUT_SENDING;
+			default:	// HANDSHAKE, which writes nothing but the CONNECT
+				return this.writing ? Fail.TIMEOUT_SENDING : Fail.TIMEOUT_RECEIVING;
 		}
 	}
 
@@ -252,10 +245,9 @@ export class Session extends Inbox implements LinkOwner {
 	protected established(sessionPresent: boolean): void {
 		this.state = State.CONNECTED;
 		this.connectPacket = undefined;	// made again from the fields at the next attempt
-		this.upSince = this.link.now();
+		this.lastSend = this.upSince = this.link.now();
 		this.pingSentAt = -1;
 		this.bits &= ~Bit.INCOMING_TRACED;
-		this.lastSend = this.link.now();
 		if (!sessionPresent)
 			this.incomingCount = 0;
 		let republished = 0;
@@ -314,13 +306,6 @@ export class Session extends Inbox implements LinkOwner {
 		this.post(Ev.OFFLINE, 0, undefined, undefined);
 	}
 
-	/** An established session ended: the backoff starts again if it held for a keepalive interval. */
-	protected sessionEnded(): void {
-		if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
-			this.attempts = 0;
-		this.upSince = -1;
-	}
-
 	protected protocolError(code: number, why?: string): void {
 		this.parsing = false;
 		const message = `protocol error: ${why ?? errorName(code)}`;
@@ -343,7 +328,7 @@ export class Session extends Inbox implements LinkOwner {
 		this.controlCount = 0;
 		if (this.options.cleanSession) {	// 3.1.2.4: the session ends with the connection
 			this.incomingCount = 0;
-			if (this.queuesOffline)	// but not what the app handed over: it goes again after the next CONNACK
+			if (this.options.offlineQueue)	// but not what the app handed over: it goes again after the next CONNACK
 				return this.keepPublishesOnly();
 			for (let i = 0; i < this.queuePacket.length; i++)
 				this.queuePacket[i] = undefined;
@@ -361,10 +346,12 @@ export class Session extends Inbox implements LinkOwner {
 			case Ev.CONNECT:
 				return owner.connected(n === 1);
 			case Ev.CONNFAIL:
-				owner.connectFailed(n);
+				owner.connectFailed((n << 16) >> 16);	// the words table holds a negative CONN_FAIL_* as 16 bits
 				return this.retryLater();
 			case Ev.OFFLINE:
-				this.sessionEnded();
+				if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
+					this.attempts = 0;	// the session held for a keepalive interval: the backoff starts again
+				this.upSince = -1;
 				owner.offline();
 				if (!(this.bits & Bit.CONNECT_AFTER_CLOSE))
 					return this.retryLater();

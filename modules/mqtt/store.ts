@@ -64,9 +64,6 @@ export class Store {
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(4);	// a record header or a status byte on its way to the flash
-	/** Wear: bytes handed to the flash, sectors erased, since this store was opened. */
-	written = 0;
-	erased = 0;
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
@@ -198,7 +195,6 @@ export class Store {
 		bytes.fill(0);
 		this.write(at + 4, 4, bytes);	// no longer a sector, should the erase be cut
 		this.flash.erase(this.base / this.size + sector);
-		this.erased++;
 		const sequence = ++this.sequence;
 		bytes[0] = sequence;
 		bytes[1] = sequence >> 8;
@@ -214,7 +210,6 @@ export class Store {
 
 	private write(address: number, length: number, bytes: Uint8Array): void {
 		this.flash.write(this.base + address, length, bytes);
-		this.written += length;
 	}
 }
 Object.freeze(Store.prototype);

@@ -12,7 +12,7 @@
  * fields are TypeScript's protected rather than #private.
  */
 
-import type { Link } from "./link.js";
+import type { Link, TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 
 // The names below are const enums: TypeScript writes their values into the code that uses them,
@@ -36,12 +36,11 @@ export const enum Fail {
 export const enum Bit {
 	CLOSE_PENDING = 1,	// close() from a handler: done by drain() once what came before is written
 	WANT_WRITTEN = 2,	// post Ev.PUBACK for QoS 0 packets written: only when a handler wants it
-	CONNECT_SENT = 4,	// the CONNECT of this attempt is on the wire
-	INCOMING_TRACED = 8,	// beyond receiveMaximum: said once per connection
-	SECURE = 16,	// connect() asked for TLS
-	RETRYING = 32,	// IDLE, the timer armed for the next attempt
-	STOPPED = 64,	// close(): no attempt by itself until the next connect()
-	CONNECT_AFTER_CLOSE = 128,	// connect() while closing: the attempt starts once DISCONNECT is out
+	INCOMING_TRACED = 4,	// beyond receiveMaximum: said once per connection
+	SECURE = 8,	// connect() asked for TLS
+	RETRYING = 16,	// IDLE, the timer armed for the next attempt
+	STOPPED = 32,	// close(): no attempt by itself until the next connect()
+	CONNECT_AFTER_CLOSE = 64,	// connect() while closing: the attempt starts once DISCONNECT is out
 }
 
 /** What publish() returns when there is no session and nothing may wait for one. */
@@ -51,7 +50,7 @@ export const enum State { IDLE, RESOLVING, OPENING, HANDSHAKE, CONNECTED, CLOSIN
 
 // What a queued or in-flight slot holds.
 export const enum Kind {
-	PUBLISH0 = 1,
+	PUBLISH0 = 1,	// a publish's kind is PUBLISH0 + its QoS
 	PUBLISH1,
 	PUBLISH2,
 	SUBSCRIBE,
@@ -116,7 +115,9 @@ export interface SessionOptions {
 	random: () => number;
 	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
 	offlineQueue: boolean;
-	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (implies offlineQueue). */
+	/** Certificate settings for a secure connect(). */
+	tls?: TLSOptions;
+	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (needs offlineQueue). */
 	store?: Store;
 }
 
@@ -359,9 +360,7 @@ export abstract class Tables {
 			const kind = this.flags[Layout.EVENTS_AT + head];
 			const args = this.eventArgs, at = 2 * head;
 			const a = args[at], b = args[at + 1];
-			let n = this.words[Layout.EVENTS_AT + head];
-			if (kind === Ev.CONNFAIL)
-				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative
+			const n = this.words[Layout.EVENTS_AT + head];
 			args[at] = args[at + 1] = undefined;
 			this.eventHead = (head + 1) % Layout.EVENT_CAPACITY;
 			this.eventCount--;

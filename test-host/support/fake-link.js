@@ -156,7 +156,7 @@ export function startSession(options = {}) {
 	const session = new Session(link, owner, { ...SESSION_OPTIONS, ...options });
 	session.reportWritten = options.reportWritten ?? true;	// as the client sets it when the app has a puback handler
 	const connect = () => {
-		session.connect(connectFields("t", options.cleanSession ?? true), "broker", 1883, false, undefined);
+		session.connect(connectFields("t", options.cleanSession ?? true), "broker", 1883, false);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(link.free);
 	};

@@ -266,7 +266,7 @@ export function connectedSession(options = {}) {
 	const link = new FakeLink();
 	const owner = new Recorder();
 	const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000, ...options });
-	session.connect(fields({ clientId: "t", cleanSession: options.cleanSession ?? true }), "broker", 1883, false, undefined);
+	session.connect(fields({ clientId: "t", cleanSession: options.cleanSession ?? true }), "broker", 1883, false);
 	session.linkResolved("10.0.0.1");
 	session.linkWritable(link.free);
 	link.receive([0x20, 2, 0, 0]);
@@ -308,7 +308,7 @@ describe("streaming through the session", () => {
 		const link = new FakeLink();
 		const owner = new Recorder();
 		const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });
-		session.connect(fields(), "broker", 1883, false, undefined);
+		session.connect(fields(), "broker", 1883, false);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(link.free);
 		link.receive([0x20, 2, 0, 0, ...stream]);

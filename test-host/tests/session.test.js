@@ -34,17 +34,17 @@ describe("handshake", () => {
 	}
 	it("-3 when the name does not resolve, -5 when the connection fails or never comes up", () => {
 		let s = start();
-		s.session.connect(fields(), "nowhere", 1883, false, undefined);
+		s.session.connect(fields(), "nowhere", 1883, false);
 		s.session.linkResolved(undefined);
 		assert.deepEqual(s.owner.names(), ["connfail"]);
 		assert.equal(s.owner.events[0][1], -3);
 		s = start();
-		s.session.connect(fields(), "broker", 1883, false, undefined);
+		s.session.connect(fields(), "broker", 1883, false);
 		s.session.linkResolved("10.0.0.1");
 		s.session.linkError();
 		assert.equal(s.owner.events[0][1], -5);
 		s = start();
-		s.session.connect(fields(), "broker", 1883, false, undefined);
+		s.session.connect(fields(), "broker", 1883, false);
 		s.session.linkResolved("10.0.0.1");
 		s.link.advance(9_999);
 		assert.deepEqual(s.owner.events, []);
@@ -53,7 +53,7 @@ describe("handshake", () => {
 	});
 	it("-1 when CONNECT cannot be handed over within 5 s, -2 when no CONNACK follows within 5 s", () => {
 		let s = start();
-		s.session.connect(fields(), "broker", 1883, false, undefined);
+		s.session.connect(fields(), "broker", 1883, false);
 		s.session.linkResolved("10.0.0.1");
 		s.link.free = 5;
 		s.session.linkWritable(5);	// less than the CONNECT
@@ -75,7 +75,7 @@ describe("handshake", () => {
 	it("close() while resolving, opening or waiting for CONNACK returns false and the attempt goes on to one connect", () => {
 		for (const step of [0, 1, 2]) {
 			const { link, owner, session } = start();
-			session.connect(fields(), "broker", 1883, false, undefined);
+			session.connect(fields(), "broker", 1883, false);
 			if (step > 0)
 				session.linkResolved("10.0.0.1");
 			if (step > 1)
@@ -331,7 +331,7 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 	function reconnecting(draws, reconnect = { min: 1000, max: 8000 }) {
 		let i = 0;
 		const s = start({ reconnect, random: () => draws[i++ % draws.length] });
-		s.session.connect(fields(), "broker", 1883, false, undefined);
+		s.session.connect(fields(), "broker", 1883, false);
 		return s;
 	}
 	/** Answers every lookup from now on with "no such name" (-3), a millisecond later. */
@@ -411,7 +411,7 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 		s.session.stop();
 		s.link.advance(60_000);
 		assert.equal(s.link.resolved.length, 1);
-		s.session.connect(fields(), "broker", 1883, false, undefined);
+		s.session.connect(fields(), "broker", 1883, false);
 		assert.equal(s.link.resolved.length, 2);
 	});
 
@@ -419,7 +419,7 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 		const s = reconnecting([1]);
 		s.owner.onDeliver = (name) => {
 			if (name === "connfail" && s.link.resolved.length === 1)
-				s.session.connect(fields(), "broker", 1883, false, undefined);
+				s.session.connect(fields(), "broker", 1883, false);
 		};
 		s.session.linkResolved(undefined);
 		assert.equal(s.link.resolved.length, 2, "the handler's attempt");

@@ -21,6 +21,7 @@ import WiFi from "wifi";
 
 const id: string = config.clientid || "store-demo";
 const base = `${config.prefix}/${id}`;
+const readings = `${base}/readings`, stop = `${base}/stop`;
 // Math.random is the ESP8266's hardware generator, but lin's unseeded rand(): the clock tells lin's boots apart
 const boot = Math.floor(Math.random() * 0x7fffffff).toString(36) + Date.now().toString(36);
 const store = new Store(new Flash("storage"), { sectors: Number(config.sectors) });
@@ -31,13 +32,13 @@ let started = false;
 
 client.on("connect", (c: MQTTClient, sessionPresent: boolean) => {
 	trace(`connected, session present ${sessionPresent}\n`);
-	c.subscribe(`${base}/stop`, 1);
+	c.subscribe(stop, 1);
 	publishMore(c);
 });
 client.on("connfail", (_c: MQTTClient, reason: number) => trace(`connect failed, reason ${reason}\n`));
 client.on("offline", () => trace("offline\n"));
 client.on("message", (_c: MQTTClient, topic: string, data: string | undefined) => {
-	if (topic === `${base}/stop` && data === "stop")
+	if (topic === stop && data === "stop")
 		stopped = true;
 });
 client.on("puback", publishMore);	// room in the window or the store: go on
@@ -46,7 +47,7 @@ function publishMore(c: MQTTClient): void {
 	while (!stopped) {
 		const qos = n & 1 ? 2 : 1;
 		const reading = `${boot}:${n}:${qos}`;
-		if (!c.publish(`${base}/readings`, reading, qos, 0))
+		if (!c.publish(readings, reading, qos, 0))
 			return;
 		trace(`accepted ${reading}\n`);
 		n++;
