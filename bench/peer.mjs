@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startEngine } from "../test-host/engine.js";
 import { bundle } from "../test-host/xs/host.js";
+import { perMessage } from "./per-message.mjs";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const MEMORY = {
@@ -17,7 +18,7 @@ const MEMORY = {
 	"websocket": "memory/websocket.js",
 };
 
-export function peerSource() {
+function peerSource() {
 	const path = process.env.MODDABLE && join(process.env.MODDABLE, "modules/network/mqtt/mqtt.js");
 	return path && existsSync(path) ? path : undefined;
 }
@@ -29,7 +30,7 @@ function bundleFor(peer) {
 	return bundle(`import "../test-host/builtins.js"; globalThis.trace = () => {}; import "./xs-clients.js";`, { resolveDir: here, paths });
 }
 
-/** Rows of { what, ours, peer } in computrons and slots per message, or undefined without an SDK. */
+/** Rows of { what, publish, size, ours, peer, standIn } in computrons and slots per message, or undefined without an SDK. */
 export async function compareWithModdable(sizes = [100, 1000, 10_000], messages = 32) {
 	const peer = peerSource();
 	if (!peer)
@@ -40,16 +41,11 @@ export async function compareWithModdable(sizes = [100, 1000, 10_000], messages 
 		for (const size of sizes) {
 			const engine = await startEngine("xs");
 			await engine.evaluate(code);
-			const measure = async (action) => {
-				await engine.evaluate(`clients.setup(${JSON.stringify({ size, messages, binary })})`);
-				const { slots } = await engine.heap();
-				const meter = await engine.evaluate(`clients.${action}()`);
-				return { compute: meter.compute / messages, slots: (meter.currentHeapCount - slots) / messages };
-			};
+			const measure = (action) => perMessage(engine, `clients.setup(${JSON.stringify({ size, messages, binary })})`, `clients.${action}()`, messages);
 			const kind = binary ? "ArrayBuffer" : "string";
 			const none = { compute: 0, slots: 0 };
-			rows.push({ what: `publish QoS 0, ${size} B ${kind}`, ours: await measure("publishOurs"), peer: await measure("publishPeer"), standIn: binary ? none : await measure("standIns") });
-			rows.push({ what: `receive QoS 0, ${size} B as ${kind}`, ours: await measure("receiveOurs"), peer: await measure("receivePeer"), standIn: await measure("socketCopy") });
+			rows.push({ what: `publish QoS 0, ${size} B ${kind}`, publish: true, size, ours: await measure("publishOurs"), peer: await measure("publishPeer"), standIn: binary ? none : await measure("standIns") });
+			rows.push({ what: `receive QoS 0, ${size} B as ${kind}`, publish: false, size, ours: await measure("receiveOurs"), peer: await measure("receivePeer"), standIn: await measure("socketCopy") });
 			await engine.close();
 		}
 	}

@@ -19,6 +19,7 @@ import { startEngine } from "../test-host/engine.js";
 import { measure } from "../tools/memory.mjs";
 import { bundle } from "../test-host/xs/host.js";
 import { compareWithModdable } from "./peer.mjs";
+import { perMessage } from "./per-message.mjs";
 
 const codec = { ...decoder, ...encoder };
 
@@ -203,12 +204,7 @@ async function xsCost() {
 	const engine = await startEngine("xs");
 	const here = new URL(".", import.meta.url).pathname;
 	await engine.evaluate(await bundle(`import ${JSON.stringify(`${here}xs-session.js`)};`));
-	const run = async (setup, action, messages) => {
-		await engine.evaluate(`bench.setup(${JSON.stringify(setup)})`);
-		const { slots } = await engine.heap();
-		const meter = await engine.evaluate(action);
-		return { compute: meter.compute / messages, slots: (meter.currentHeapCount - slots) / messages };
-	};
+	const run = (setup, action, messages) => perMessage(engine, `bench.setup(${JSON.stringify(setup)})`, action, messages);
 	const RECEIVE = 200, PUBLISH = 64;
 	for (const size of [16, 100, 1000]) {
 		for (const qos of [0, 1]) {
@@ -268,10 +264,9 @@ async function moddablePeer() {
 			"set MODDABLE to a Moddable SDK checkout (Moddable's Getting Started guide, or npx xs-dev setup) to measure these rows");
 		return;
 	}
-	for (const { what, ours, peer, standIn } of rows_) {
+	for (const { what, publish, size, ours, peer, standIn } of rows_) {
 		const device = ours.compute - standIn.compute;
-		const publish = what.startsWith("publish");
-		const target = publish ? (what.includes(" 100 B") ? 2 : 1.5) : (what.includes(" 100 B") ? undefined : 1);
+		const target = publish ? (size === 100 ? 2 : 1.5) : (size === 100 ? undefined : 1);
 		const verdict = target === undefined ? "" : `; target ${target}x: ${device / peer.compute <= target ? "met" : "**missed**"}`;
 		const standInWhat = publish ? "checking and encoding the string (isWellFormed, ArrayBuffer.fromString)" : "the socket copying the bytes in";
 		const measured = standIn.compute

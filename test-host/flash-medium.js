@@ -10,7 +10,7 @@
 // at any moment leaves behind is exactly the writes that returned: what a power cut leaves.
 // Where it differs from the device: no timing (an erase takes tens of milliseconds there),
 // no wear-out, and a cut inside one write is simulated only where a test asks (cutAfter).
-import { existsSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, writeSync } from "node:fs";
 
 export const SECTOR = 4096;
 const STORAGE_BYTES = 0x405fb000 - 0x40302000;
@@ -23,7 +23,6 @@ export class FlashMedium {
 	#fd;
 	#cut = -1;	// bytes that may still be programmed before the power goes; -1 never
 	#random;
-	written = 0;
 	erased = 0;
 
 	/** `path`: a file that keeps the partition across processes; without it, memory only. */
@@ -76,7 +75,6 @@ export class FlashMedium {
 				this.#cut--;
 			bytes[offset + i] &= source[i];
 		}
-		this.written += byteLength;
 		this.#persist(offset, byteLength);
 	}
 
@@ -107,20 +105,15 @@ export class FlashMedium {
 			throw new Error("invalid length");
 	}
 
+	/** Lets go of the file: what was written is in it already. */
+	close() {
+		if (this.#fd !== undefined)
+			closeSync(this.#fd);
+		this.#fd = undefined;
+	}
+
 	#persist(offset, length) {
 		if (this.#fd !== undefined)
 			writeSync(this.#fd, this.#bytes, offset, length, offset);
 	}
-}
-
-const opened = new Map();
-
-/** The medium behind partition "storage": the file's, shared in this process, or a fresh one in memory. */
-export function storagePartition(path) {
-	if (!path)
-		return new FlashMedium();
-	let medium = opened.get(path);
-	if (!medium)
-		opened.set(path, medium = new FlashMedium({ path }));
-	return medium;
 }

@@ -51,15 +51,18 @@ function matchPlatform(platforms, name) {
 	return platforms["..."];
 }
 
-/** Specifier -> the sources the apps' manifests map it to on one platform, as mcconfig merges them. */
-export function mappingsFor(platform, apps = APPS.map((app) => join(root, app))) {
+/**
+ * Specifier -> the sources the apps' manifests map it to on one platform, as mcconfig merges
+ * them; `read` gives a manifest's JSON (checkManifests has them all parsed already).
+ */
+export function mappingsFor(platform, apps, read = readJson) {
 	const mappings = new Map();
 	const seen = new Set();
 	const visit = (path) => {
 		if (seen.has(path))
 			return;
 		seen.add(path);
-		const json = readJson(path);
+		const json = read(path);
 		const matched = json.platforms ? matchPlatform(json.platforms, platform) : undefined;
 		for (const section of [json, matched]) {
 			for (const include of [section?.include ?? []].flat()) {
@@ -167,7 +170,7 @@ export async function checkManifests() {
 
 	for (const app of APPS) {
 		for (const platform of PLATFORMS) {
-			for (const [specifier, sources] of mappingsFor(platform, [join(root, app)])) {
+			for (const [specifier, sources] of mappingsFor(platform, [join(root, app)], (path) => all.get(path) ?? readJson(path))) {
 				if (new Set(sources).size > 1)
 					problems.push(`${app} on ${platform}: ${specifier} is mapped ${sources.length} times (${sources.join(", ")}); mcconfig compiles the first`);
 			}

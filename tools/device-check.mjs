@@ -87,9 +87,14 @@ async function display() {
 	return { name: `:${number}`, close: () => xvfb.kill() };
 }
 
+/** mcsim running mc.so on the virtual screen, its output line-buffered. */
+function mcsim(so, screen, options) {
+	return spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, ...options });
+}
+
 /** Runs mc.so in mcsim; its trace arrives line by line. */
 function simulate(so, screen) {
-	const child = spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, stdio: ["ignore", "pipe", "pipe"] });
+	const child = mcsim(so, screen, { stdio: ["ignore", "pipe", "pipe"] });
 	const lines = [];
 	const onLine = (data) => {
 		for (const line of String(data).split("\n").filter(Boolean)) {
@@ -191,7 +196,7 @@ async function storeApp(broker, screen) {
 	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut"]);
 	rmSync("/tmp/moddable-storage.bin", { force: true });	// config.file.root on lin is /tmp/
 	const so = find(build, "mc.so");
-	const launch = () => spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	const launch = () => mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const result = await powerCut({ broker, launch, clientid, log: (line) => console.log(`  [power-cut] ${line}`) });
 	check(result.kills >= 10 && result.acceptedQos1 >= 5000 && result.acceptedQos2 >= 5000, `lin: store example killed mid-stream (${summary(result)})`);
 	check(result.missing === 0, "lin: nothing accepted is lost over the kills");

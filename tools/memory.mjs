@@ -37,10 +37,14 @@ async function held(broker, command) {
 	}
 }
 
+const standinsFor = new WeakMap();	// broker -> what the stand-ins of a connection hold: the same for every client, so measured once
+
 /** What a client holds; `device` is the ESP8266 estimate, stand-ins taken off when connected. */
 export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0 } = {}) {
 	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors });
-	const standins = connect ? await held(broker, { op: "memory.standins" }) : { slots: 0, chunks: 0, device: 0 };
+	if (connect && !standinsFor.has(broker))
+		standinsFor.set(broker, held(broker, { op: "memory.standins" }));
+	const standins = connect ? await standinsFor.get(broker) : { slots: 0, chunks: 0, device: 0 };
 	return { ...measured, measured: measured.device, standins: standins.device, device: measured.device - standins.device };
 }
 

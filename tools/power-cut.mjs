@@ -22,7 +22,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * its own `broker` and a `launch` that starts the SDK's lin build in mcsim (its config built in:
  * `clientid`, prefix "power-cut").
  */
-export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, random = Math.random, log = () => {}, broker: given, launch, clientid = `power-cut-${engine}` } = {}) {
+export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, log = () => {}, broker: given, launch, clientid = `power-cut-${engine}` } = {}) {
 	const broker = given ?? await startMosquitto();
 	const dir = mkdtempSync(join(tmpdir(), "power-cut-"));
 	const prefix = "power-cut";
@@ -74,7 +74,7 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 		while (cuts < kills || counts()[0] < qos1 || counts()[1] < qos2) {
 			const before = accepted.size;
 			const share = Math.max(1, (target - before) / Math.max(1, kills - cuts));
-			const quota = before + Math.ceil(share * (0.5 + random()));
+			const quota = before + Math.ceil(share * (0.5 + Math.random()));
 			const running = start();
 			const deadline = Date.now() + 20_000;
 			while (accepted.size < quota && Date.now() < deadline && running.exitCode === null)

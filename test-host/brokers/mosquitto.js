@@ -68,14 +68,21 @@ function certificates(dir) {
 	const caPem = readFileSync(join(dir, "ca.crt"), "utf8");
 	const der = (...args) => new Uint8Array(execFileSync(openssl, args, { cwd: dir }));
 	const caDer = der("x509", "-in", "ca.crt", "-outform", "DER");
-	// client certificates: one from the test CA, one from a CA the broker does not trust
-	run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger CA", "-keyout", "stranger-ca.key", "-out", "stranger-ca.crt");
 	const issue = (name, ca) => {
 		run("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
 		run("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-out", `${name}.crt`);
 		return { certificate: der("x509", "-in", `${name}.crt`, "-outform", "DER"), key: der("pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-outform", "DER") };
 	};
-	return { caPem, caDer, client: issue("device", "ca"), stranger: issue("stranger", "stranger-ca") };
+	const made = { caPem, caDer };
+	// client certificates, made when first asked for (most TLS brokers need none): one from the
+	// test CA, one from a CA the broker does not trust
+	let client, stranger;
+	Object.defineProperty(made, "client", { enumerable: true, get: () => client ??= issue("device", "ca") });
+	Object.defineProperty(made, "stranger", {
+		enumerable: true,
+		get: () => stranger ??= (run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger CA", "-keyout", "stranger-ca.key", "-out", "stranger-ca.crt"), issue("stranger", "stranger-ca")),
+	});
+	return made;
 }
 
 export async function startMosquitto(options = {}) {
@@ -107,11 +114,12 @@ export async function startMosquitto(options = {}) {
 	if (options.persistence)
 		lines.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1");
 	if (options.tls) {
-		Object.assign(broker, certificates(dir));
+		Object.defineProperties(broker, Object.getOwnPropertyDescriptors(certificates(dir)));	// the getters too, not their values
+		const files = [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`];
 		broker.tlsPort = options.tlsPort ?? await freePort();
-		lines.push(`listener ${broker.tlsPort} 127.0.0.1`, `cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`);
+		lines.push(`listener ${broker.tlsPort} 127.0.0.1`, ...files);
 		broker.mtlsPort = await freePort();
-		lines.push(`listener ${broker.mtlsPort} 127.0.0.1`, `cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`, "require_certificate true");
+		lines.push(`listener ${broker.mtlsPort} 127.0.0.1`, ...files, "require_certificate true");
 	}
 	lines.push(...(options.extraConfig ?? []));
 	writeFileSync(join(dir, "mosquitto.conf"), `${lines.join("\n")}\n`);

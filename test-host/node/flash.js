@@ -1,6 +1,6 @@
 // Moddable's `flash` module under Node, over the image's "storage" partition (../flash-medium.js).
 import { image } from "./image.js";
-import { storagePartition } from "../flash-medium.js";
+import { FlashMedium } from "../flash-medium.js";
 
 /** The `flash` object's interface over any medium (the store's tests give one of their own). */
 export class MediumFlash {
@@ -30,6 +30,6 @@ export default class Flash extends MediumFlash {
 	constructor(partition) {
 		if (partition !== "storage")
 			throw new Error("unknown partition");
-		super(image.storage ??= storagePartition(image.flash));
+		super(image.storage ??= new FlashMedium({ path: image.flash }));
 	}
 }

@@ -10,5 +10,6 @@ export function hostImage({ tls = true, resources, flash } = {}) {
 	image.tls = tls;
 	image.resources = resources;
 	image.flash = flash;
+	image.storage?.close();	// the next app opens the file again and reads what this one wrote
 	image.storage = undefined;
 }

@@ -142,7 +142,7 @@ export class Recorder {
 }
 
 /** The options a session test starts from. */
-export const SESSION_OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
+const SESSION_OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
 
 /** What CONNECT carries, as the client fills it in. */
 export function connectFields(clientId = "t", cleanSession = true) {

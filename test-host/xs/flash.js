@@ -7,7 +7,9 @@ export default class Flash {
 	#byteLength;
 	#blockSize;
 	constructor(partition) {
-		[this.#byteLength, this.#blockSize] = call({ op: "flash.open", partition: String(partition) }).value;
+		if (partition !== "storage")
+			throw new Error("unknown partition");
+		[this.#byteLength, this.#blockSize] = call({ op: "flash.open" }).value;
 	}
 	get blockSize() {
 		return this.#blockSize;

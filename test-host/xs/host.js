@@ -14,7 +14,7 @@ import TLSSocket from "../node/tls.js";
 import { XSWorker } from "./worker.js";
 import { decode, encode } from "../framing.js";
 import { configFor } from "../node/config.js";
-import { storagePartition } from "../flash-medium.js";
+import { FlashMedium } from "../flash-medium.js";
 import { hostSeconds } from "../node/time.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -125,6 +125,7 @@ export class XSEngine extends Engine {
 		for (const handle of this.#timers.values())
 			clearTimeout(handle);
 		this.#timers.clear();
+		this.#storage?.close();
 		await this.#worker?.close();
 	}
 
@@ -224,12 +225,10 @@ export class XSEngine extends Engine {
 
 	/** The `flash` module's calls; its errors go back to XS as the device's would be thrown. */
 	#flash(message) {
-		const storage = this.#storage ??= storagePartition(this.#flashFile);
+		const storage = this.#storage ??= new FlashMedium({ path: this.#flashFile });
 		try {
 			switch (message.op) {
 				case "flash.open":
-					if (message.partition !== "storage")
-						throw new Error("unknown partition");
 					return encode({ value: [storage.byteLength, storage.blockSize] });
 				case "flash.read":
 					return encode({}, storage.read(message.offset, message.byteLength));

@@ -23,7 +23,7 @@ export class BridgeSocket {
 			const bytes = (buffer) => buffer && Array.from(new Uint8Array(buffer));
 			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName,
 				clientCertificates: secure?.clientCertificates?.map(bytes), clientKey: bytes(secure?.clientKey), alpn: secure?.applicationLayerProtocolNegotiation },
-				certificate ? new Uint8Array(certificate) : undefined);
+				certificate);
 		}
 		catch (error) {
 			host.objects.delete(this.#id);
@@ -54,14 +54,11 @@ export class BridgeSocket {
 			return target.length;
 		}
 		const reply = call({ op: "socket.read", id: this.#id, count: into });
-		if (reply.value !== undefined)
-			return reply.value;
 		return reply.bytes ? reply.bytes.slice().buffer : undefined;
 	}
 
 	write(data) {
-		const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-		call({ op: "socket.write", id: this.#id }, bytes);
+		call({ op: "socket.write", id: this.#id }, data);	// the framing takes a buffer or a view
 	}
 
 	close() {
