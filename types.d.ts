@@ -6,6 +6,7 @@
 /// <reference types="@moddable/typings/time" />
 /// <reference types="@moddable/typings/net" />
 /// <reference types="@moddable/typings/modules" />
+/// <reference types="@moddable/typings/crc" />
 /// <reference types="@moddable/typings/mc/config" />
 /// <reference types="@moddable/typings/embedded_io/_common" />
 /// <reference types="@moddable/typings/embedded_io/socket/tcp" />

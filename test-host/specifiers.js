@@ -18,6 +18,7 @@ export const PLATFORM = {
 	"sntp": { node: "test-host/sntp.js", xs: "test-host/sntp.js" },
 	"Resource": { node: "test-host/node/resource.js", xs: "test-host/xs/resource.js" },
 	"flash": { node: "test-host/node/flash.js", xs: "test-host/xs/flash.js" },
+	"crc": { node: "test-host/crc.js", xs: "test-host/crc.js" },
 };
 
 /** Absolute path of the file that implements `specifier` on `engine` ("node" or "xs"), or undefined. */

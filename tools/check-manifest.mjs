@@ -26,6 +26,7 @@ const SDK = {
 	"mc/config": "mcconfig (generated from the manifests' config)",
 	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
 	"flash": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/files/flash; on lin our modules/mqtt/lin/flash)",
+	"crc": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/data/crc)",
 	"file": "modules/mqtt/manifest_store.json on lin ($(MODDABLE)/modules/files/file)",
 };
 

@@ -153,6 +153,12 @@ export function writeConnect(buffer: Uint8Array, offset: number, c: ConnectField
 	return offset;
 }
 
+/** The size of a PUBLISH with a topic and a payload of these many bytes (encodePublish's, which keeps its own sum: it runs per message). */
+export function publishLength(topicLength: number, payloadLength: number, qos: number): number {
+	const remaining = 2 + topicLength + (qos ? 2 : 0) + payloadLength;
+	return 1 + remainingLengthSize(remaining) + remaining;
+}
+
 /**
  * A PUBLISH of a topic and a payload given as bytes (the topic's UTF-8), in a buffer of its own:
  * the one allocation of a publish, in one function, as it runs for every message.

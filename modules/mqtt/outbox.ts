@@ -9,7 +9,7 @@
  */
 
 import { Packet, Type, checkHeader, decodeBody, decodeHeader } from "./codec.js";
-import { markDuplicate, encodePublish, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
+import { markDuplicate, encodePublish, publishLength, subscribeLength, writeSubscribe, writeAck, writeEmpty } from "./encode.js";
 import { Bit, Ev, Kind, Layout, Publish, Slot, State, Status, Tables, Timeout } from "./tables.js";
 
 export abstract class Outbox extends Tables {
@@ -26,22 +26,33 @@ export abstract class Outbox extends Tables {
 	 * Takes back a publish the store kept over a reset. A QoS 2 one whose PUBREC had come waits
 	 * in the window for its PUBCOMP, and established() sends its PUBREL; the others queue in
 	 * the order accepted, ahead of anything new, and are read from the flash when their turn
-	 * comes, so that a full store does not fill the heap.
+	 * comes, so that a full store does not fill the heap. A record with the id of a released one
+	 * before it is that message journaled again (journalAgain): the later record is the truth.
 	 */
 	protected restore(address: number, length: number, state: number): void {
 		const store = this.options.store!, packet = store.read(address, length), parsed = new Packet();
-		let result = decodeHeader(packet, 0, length, parsed);
+		let result = packet ? decodeHeader(packet, 0, length, parsed) : 0;
 		if (result > 0)
 			result = checkHeader(parsed);
 		if (result > 0 && parsed.length === length)
-			result = decodeBody(packet, 0, length, parsed);
-		if (result <= 0 || parsed.type !== Type.PUBLISH || !parsed.qos || parsed.length !== length || this.idInUse(parsed.id)) {
-			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
-			return store.mark(address, Status.DONE);
+			result = decodeBody(packet!, 0, length, parsed);
+		if (result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length) {
+			const earlier = this.findFlight(parsed.id, Slot.WAIT_PUBCOMP);
+			if (earlier >= 0) {
+				this.markRecord(earlier, Status.DONE);
+				this.release(earlier);
+			}
+		}
+		else
+			result = 0;
+		if (result <= 0 || this.idInUse(parsed.id)) {
+			trace(`mqtt: store: the record at ${address} is damaged and dropped\n`);
+			store.mark(address, Status.DONE);
+			return;
 		}
 		const slot = state & Status.RELEASED ? this.freeFlight() : -1;
 		if (slot >= 0) {
-			markDuplicate(packet);
+			markDuplicate(packet!);
 			this.flags[this.flightAt + slot] = Slot.WAIT_PUBCOMP;
 			this.words[this.flightAt + slot] = parsed.id;
 			this.flightPacket[slot] = packet;
@@ -60,6 +71,12 @@ export abstract class Outbox extends Tables {
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
 		if ((this.state !== State.CONNECTED || this.bits & Bit.CLOSE_PENDING) && !(qos && this.options.offlineQueue))
 			return Publish.NOT_CONNECTED;
+		const store = this.options.store;
+		if (qos && store) {	// the rule first, whatever room there is
+			const length = publishLength(topic.length, payload.length, qos);
+			if (length > store.maxPacket)
+				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${length}`);
+		}
 		if (this.queueCount === this.queuePacket.length)
 			return -1;
 		if (!qos) {	// the commonest case first, with the fewest steps
@@ -69,13 +86,11 @@ export abstract class Outbox extends Tables {
 		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store, kind = Kind.PUBLISH0 + qos;
+		const packet = encodePublish(topic, payload, qos, retain, id), kind = Kind.PUBLISH0 + qos;
 		if (!store) {
 			this.enqueue(packet, kind, id);
 			return id;
 		}
-		if (packet.length > store.maxPacket)
-			throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${packet.length}`);
 		const address = store.append(packet);
 		if (address < 0)
 			return -1;
@@ -200,7 +215,8 @@ export abstract class Outbox extends Tables {
 				this.queuePacket[head] = undefined;
 				this.queueHead = (head + 1) % this.queuePacket.length;
 				this.queueCount--;
-				this.start(packet!, slot);
+				if (packet)	// none when its record was damaged in the flash (takeRecord)
+					this.start(packet, slot);
 			}
 			else
 				return;
@@ -212,24 +228,33 @@ export abstract class Outbox extends Tables {
 	/**
 	 * A queued packet's record moves with it into the window; a publish kept only in the flash
 	 * is read back, and marked as sent before it goes, so that after a reset it goes with DUP.
+	 * A record that no longer matches its CRC is never sent: it is dropped, with a trace.
 	 */
-	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array {
+	protected takeRecord(head: number, slot: number, entry: number, packet: Uint8Array | undefined): Uint8Array | undefined {
 		// per message: the words are moved by hand rather than through setRecord and recordOf
 		const words = this.words, from = this.recordAt(head), to = this.recordAt(this.queuePacket.length + slot);
-		const address = 4 * words[from], length = words[from + 1];
-		words[to] = words[from];
+		const address = 4 * words[from]!, length = words[from + 1]!;
+		words[to] = words[from]!;
 		words[to + 1] = length;
 		if (!address)
 			return packet!;
 		words[from] = 0;	// a queue slot holds a record only while a stored publish waits in it
 		const store = this.options.store!;
-		if (entry & Kind.SENT_BEFORE) {	// found after a reset, so only in the flash
-			const again = store.read(address, length);
-			markDuplicate(again);
-			return again;
+		if (!(entry & Kind.SENT_BEFORE)) {
+			store.mark(address, Status.SENT);
+			if (packet)
+				return packet;
 		}
-		store.mark(address, Status.SENT);
-		return packet ?? store.read(address, length);
+		const again = store.read(address, length);	// found after a reset, or waited offline: only in the flash
+		if (!again) {
+			trace(`mqtt: store: the record at ${address} no longer matches its CRC; its message is dropped, not sent\n`);
+			store.mark(address, Status.DONE);
+			words[to] = 0;
+			this.release(slot);
+		}
+		else if (entry & Kind.SENT_BEFORE)
+			markDuplicate(again);
+		return again;
 	}
 
 	protected start(packet: Uint8Array, slot: number): void {
@@ -265,19 +290,20 @@ export abstract class Outbox extends Tables {
 	// lifecycle
 
 	/**
-	 * A publish that goes again whole after its PUBREC: the store's record says RELEASED, which
-	 * a reset would read as "send PUBREL", so a fresh record takes its place. With no room for
-	 * one the old record stays, and only a reset before its PUBCOMP would turn it into a PUBREL.
+	 * A publish that goes again whole after its PUBREC, because the broker lost the session: its
+	 * record says RELEASED, which a reset would read as "send PUBREL", so it is told AGAIN, in
+	 * one write before anything else happens on this connection (the record keeps its place, so
+	 * the order accepted holds too). A record whose status has no bit left for it (the third
+	 * such loss) is written again in full; restore() takes the later of two records of one id.
 	 */
 	protected journalAgain(slot: number): void {
 		const window = this.queuePacket.length + slot, store = this.options.store;
 		const old = store ? this.recordOf(window) : 0;
-		if (!old)
+		if (!old || store!.mark(old, Status.AGAIN))
 			return;
 		const packet = this.flightPacket[slot]!, address = store!.append(packet);
 		if (address < 0)
-			return;
-		store!.mark(address, Status.SENT);
+			return trace(`mqtt: store: no room to journal message ${this.words[this.flightAt + slot]} again; a reset before its PUBREC would send only its PUBREL\n`);
 		store!.mark(old, Status.DONE);
 		this.setRecord(window, address, packet.length);
 	}

@@ -3,27 +3,39 @@
  * acknowledges them, so that a reset loses none.
  *
  * NOR flash is erased a sector at a time, to 0xFF, and a write can only clear bits. So records
- * are only ever appended, to a ring of sectors, and a record changes state by clearing one bit
- * of its status byte in place: nothing written is rewritten, and a sector is erased only when
- * every record in it is done.
+ * are only ever appended, to a ring of sectors, and a record changes state by clearing bits of
+ * its status in place: nothing written is rewritten, and a sector is erased only when every
+ * record in it is done.
  *
- *   sector  [sequence u32 LE][magic "MQS1"] then records; the sequence orders the ring
- *   record  [length u16 LE][check][status] then the PUBLISH packet as first sent, padded to 4
+ *   sector  two copies of [sequence u32 LE]["MQ"][CRC-16 of the six bytes before, LE]; the
+ *           sequence orders the ring, and either copy whole is enough
+ *   record  [length u16 LE][status][status again][CRC-16 of the packet, LE] then the PUBLISH
+ *           packet as first sent, padded so that the next record starts at a multiple of 4
+ *
+ * The status byte's bits are cleared in the order of a message's life: SENT, then one bit of
+ * the phase run for each PUBREC (the run's last clear bit at an odd place: only PUBREL goes
+ * again) and for each broker that lost the session after one (an even place: the whole PUBLISH
+ * goes again), and DONE. Each mark is one write of both copies, the first copy first. Where the
+ * copies differ (a cut between them, or damage to one), the reading that loses nothing wins:
+ * DONE only when clear in both, released only when both say so; otherwise the message goes
+ * again, whole, which at QoS 2 the broker's session absorbs.
  *
  * What a power cut can leave, and why it costs at most the record being written:
- * - A record is written whole with its status at 0xFF, and only then is COMMITTED cleared: a cut
- *   before that leaves it uncommitted, and recovery ignores it and everything after it in that
- *   sector (new records go to the next one). Its publish() had not returned, so it was not
- *   accepted. Earlier records are not touched by the write.
- * - A cut while a status bit is cleared leaves the bit cleared or not: a message is sent once
- *   more at worst (with DUP), which QoS 1 allows and which the broker's session absorbs at QoS 2.
- * - A sector's sequence is written before its magic, so a valid magic means a whole sequence;
- *   the magic is cleared before an erase, so a sector whose erase was cut is never read as one.
- * The payload is not checksummed: a checksum in JavaScript would cost more than the rest of a
- * publish, and what a cut tears is caught by the commit bit. Recovery checks the rest (the
- * header's check byte, lengths, and the session checks the packet) and never throws.
+ * - A record's CRC is written last: a cut before it leaves a record whose CRC does not match,
+ *   which recovery skips. Its publish() had not returned, so it was not accepted. Earlier
+ *   records are not touched by the write.
+ * - A cut during a mark leaves the state before it or after it: a message is sent once more at
+ *   worst (with DUP), which QoS 1 allows and which the broker's session absorbs at QoS 2.
+ * - A sector's header copies are zeroed before an erase, so a sector whose erase was cut is
+ *   never read as one, and no record that was done comes back.
+ * And what damage (a bit or byte the flash lost) costs: the record it hits, and nothing more.
+ * A record is sent only if its packet matches its CRC; after bytes that hold no record,
+ * recovery looks for the next one at every multiple of 4 (a record is found only where its
+ * length and CRC agree), so one damaged header does not hide the records after it. Each loss
+ * is traced; recovery never throws.
  */
 
+import { CRC16 } from "crc";
 import { Status } from "./tables.js";
 
 /** Moddable's `flash` module as the store uses it (modules/files/flash). */
@@ -43,16 +55,28 @@ export interface StoreOptions {
 	sectors?: number;
 }
 
-const MAGIC = [0x4d, 0x51, 0x53, 0x31];
 const enum Journal {
-	SECTOR_HEADER = 8,
-	RECORD_HEADER = 4,
-	STATUS = 3,	// the status byte's offset in a record header
+	HEADER_COPY = 8,
+	SECTOR_HEADER = 16,	// two copies
+	RECORD_HEADER = 6,
+	STATUS = 2,	// the status bytes' offset in a record header
+	CRC = 4,	// the packet's CRC's offset in a record header
+	FIRST_PHASE = 4,	// the phase run: bits 4 to 128 of the status, cleared from the lowest up
 	MAX_SECTORS = 64,	// the session keeps an address in 16 bits, in units of 4 bytes
+	POLYNOMIAL = 0x1021,	// CRC-16/CCITT-FALSE: initial 0xffff, not reflected
 }
 
-function check(length: number): number {
-	return (length ^ (length >> 8) ^ 0xa5) & 0xff;
+/**
+ * How far a status byte's phase run got: the place (1 to 6) of its highest clear bit, 0 when
+ * none is clear. Odd: the last PUBREC was recorded; even: the whole PUBLISH goes (again).
+ */
+function phase(status: number): number {
+	let found = 0;
+	for (let bit = Journal.FIRST_PHASE, place = 1; bit < 0x100; bit <<= 1, place++) {
+		if (!(status & bit))
+			found = place;
+	}
+	return found;
 }
 
 export class Store {
@@ -63,7 +87,8 @@ export class Store {
 	private head = -1;	// the sector appended to; -1 until the first append formats one
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
-	private bytes = new Uint8Array(4);	// a record header or a status byte on its way to the flash
+	private bytes = new Uint8Array(Journal.SECTOR_HEADER);	// a header or status bytes on their way to the flash
+	private crc = new CRC16(Journal.POLYNOMIAL, 0xffff);	// native on the device
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
@@ -85,7 +110,8 @@ export class Store {
 
 	/**
 	 * Reads the area once, after a start: `visit` gets each record not yet done, in the order
-	 * it was accepted, with its packet's length and its status bits (SENT, RELEASED) as set.
+	 * it was accepted, with its packet's length and its state: Status.SENT when it was written
+	 * to a socket (or must go whole again), with Status.RELEASED when only its PUBREL goes again.
 	 */
 	recover(visit: (address: number, length: number, state: number) => void): void {
 		const sectors = this.live.length, size = this.size;
@@ -94,13 +120,16 @@ export class Store {
 		for (let s = 0; s < sectors; s++) {
 			this.live[s] = 0;
 			const header = new Uint8Array(this.flash.read(this.base + s * size, Journal.SECTOR_HEADER) as ArrayBuffer);
-			if (header[4] !== MAGIC[0] || header[5] !== MAGIC[1] || header[6] !== MAGIC[2] || header[7] !== MAGIC[3])
-				continue;
-			const sequence = (header[0] | header[1] << 8 | header[2] << 16 | header[3] << 24) >>> 0;
+			const first = this.sequenceOf(header, 0), second = this.sequenceOf(header, Journal.HEADER_COPY);
+			if (first < 0 && second < 0)
+				continue;	// erased, retired, or its format cut: it holds nothing
+			if (first < 0 || (second < 0 && header.some((b, i) => i >= Journal.HEADER_COPY && b !== 0xff)))
+				trace(`mqtt: store: a copy of sector ${s}'s header is damaged; the other is used\n`);
+			const sequence = first < 0 ? second : first;
 			let i = order.length;
-			while (i > 0 && sequences[i - 1] > sequence) {
-				order[i] = order[i - 1];
-				sequences[i] = sequences[i - 1];
+			while (i > 0 && sequences[i - 1]! > sequence) {
+				order[i] = order[i - 1]!;
+				sequences[i] = sequences[i - 1]!;
 				i--;
 			}
 			order[i] = s;
@@ -108,37 +137,67 @@ export class Store {
 		}
 		this.head = -1;
 		for (let i = 0; i < order.length; i++) {
-			const s = order[i], last = i === order.length - 1;
-			const end = this.scan(s, visit);
-			if (last) {
+			const s = order[i]!, end = this.scan(s, visit);
+			if (i === order.length - 1) {
 				this.head = s;
-				this.sequence = sequences[i];
-				this.at = end < size && this.erasedFrom(s, end) ? end : size;
+				this.sequence = sequences[i]!;
+				this.at = end;
 			}
 		}
 	}
 
-	/** Visits the sector's live records; returns where its records end. */
+	/** A header copy's sequence, or -1 when the copy is not whole. */
+	private sequenceOf(header: Uint8Array, at: number): number {
+		if (header[at + 4] !== 0x4d || header[at + 5] !== 0x51)
+			return -1;
+		const crc = this.crc;
+		crc.reset();
+		if (crc.checksum(header.subarray(at, at + 6)) !== (header[at + 6]! | header[at + 7]! << 8))
+			return -1;
+		return (header[at]! | header[at + 1]! << 8 | header[at + 2]! << 16 | header[at + 3]! << 24) >>> 0;
+	}
+
+	/**
+	 * Visits the sector's live records; returns where appending may go on: where its records
+	 * end when all it holds is whole, the sector's size (closed) when anything was torn or damaged.
+	 */
 	private scan(sector: number, visit: (address: number, length: number, state: number) => void): number {
 		const size = this.size, start = sector * size;
-		let at = Journal.SECTOR_HEADER;
+		let at = Journal.SECTOR_HEADER as number, lost = -1;	// lost: where bytes that hold no record began
 		while (at + Journal.RECORD_HEADER <= size) {
 			const header = new Uint8Array(this.flash.read(this.base + start + at, Journal.RECORD_HEADER) as ArrayBuffer);
-			const length = header[0] | header[1] << 8, status = header[Journal.STATUS];
-			if (length === 0xffff && header[2] === 0xff && status === 0xff)
-				return at;	// erased: the sector's records end here
-			if (header[2] !== check(length) || status & Status.COMMITTED || length < 2 || at + Journal.RECORD_HEADER + length > size)
-				return size;	// torn or damaged: nothing after it in this sector is trusted
-			if (status & Status.DONE) {
-				this.live[sector]++;
-				visit(start + at, length, ~status & (Status.SENT | Status.RELEASED));
+			const length = header[0]! | header[1]! << 8, a = header[Journal.STATUS]!, b = header[Journal.STATUS + 1]!;
+			if (length === 0xffff && (a & b & header[4]! & header[5]!) === 0xff && this.erasedFrom(sector, at)) {
+				this.lose(sector, lost, at);
+				return lost < 0 ? at : size;
 			}
-			at += (Journal.RECORD_HEADER + length + 3) & ~3;
+			if (length >= 2 && at + Journal.RECORD_HEADER + length <= size && this.read(start + at, length)) {
+				this.lose(sector, lost, at);
+				lost = -1;
+				if (a & ~b || (~a & b & (~a & b) - 1))	// not what a cut between the copies leaves: at most one bit more clear in the first
+					trace(`mqtt: store: the status of the record at ${start + at} is damaged in one copy; the reading that loses nothing is used\n`);
+				if ((a | b) & Status.DONE) {
+					this.live[sector]!++;
+					visit(start + at, length, phase(a) & phase(b) & 1 ? Status.SENT | Status.RELEASED : phase(a) || phase(b) ? Status.SENT : ~(a & b) & Status.SENT);
+				}
+				at += (Journal.RECORD_HEADER + length + 3) & ~3;
+				continue;
+			}
+			if (lost < 0)
+				lost = at;
+			at += 4;	// look for the next record at the next place one can start
 		}
+		this.lose(sector, lost, size);
 		return size;
 	}
 
-	/** Whether the head sector is still erased from `at` on, so that appending there is safe. */
+	/** Says what bytes that held no whole record cost: whatever was being written there, or was damaged. */
+	private lose(sector: number, from: number, to: number): void {
+		if (from >= 0)
+			trace(`mqtt: store: bytes ${from} to ${to - 1} of sector ${sector} hold no whole record (a write cut by a reset, or damage); whatever was there is dropped\n`);
+	}
+
+	/** Whether the sector is still erased from `at` on, so that appending there is safe. */
 	private erasedFrom(sector: number, at: number): boolean {
 		const size = this.size;
 		for (let from = at; from < size; from += 256) {
@@ -163,47 +222,75 @@ export class Store {
 			this.format(next);
 		}
 		const address = this.head * this.size + this.at;
-		const bytes = this.bytes;
+		const bytes = this.bytes, crc = this.crc;
+		crc.reset();
+		const sum = crc.checksum(packet);
 		bytes[0] = length;
 		bytes[1] = length >> 8;
-		bytes[2] = check(length);
-		bytes[3] = 0xff;
+		bytes[2] = bytes[3] = 0xff;
 		this.write(address, 4, bytes);
 		this.write(address + Journal.RECORD_HEADER, length, packet);
+		bytes[0] = sum;
+		bytes[1] = sum >> 8;
+		this.write(address + Journal.CRC, 2, bytes);	// last: the record is whole once this is
 		this.at += need;
-		this.mark(address, Status.COMMITTED);
-		this.live[this.head]++;
+		this.live[this.head]!++;
 		return address;
 	}
 
-	/** The packet of the record at `address`, `length` bytes. */
-	read(address: number, length: number): Uint8Array {
-		return new Uint8Array(this.flash.read(this.base + address + Journal.RECORD_HEADER, length) as ArrayBuffer);
+	/** The packet of the record at `address`, `length` bytes; undefined when it does not match its CRC. */
+	read(address: number, length: number): Uint8Array | undefined {
+		const record = new Uint8Array(this.flash.read(this.base + address, Journal.RECORD_HEADER + length) as ArrayBuffer);
+		const packet = record.subarray(Journal.RECORD_HEADER), crc = this.crc;
+		crc.reset();
+		return crc.checksum(packet) === (record[Journal.CRC]! | record[Journal.CRC + 1]! << 8) ? packet : undefined;
 	}
 
-	/** Clears a status bit of the record at `address`; DONE frees its place. */
-	mark(address: number, bit: number): void {
+	/**
+	 * Records a step of the message at `address`: Status.SENT, Status.DONE (which frees its
+	 * place), Status.RELEASED (its PUBREC came) or Status.AGAIN (the broker lost it: it goes
+	 * whole again). Returns false when the record has no status bit left for that step.
+	 */
+	mark(address: number, step: number): boolean {
+		let bit = step;
+		if (step & (Status.RELEASED | Status.AGAIN)) {
+			const status = new Uint8Array(this.flash.read(this.base + address + Journal.STATUS, 2) as ArrayBuffer);
+			const a = phase(status[0]!), b = phase(status[1]!), odd = step === Status.RELEASED ? 1 : 0;
+			if ((a & b & 1) === odd)
+				return true;	// already so
+			let place = (a > b ? a : b) + 1;
+			if ((place & 1) !== odd)
+				place++;
+			if (place > 6)
+				return false;
+			bit = Journal.FIRST_PHASE << (place - 1);	// both copies then end the run at this place
+		}
 		const bytes = this.bytes;
-		bytes[0] = ~bit & 0xff;
-		this.write(address + Journal.STATUS, 1, bytes);
+		bytes[0] = bytes[1] = ~bit & 0xff;
+		this.write(address + Journal.STATUS, 2, bytes);
 		if (bit === Status.DONE)
-			this.live[(address / this.size) | 0]--;
+			this.live[(address / this.size) | 0]!--;
+		return true;
 	}
 
 	private format(sector: number): void {
-		const at = sector * this.size, bytes = this.bytes;
+		const at = sector * this.size, bytes = this.bytes, crc = this.crc;
 		bytes.fill(0);
-		this.write(at + 4, 4, bytes);	// no longer a sector, should the erase be cut
+		this.write(at, Journal.SECTOR_HEADER, bytes);	// no longer a sector, should the erase be cut
 		this.flash.erase(this.base / this.size + sector);
 		const sequence = ++this.sequence;
 		bytes[0] = sequence;
 		bytes[1] = sequence >> 8;
 		bytes[2] = sequence >> 16;
 		bytes[3] = sequence >>> 24;
-		this.write(at, 4, bytes);
-		for (let i = 0; i < 4; i++)
-			bytes[i] = MAGIC[i];
-		this.write(at + 4, 4, bytes);
+		bytes[4] = 0x4d;
+		bytes[5] = 0x51;
+		crc.reset();
+		const sum = crc.checksum(bytes.subarray(0, 6));
+		bytes[6] = sum;
+		bytes[7] = sum >> 8;
+		bytes.copyWithin(Journal.HEADER_COPY, 0, Journal.HEADER_COPY);
+		this.write(at, Journal.SECTOR_HEADER, bytes);
 		this.head = sector;
 		this.at = Journal.SECTOR_HEADER;
 	}

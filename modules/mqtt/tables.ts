@@ -59,13 +59,14 @@ export const enum Kind {
 	SENT_BEFORE = 0x10,	// a publish found in the store, written before the reset: DUP
 }
 
-// A stored record's status bits, cleared (written as 0) in this order. The store sets COMMITTED,
-// the session the others: here, so that an image without a store carries no store code.
+// A stored message's steps, as the session tells the store (Store.mark) and the store tells it
+// back after a reset (Store.recover). The store keeps them as bits of a status byte (store.ts);
+// they are named here so that an image without a store carries no store code.
 export const enum Status {
-	COMMITTED = 1,	// the record is whole
-	SENT = 2,	// written to the socket at least once: DUP when it goes again
+	SENT = 1,	// written to the socket at least once: DUP when it goes again
+	DONE = 2,	// acknowledged; the record is dead
 	RELEASED = 4,	// QoS 2, PUBREC came: only PUBREL goes again
-	DONE = 8,	// acknowledged; the record is dead
+	AGAIN = 8,	// QoS 2, the broker lost the session after its PUBREC: the whole PUBLISH goes again
 }
 
 // In-flight slot states: which acknowledgement it waits for; negative while a write is partial.

@@ -7,7 +7,7 @@ import { FlashMedium, PowerCut, SECTOR } from "../flash-medium.js";
 import { MediumFlash } from "../node/flash.js";
 
 // The session's status bits in the journal's format (Status in tables.ts), cleared in this order.
-const SENT = 2, RELEASED = 4, DONE = 8;
+const SENT = 1, DONE = 2, RELEASED = 4, AGAIN = 8;
 const SMALL = 16 * SECTOR;	// a partition of 16 sectors keeps the copies in these tests cheap
 
 /** A packet whose bytes say which one it is: 0x32 (PUBLISH QoS 1), then n repeated. */
@@ -50,7 +50,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		let store = new Store(new MediumFlash(medium), { sectors: 3 });
 		contents(store);
 		for (let n = 0; n < 1000; n++) {
-			const address = store.append(packet(n, 200));
+			const address = store.append(packet(n, 198));
 			assert.ok(address >= 0, `append ${n}`);
 			store.mark(address, SENT);
 			store.mark(address, DONE);
@@ -58,7 +58,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 				({ store } = reopen(medium, { sectors: 3 }));
 			}
 		}
-		// 200 + 4 bytes a record, 20 to a sector of 4,096 (8 for the sector header)
+		// 198 + 6 bytes a record, 20 to a sector of 4,096 (16 for the sector header)
 		assert.equal(medium.erased, 1000 / 20, "a restart leaves the open sector open");
 		const last = store.append(packet(7, 100));
 		assert.equal(medium.erased, 1000 / 20 + 1);
@@ -148,10 +148,14 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		});
 		assert.ok(appendCuts >= 600, `${appendCuts} cut points in an append`);
 		const { found: now } = reopen(medium, options);
-		const markCuts = cutEverywhere(medium, options, (s) => s.mark(now[2].address, DONE), (found) => {
-			assert.ok(expected(found).join() === before.join() || expected(found).join() === [1, 2, 4, 5, 6].join());
+		const markCuts = cutEverywhere(medium, options, (s) => s.mark(now[2].address, DONE), (found, after) => {
+			// done only when both copies say so: a cut before the second is written leaves it live
+			if (after === 0)
+				assert.deepEqual(expected(found), before);
+			else
+				assert.ok(expected(found).join() === before.join() || expected(found).join() === [1, 2, 4, 5, 6].join());
 		});
-		assert.equal(markCuts, 1);
+		assert.equal(markCuts, 2);
 		// fill the head sector so the next append changes sector: the erase and the header are cut too
 		for (let n = 1; n <= 6; n++)
 			store.mark(now[n - 1].address, DONE);
@@ -189,25 +193,130 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		}
 	});
 
-	it("never throws on a store damaged at any byte, and finds only records of sane length", () => {
+	/** Records of 150 bytes in three sectors, a third of them done; returns the medium and what was appended. */
+	function filled() {
 		const options = { sectors: 3 };
 		const medium = new FlashMedium({ byteLength: SMALL });
 		const store = new Store(new MediumFlash(medium), options);
 		contents(store);
+		const records = [];
 		for (let n = 1; n <= 30; n++) {
 			const address = store.append(packet(n, 150));
+			store.mark(address, SENT);
 			if (n % 3 === 0)
 				store.mark(address, DONE);
+			records.push({ n, address, live: n % 3 !== 0 });
 		}
-		const used = 3 * SECTOR, random = seeded(7);
-		for (let at = 0; at < used; at++) {
-			const copy = new FlashMedium({ byteLength: SMALL });
-			copy.bytes.set(medium.bytes);
-			copy.bytes[at] = random() < 0.5 ? copy.bytes[at] ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
-			const { store: again, found } = reopen(copy, options);
-			for (const record of found)
-				assert.ok(record.length >= 2 && record.address % 4 === 0 && record.address + record.length < used, `damage at ${at}`);
-			again.append(packet(1));
+		return { options, medium, records };
+	}
+
+	it("after damage at any byte, finds every record the damage missed, never the one it hit, and traces the loss", () => {
+		const { options, medium, records } = filled();
+		const random = seeded(7), traced = [];
+		const saved = globalThis.trace;
+		globalThis.trace = (text) => traced.push(text);
+		try {
+			for (let at = 0; at < 3 * SECTOR; at++) {
+				const copy = new FlashMedium({ byteLength: SMALL });
+				copy.bytes.set(medium.bytes);
+				const was = copy.bytes[at];
+				do
+					copy.bytes[at] = random() < 0.5 ? was ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
+				while (copy.bytes[at] === was);
+				traced.length = 0;
+				const { store: again, found } = reopen(copy, options);
+				const sector = Math.floor(at / SECTOR) * SECTOR;
+				// the record whose length, CRC or packet holds the byte (its status bytes are not in the CRC)
+				const hit = records.find((r) => at >= r.address && at < r.address + 6 + 150 && (at < r.address + 2 || at >= r.address + 4));
+				for (const r of records) {
+					const seen = found.find((f) => f.address === r.address);
+					if (r === hit)
+						assert.equal(seen, undefined, `damage at ${at}: the record it hit is never read`);
+					else if (r.live)
+						assert.ok(seen && seen.first === r.n && seen.length === 150, `damage at ${at}: record ${r.n} is still found`);
+				}
+				for (const f of found)
+					assert.ok(records.some((r) => r.address === f.address && r.n === f.first), `damage at ${at}: only records that were written are found`);
+				if (hit?.live)
+					assert.ok(traced.some((t) => /hold no whole record/.test(t) && t.includes(`sector ${sector / SECTOR}`)), `damage at ${at}: the loss is traced (${traced.join("")})`);
+				if (at % SECTOR < 16 && at < SECTOR * (1 + Math.floor(records.at(-1).address / SECTOR)))
+					assert.ok(traced.some((t) => /header is damaged/.test(t)), `damage at ${at}: a damaged header copy is traced`);
+				assert.ok(again.append(packet(1)) >= 0 || found.length === 20, `damage at ${at}: appending goes on`);
+			}
 		}
+		finally {
+			globalThis.trace = saved;
+		}
+	});
+
+	it("reads a status that differs between its copies as what loses nothing", () => {
+		const options = { sectors: 2 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(new MediumFlash(medium), options);
+		contents(store);
+		const a = store.append(packet(1)), b = store.append(packet(2)), c = store.append(packet(3));
+		store.mark(a, SENT);
+		store.mark(b, SENT);
+		store.mark(b, RELEASED);
+		store.mark(c, SENT);
+		store.mark(c, RELEASED);
+		medium.bytes[a + 2] &= ~DONE;	// damage clears DONE in one copy only: still live
+		medium.bytes[b + 3] &= ~(RELEASED << 1);	// one copy says "lost, again": the message goes whole
+		medium.bytes[c + 3] |= RELEASED;	// one copy lost its PUBREC: the message goes whole
+		const { found } = reopen(medium, options);
+		assert.deepEqual(found.map((r) => [r.first, r.state]), [[1, SENT], [2, SENT], [3, SENT]]);
+	});
+
+	it("records a PUBREC and a broker's lost session as phases of one status byte, each one write, until none is left", () => {
+		const options = { sectors: 2 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(new MediumFlash(medium), options);
+		contents(store);
+		const address = store.append(packet(1));
+		store.mark(address, SENT);
+		const state = () => reopen(medium, options).found[0].state;
+		const steps = [];
+		for (const step of [RELEASED, RELEASED, AGAIN, AGAIN, RELEASED, AGAIN, RELEASED, AGAIN, RELEASED])
+			steps.push([store.mark(address, step), state()]);
+		assert.deepEqual(steps, [
+			[true, SENT | RELEASED], [true, SENT | RELEASED], [true, SENT], [true, SENT], [true, SENT | RELEASED],
+			[true, SENT], [true, SENT | RELEASED], [true, SENT], [false, SENT],
+		]);
+		assert.equal(store.mark(address, AGAIN), true, "already so: nothing to write");
+	});
+
+	it("when the power goes at any byte of recording a lost session, the message still goes whole, unless the write had not begun", () => {
+		const options = { sectors: 3 };
+		const medium = new FlashMedium({ byteLength: SMALL });
+		const store = new Store(new MediumFlash(medium), options);
+		contents(store);
+		const address = store.append(packet(1, 600));
+		store.mark(address, SENT);
+		store.mark(address, RELEASED);
+		const cuts = cutEverywhere(medium, options, (s) => s.mark(address, AGAIN), (found, after) => {
+			assert.equal(found.length, 1);
+			if (after > 0)
+				assert.equal(found[0].state, SENT, `a cut after ${after} bytes: the whole PUBLISH goes`);
+		});
+		assert.equal(cuts, 2);
+	});
+
+	it("finds every record when one copy of a sector header is damaged at any byte, and never a sector whose format was cut", () => {
+		const { options, medium, records } = filled();
+		const live = records.filter((r) => r.live).map((r) => r.n);
+		for (let sector = 0; sector < 3; sector++) {
+			for (let at = 0; at < 16; at++) {
+				for (const value of [0x00, 0xff, medium.bytes[sector * SECTOR + at] ^ 0x10]) {
+					const copy = new FlashMedium({ byteLength: SMALL });
+					copy.bytes.set(medium.bytes);
+					copy.bytes[sector * SECTOR + at] = value;
+					assert.deepEqual(reopen(copy, options).found.map((r) => r.first), live, `sector ${sector}, byte ${at} = ${value}`);
+				}
+			}
+		}
+		const cuts = cutEverywhere(new FlashMedium({ byteLength: SMALL }), options, (s) => s.append(packet(5)), (found) => {
+			assert.deepEqual(found, [], "a sector whose format or first record was cut holds nothing");
+		});
+		assert.ok(cuts > 16, `${cuts} cut points`);
 	});
 });
