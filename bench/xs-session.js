@@ -6,13 +6,15 @@
 // bench.payloadOnly() is the payload string alone.
 import { Session } from "mqtt/session";
 import { Store } from "mqtt/store";
+import { CRC16 } from "crc";
 import { Packet, decodeHeader } from "mqtt/codec";
 import { encodePublish } from "mqtt/encode";
 
 /**
  * The flash for the store rows: NOR semantics in XS memory. On the device these calls are native
- * (modSPIWrite); here they are JavaScript that the meter counts, so each call is logged and
- * bench.flashOnly() replays the log on a fresh one to price the stand-in alone.
+ * (modSPIWrite), and so is the record's CRC (modules/data/crc); here both are JavaScript that the
+ * meter counts, so each flash call is logged and bench.flashOnly() replays the log on a fresh
+ * flash, with the CRC of each packet written, to price the stand-ins alone.
  */
 class MemoryFlash {
 	bytes = new Uint8Array(64 * 4096).fill(0xff);
@@ -68,7 +70,7 @@ class MemoryLink {
 }
 
 const owner = { connected() {}, connectFailed() {}, offline() {}, message() {}, overflow() {}, published() {}, subscribed() {}, unsubscribed() {} };
-let session, link, stream, count, payloadText, topic, topicUtf8, flash, replay, acks;
+let session, link, stream, count, payloadText, topic, topicUtf8, flash, replay, crc, acks;
 
 globalThis.bench = {
 	setup({ size, qos, messages, sectors }) {
@@ -108,6 +110,7 @@ globalThis.bench = {
 			flash.log = [];
 			replay = new MemoryFlash();	// made here: filling 256 KB is no part of the price
 			replay.log = undefined;
+			crc = new CRC16(0x1021, 0xffff);	// and so is its table, made once per store on the device too
 		}
 	},
 	/**
@@ -131,14 +134,22 @@ globalThis.bench = {
 	flashUse() {
 		return { written: flash.written, erased: flash.erased, calls: flash.log.length / 3 };
 	},
-	/** The stand-in flash alone, replaying the last exchange's calls: its cost is taken off. */
+	/**
+	 * The stand-ins alone, replaying the last exchange's flash calls: their cost is taken off.
+	 * A write longer than a sector header (16 bytes) is a packet, and the store took its CRC.
+	 */
 	flashOnly() {
 		const log = flash.log, scratch = new Uint8Array(4096);
 		for (let i = 0; i < log.length; i += 3) {
 			if (log[i] === 0)
 				replay.read(log[i + 1], log[i + 2]);
-			else if (log[i] === 1)
+			else if (log[i] === 1) {
 				replay.write(log[i + 1], log[i + 2], scratch);
+				if (log[i + 2] > 16) {
+					crc.reset();
+					crc.checksum(scratch.subarray(0, log[i + 2]));
+				}
+			}
 			else
 				replay.erase(log[i + 1]);
 		}

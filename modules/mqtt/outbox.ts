@@ -71,14 +71,11 @@ export abstract class Outbox extends Tables {
 	publish(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
 		if ((this.state !== State.CONNECTED || this.bits & Bit.CLOSE_PENDING) && !(qos && this.options.offlineQueue))
 			return Publish.NOT_CONNECTED;
-		const store = this.options.store;
-		if (qos && store) {	// the rule first, whatever room there is
-			const length = publishLength(topic.length, payload.length, qos);
-			if (length > store.maxPacket)
-				throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${length}`);
-		}
-		if (this.queueCount === this.queuePacket.length)
+		if (this.queueCount === this.queuePacket.length) {
+			if (qos)	// a message that could never be taken hears so, whatever the room
+				this.checkStored(publishLength(topic.length, payload.length, qos), qos);
 			return -1;
+		}
 		if (!qos) {	// the commonest case first, with the fewest steps
 			this.enqueue(encodePublish(topic, payload, 0, retain, 0), Kind.PUBLISH0, 0);
 			return 0;
@@ -86,11 +83,12 @@ export abstract class Outbox extends Tables {
 		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = encodePublish(topic, payload, qos, retain, id), kind = Kind.PUBLISH0 + qos;
+		const packet = encodePublish(topic, payload, qos, retain, id), store = this.options.store, kind = Kind.PUBLISH0 + qos;
 		if (!store) {
 			this.enqueue(packet, kind, id);
 			return id;
 		}
+		this.checkStored(packet.length, qos);
 		const address = store.append(packet);
 		if (address < 0)
 			return -1;
@@ -99,6 +97,13 @@ export abstract class Outbox extends Tables {
 		// is read back when its turn comes, so that a long time offline does not fill the heap
 		this.enqueue(this.state === State.CONNECTED ? packet : undefined, kind, id);
 		return id;
+	}
+
+	/** With a store, a QoS 1/2 packet must fit one record. */
+	protected checkStored(length: number, qos: number): void {
+		const store = this.options.store;
+		if (store && length > store.maxPacket)
+			throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${store.maxPacket} bytes of packet at most, this one is ${length}`);
 	}
 
 	/** Queues a SUBSCRIBE (qos given) or UNSUBSCRIBE for several topics at once. Returns the id or -1. */

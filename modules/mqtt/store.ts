@@ -62,6 +62,7 @@ const enum Journal {
 	STATUS = 2,	// the status bytes' offset in a record header
 	CRC = 4,	// the packet's CRC's offset in a record header
 	FIRST_PHASE = 4,	// the phase run: bits 4 to 128 of the status, cleared from the lowest up
+	PHASE_RUN = 0xfc,
 	MAX_SECTORS = 64,	// the session keeps an address in 16 bits, in units of 4 bytes
 	POLYNOMIAL = 0x1021,	// CRC-16/CCITT-FALSE: initial 0xffff, not reflected
 }
@@ -71,12 +72,8 @@ const enum Journal {
  * none is clear. Odd: the last PUBREC was recorded; even: the whole PUBLISH goes (again).
  */
 function phase(status: number): number {
-	let found = 0;
-	for (let bit = Journal.FIRST_PHASE, place = 1; bit < 0x100; bit <<= 1, place++) {
-		if (!(status & bit))
-			found = place;
-	}
-	return found;
+	const clear = ~status & Journal.PHASE_RUN;
+	return clear ? 30 - Math.clz32(clear) : 0;	// bit 4 is place 1
 }
 
 export class Store {
@@ -227,8 +224,7 @@ export class Store {
 		const sum = crc.checksum(packet);
 		bytes[0] = length;
 		bytes[1] = length >> 8;
-		bytes[2] = bytes[3] = 0xff;
-		this.write(address, 4, bytes);
+		this.write(address, 2, bytes);	// the status and CRC stay erased
 		this.write(address + Journal.RECORD_HEADER, length, packet);
 		bytes[0] = sum;
 		bytes[1] = sum >> 8;
