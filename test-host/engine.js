@@ -20,6 +20,8 @@
 //   await engine.setClock(seconds)                         // Time.set(seconds) in the engine, as an app would
 //   await engine.run(specifier)                            // starts a device app ("main", "examples/...")
 //   engine.meter                                           // XS: the meter of the last delivery
+//   engine.cutPower(bytes)                                 // the flash takes `bytes` more bytes, then nothing:
+//                                                          // the power is gone (close the engine to reset)
 //   await engine.close()                                   // drops every socket and timer, ends the worker
 //
 // Event arguments arrive decoded: a client as { client: index }, bytes as { bytes: Uint8Array },
@@ -29,7 +31,7 @@ import { createAgent } from "./agent/agent.js";
 import { specifierFor } from "./specifiers.js";
 import { setTraceSink } from "./node/globals.js";
 import { hostConfigure } from "./node/config.js";
-import { hostImage } from "./node/image.js";
+import { hostImage, image } from "./node/image.js";
 import TCP from "./node/tcp.js";
 import Timer from "./node/timer.js";
 
@@ -208,6 +210,10 @@ class NodeEngine extends Engine {
 		await import(url.href);
 	}
 	static runs = 0;
+
+	cutPower(bytes) {
+		image.storage.cutAfter(bytes, Math.random, { quiet: true });
+	}
 
 	async close() {
 		for (const socket of [...TCP.hostSockets])

@@ -23,6 +23,8 @@ export class FlashMedium {
 	#fd;
 	#cut = -1;	// bytes that may still be programmed before the power goes; -1 never
 	#random;
+	#quiet = false;	// a cut leaves the medium dead rather than throwing (cutAfter's quiet)
+	#dead = false;	// the power went: nothing more is programmed or erased
 	erased = 0;
 
 	/** `path`: a file that keeps the partition across processes; without it, memory only. */
@@ -49,10 +51,17 @@ export class FlashMedium {
 		return this.#bytes;
 	}
 
-	/** The power goes after `bytes` more bytes are programmed; the byte it stops in gets some of its bits. */
-	cutAfter(bytes, random = Math.random) {
+	/**
+	 * The power goes after `bytes` more bytes are programmed; the byte it stops in gets some of
+	 * its bits. The write or erase it stops in throws PowerCut, or with `quiet` returns, and the
+	 * medium then takes no more: the process that wrote may run on until the test resets it, as
+	 * a device's RAM outlives its flash's supply by nothing that matters.
+	 */
+	cutAfter(bytes, random = Math.random, { quiet = false } = {}) {
 		this.#cut = bytes;
 		this.#random = random;
+		this.#quiet = quiet;
+		this.#dead = false;
 	}
 
 	read(offset, byteLength) {
@@ -65,11 +74,13 @@ export class FlashMedium {
 		if (source.length < byteLength)
 			throw new Error("invalid");
 		const bytes = this.#bytes;
+		if (this.#dead)
+			return;
 		for (let i = 0; i < byteLength; i++) {
 			if (this.#cut === 0) {
 				bytes[offset + i] &= source[i] | Math.floor(this.#random() * 256);	// some of its bits
 				this.#persist(offset, i + 1);
-				throw new PowerCut(`power cut at byte ${i} of a ${byteLength}-byte write`);
+				return this.#stop(`power cut at byte ${i} of a ${byteLength}-byte write`);
 			}
 			if (this.#cut > 0)
 				this.#cut--;
@@ -82,6 +93,8 @@ export class FlashMedium {
 		if (sector < 0 || sector >= this.#bytes.length / SECTOR)
 			throw new Error("invalid sector");
 		const at = sector * SECTOR, bytes = this.#bytes;
+		if (this.#dead)
+			return;
 		if (this.#cut === 0) {	// a cut erase has taken each 0 bit to 1 with a chance that is how far it got
 			const progress = this.#random() ** 4;	// more often early: the cases that keep most of the old bits
 			for (let i = at; i < at + SECTOR; i++) {
@@ -91,11 +104,18 @@ export class FlashMedium {
 				}
 			}
 			this.#persist(at, SECTOR);
-			throw new PowerCut(`power cut while erasing sector ${sector}`);
+			return this.#stop(`power cut while erasing sector ${sector}`);
 		}
 		bytes.fill(0xff, at, at + SECTOR);
 		this.erased++;
 		this.#persist(at, SECTOR);
+	}
+
+	#stop(why) {
+		this.#cut = -1;
+		if (!this.#quiet)
+			throw new PowerCut(why);
+		this.#dead = true;
 	}
 
 	#check(offset, byteLength) {

@@ -137,6 +137,39 @@ for (const name of ENGINES) {
 			assert.deepEqual(resent.map((p) => [...summary(p), p.messageId]), [["publish", big(1), 2, true, sent[0].messageId], ["publish", big(2), 2, true, sent[1].messageId]]);
 		});
 
+		it("records a broker's lost session in the first byte it writes: a cut after it loses nothing", async () => {
+			// after CONNACK session present 0 the client writes, per message, 2 bytes (its status
+			// twice) and nothing else before it sends; the power goes after each byte of them
+			const big = (n) => `${n}`.repeat(3000);
+			for (let bytes = 0; bytes <= 5; bytes++) {
+				const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
+				let { engine, c } = await device(flash, id, {}, 2);
+				const sent = await releasedThenLost(c, [big(1), big(2)]);
+				value(await c.call("connect", "127.0.0.1", fault.port, false));
+				const conn = await fault.nextConnection();
+				engine.cutPower(bytes);
+				await conn.acceptConnect({ returnCode: 0, sessionPresent: false });
+				await c.next("connect");
+				await nextPackets(conn, 2);
+				await reset(engine);
+				conn.destroy();
+				({ engine, c } = await device(flash, id, {}, 2));
+				const again = await connect(c);	// the broker has a session now, made at the cut connection's CONNECT
+				const kinds = new Map((await nextPackets(again, 2)).map((p) => [p.messageId, p.cmd]));
+				again.destroy();
+				await reset(engine);
+				sent.forEach((p, i) => {
+					const kind = kinds.get(p.messageId), what = `message ${i + 1}, a cut after ${bytes} bytes`;
+					if (bytes > 2 * i)
+						assert.equal(kind, "publish", `${what}: its mark began, so it goes whole`);
+					else if (bytes < 2 * i)	// the one window left: the power went before the client could write what the CONNACK said
+						assert.equal(kind, "pubrel", what);
+					else
+						assert.ok(kind === "publish" || kind === "pubrel", what);
+				});
+			}
+		});
+
 		it("keeps the order accepted for messages a broker lost, over a reset, ahead of what was accepted after them", async () => {
 			const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
 			let { engine, c } = await device(flash, id);

@@ -223,6 +223,10 @@ export class XSEngine extends Engine {
 		}
 	}
 
+	cutPower(bytes) {
+		this.#storage.cutAfter(bytes, Math.random, { quiet: true });
+	}
+
 	/** The `flash` module's calls; its errors go back to XS as the device's would be thrown. */
 	#flash(message) {
 		const storage = this.#storage ??= new FlashMedium({ path: this.#flashFile });
