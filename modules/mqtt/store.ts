@@ -118,8 +118,11 @@ export class Store {
 			this.live[s] = 0;
 			const header = new Uint8Array(this.flash.read(this.base + s * size, Journal.SECTOR_HEADER) as ArrayBuffer);
 			const first = this.sequenceOf(header, 0), second = this.sequenceOf(header, Journal.HEADER_COPY);
-			if (first < 0 && second < 0)
-				continue;	// erased, retired, or its format cut: it holds nothing
+			if (first < 0 && second < 0) {	// erased, retired, or its format cut: it holds nothing
+				if (header[4] === 0x4d && header[5] === 0x51 && header[6] === 0x53 && header[7] === 0x31)
+					trace(`mqtt: store: sector ${s} holds a journal of version 0.1 ("MQS1"), which this version does not read: its messages are not sent\n`);
+				continue;
+			}
 			if (first < 0 || (second < 0 && header.some((b, i) => i >= Journal.HEADER_COPY && b !== 0xff)))
 				trace(`mqtt: store: a copy of sector ${s}'s header is damaged; the other is used\n`);
 			const sequence = first < 0 ? second : first;

@@ -80,6 +80,20 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		assert.equal(store.append(packet(1, store.maxPacket + 1)), -1, "larger than a sector");
 	});
 
+	it("says so when it finds a journal of version 0.1, whose records it does not read", () => {
+		const medium = new FlashMedium({ byteLength: SMALL });
+		medium.bytes.set([1, 0, 0, 0, 0x4d, 0x51, 0x53, 0x31, 20, 0, 0xa1, 0xfc], SECTOR);	// sector 1: its header, a record's
+		const traced = [], saved = globalThis.trace;
+		globalThis.trace = (text) => traced.push(text);
+		try {
+			assert.deepEqual(reopen(medium, { sectors: 2 }).found, []);
+		}
+		finally {
+			globalThis.trace = saved;
+		}
+		assert.match(traced.join(""), /sector 1 holds a journal of version 0\.1 \("MQS1"\)/);
+	});
+
 	it("names the rule when the area does not fit the partition", () => {
 		const flash = new MediumFlash(new FlashMedium({ byteLength: SMALL }));
 		assert.throws(() => new Store(flash, { sectors: 1 }), /options\.sectors must be an integer from 2 to 64, got 1/);
