@@ -39,6 +39,7 @@ export function report() {
 		"--src", "build/host/modules/mqtt",
 		"--all",	// a module no test loads shows as 0 %, not as nothing
 		"--include", "build/host/modules/mqtt/*.js",
+		"--exclude", "build/host/modules/mqtt/link.js",	// interfaces only: its .js is empty
 		"--reporter", "text", "--reporter", "json-summary", "--reporter", "lcovonly",
 	], { cwd: root, stdio: "inherit" });
 	if (result.status !== 0)
