@@ -42,6 +42,22 @@ for (const name of ENGINES) {
 			assert.equal(packet.cmd, "disconnect", "nothing before the DISCONNECT");
 		});
 
+		it("acknowledges a QoS 1 and a QoS 2 message whose handler throws [MQTT-4.5.0-2]", async () => {
+			const client = await engine.newClient(`conf-${process.pid}-${++unique}`, 30);
+			value(await client.call("on", "connect", engine.fn("connect")));
+			value(await client.call("on", "message", engine.fn("message", { throws: "not interested" })));
+			const conn = await connectTo(client, fault);
+			conn.send({ cmd: "publish", topic: "t", payload: "one", qos: 1, messageId: 7 });
+			conn.send({ cmd: "publish", topic: "t", payload: "two", qos: 2, messageId: 8 });
+			assert.deepEqual((await nextPackets(conn, 2)).map((p) => [p.cmd, p.messageId]), [["puback", 7], ["pubrec", 8]]);
+			conn.send({ cmd: "pubrel", messageId: 8 });
+			assert.deepEqual([(await conn.nextPacket()).cmd, conn.packets.at(-1).messageId], ["pubcomp", 8]);
+			await client.next("message");
+			await client.next("message");
+			assert.ok(engine.traces.some((line) => /message handler threw: .*not interested/.test(line)), "the throw was traced");
+			value(await client.call("close"));
+		});
+
 		it("takes a QoS 1 message with an id it has acknowledged as a new one, DUP or not [MQTT-4.3.2-2]", async () => {
 			const { client, conn } = await session();
 			conn.send({ cmd: "publish", topic: "t", payload: "one", qos: 1, messageId: 5 });
