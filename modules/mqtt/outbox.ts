@@ -46,7 +46,7 @@ export abstract class Outbox extends Tables {
 		else
 			result = 0;
 		if (result <= 0 || this.idInUse(parsed.id)) {
-			trace(`mqtt: store: the record at ${address} is damaged and dropped\n`);
+			trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
 			store.mark(address, Status.DONE);
 			return;
 		}
