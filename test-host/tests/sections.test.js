@@ -1,12 +1,16 @@
 // The measuring tools write BENCHMARKS.md through tools/sections.mjs: only between their markers
-// and their own summary rows, so that a run that skips a section keeps its last figures.
+// and their own summary rows, so that a run that skips a section keeps its last figures. The
+// documents link to BENCHMARKS.md's sections rather than copying figures, and the links resolve.
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SUMMARY_ROWS, replaceSection, replaceSummaryRows, slug, table, writeSections } from "../../tools/sections.mjs";
 
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const read = (file) => readFileSync(join(root, file), "utf8");
 
 const DOCUMENT = `# Benchmarks
 
@@ -93,5 +97,38 @@ describe("sections", () => {
 		assert.equal(slug("XS vs Moddable's client"), "xs-vs-moddables-client");
 		assert.equal(slug("Heap of one client, inside XS"), "heap-of-one-client-inside-xs");
 		assert.equal(slug("ESP8266 images (release)"), "esp8266-images-release");
+	});
+});
+
+describe("the documents", () => {
+	const benchmarks = read("BENCHMARKS.md");
+	const anchors = new Set([...benchmarks.matchAll(/^#+ (.*)$/gm)].map((m) => slug(m[1])));
+
+	it(`BENCHMARKS.md: at most ${SUMMARY_ROWS} summary rows, each in a section of its own and linking to it`, () => {
+		const summary = benchmarks.match(/<!-- bench:summary -->([^]*?)<!-- \/bench:summary -->/)[1];
+		const rows = summary.split("\n").filter((line) => line.includes("<!-- row:"));
+		assert.ok(rows.length > 0 && rows.length <= SUMMARY_ROWS, `${rows.length} rows`);
+		for (const row of rows) {
+			const [, anchor, name] = row.match(/\]\(#([^)]+)\) <!-- row:([a-z0-9-]+) --> \|$/);
+			const section = benchmarks.match(new RegExp(`<!-- bench:${name} -->\\n\\n### (.*)\\n`));
+			assert.ok(section, `section ${name} exists`);
+			assert.equal(slug(section[1]), anchor);
+		}
+	});
+
+	for (const file of ["README.md", "CONTRIBUTING.md", "targets/esp8266/README.md"]) {
+		it(`${file}: every link into BENCHMARKS.md names one of its headings`, () => {
+			const links = [...read(file).matchAll(/BENCHMARKS\.md#([^)\s`]+)/g)].map((m) => m[1]);
+			assert.ok(links.length > 0, "the figures are linked, not copied");
+			for (const anchor of links)
+				assert.ok(anchors.has(anchor), `BENCHMARKS.md#${anchor}`);
+		});
+	}
+
+	it("README.md: connect, publish, subscribe and the ESP8266 build come in the first 100 lines", () => {
+		const head = read("README.md").split("\n").slice(0, 100).join("\n");
+		for (const needed of [/\.connect\(/, /\.publish\(/, /\.subscribe\(/, /mcconfig -d -m -p esp/, /mcconfig .*-t deploy/, /921600/, /npm test/, /npm start/])
+			assert.match(head, needed);
+		assert.doesNotMatch(read("README.md"), /115200/, "Moddable's ESP8266 UART runs at 921600 (DEBUGGER_SPEED)");
 	});
 });
