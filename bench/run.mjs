@@ -1,13 +1,16 @@
 // Benchmarks, each measured next to its peer in the same run and reported as a ratio:
-//   npm run bench            (writes nothing; BENCHMARKS.md holds the last table)
+//   npm run bench [-- --write]   (prints the table; --write puts the sections this run measured,
+//                                 and their summary rows, into BENCHMARKS.md: tools/sections.mjs)
 // 1. host throughput through a local mosquitto: our client on Node vs MQTT.js vs raw sockets
 // 2. cost per message inside XS: computrons and slots allocated (xsnap's meter)
 // 3. RAM held by one client inside XS (tools/memory.mjs)
 // 4. codec operations per second vs mqtt-packet
 // 5. flash proxy: minified size of modules/mqtt
+import { spawnSync } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { build } from "esbuild";
 import mqttjs from "mqtt";
 import mqttPacket from "mqtt-packet";
@@ -20,6 +23,7 @@ import { measure } from "../tools/memory.mjs";
 import { bundle } from "../test-host/xs/host.js";
 import { compareWithModdable } from "./peer.mjs";
 import { perMessage } from "./per-message.mjs";
+import { measuredOn, table, writeSections } from "../tools/sections.mjs";
 
 const codec = { ...decoder, ...encoder };
 
@@ -29,7 +33,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 // Payload sizes and message counts (QoS 0, QoS 1) of the throughput rows.
 const SIZES = [[100, QOS0_MESSAGES, QOS1_MESSAGES], [1024, QOS0_MESSAGES / 5, QOS1_MESSAGES / 4], [16_384, QOS0_MESSAGES / 50, QOS1_MESSAGES / 20]];
 const rows = [];
-const row = (group, measurement, ours, peer, peerName, unit, note = "") => rows.push({ group, measurement, ours, peer, peerName, unit, note });
+/** A row of the table; `extra` carries what the summary of BENCHMARKS.md needs from it. */
+const row = (group, measurement, ours, peer, peerName, unit, note = "", extra = {}) => rows.push({ group, measurement, ours, peer, peerName, unit, note, ...extra });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- 1. throughput ---------------------------------------------------------------------------
@@ -187,7 +192,8 @@ async function throughput(broker) {
 			const range = (values) => `${Math.min(...values).toFixed(2)}..${Math.max(...values).toFixed(2)}`;
 			const lwip = size > 2920 ? "; the host models lwIP's 2,920-byte send buffer, which our publisher writes through as the device does and MQTT.js does not" : "";
 			row("host throughput", `QoS ${qos}, ${count} x ${size} B, msg/s at the subscriber, median of ${ROUNDS} rounds`, median(ours), median(peers), "MQTT.js", "msg/s",
-				`raw sockets ${Math.round(median(limits))} msg/s; of that limit, round by round: ours ${median(oursOfLimit).toFixed(2)} (${range(oursOfLimit)}), MQTT.js ${median(peerOfLimit).toFixed(2)} (${range(peerOfLimit)})${lwip}`);
+				`raw sockets ${Math.round(median(limits))} msg/s; of that limit, round by round: ours ${median(oursOfLimit).toFixed(2)} (${range(oursOfLimit)}), MQTT.js ${median(peerOfLimit).toFixed(2)} (${range(peerOfLimit)})${lwip}`,
+				{ size, qos, share: median(oursOfLimit), peerShare: median(peerOfLimit) });
 		}
 	}
 }
@@ -273,7 +279,8 @@ async function moddablePeer() {
 			? `ours measured ${Math.round(ours.compute)}, less ${Math.round(standIn.compute)} for ${standInWhat}, native on the device and done by a metered stand-in here`
 			: "both write the caller's bytes as they are, no stand-in involved";
 		row("XS vs Moddable", `${what}, per message`, device, peer.compute, "Moddable mqtt.js (QoS 0 only)", "computrons",
-			`${measured}; each side through its public API over an in-memory socket of its kind; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`);
+			`${measured}; each side through its public API over an in-memory socket of its kind; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`,
+			{ publish, size, target });
 	}
 }
 
@@ -356,9 +363,53 @@ function format(value) {
 	return value >= 100 ? Math.round(value).toLocaleString("en-US") : value.toFixed(1);
 }
 
+// ---- BENCHMARKS.md ---------------------------------------------------------------------------
+
+/**
+ * The sections of BENCHMARKS.md that this run measured, with their summary rows. The RAM rows
+ * are not among them: tools/memory.mjs writes the heap's section.
+ */
+function sections(machine) {
+	const of = (...groups) => rows.filter((r) => groups.includes(r.group) && r.ours !== undefined);
+	const ratio = (r) => r.ours / r.peer;
+	const verdict = (met) => (met ? "met" : "**missed**");
+	const section = (name, title, list, summary, also = "") => (list.length ? [{
+		name, title, summary,
+		body: `${measuredOn(`${machine}${also}; \`npm run bench -- --write\``)}\n\n${table(["measurement", "ours:", "peer:", "peer is", "ours / peer:", "unit", "note"],
+			list.map((r) => [r.measurement, format(r.ours), format(r.peer), r.peerName, r.peer ? ratio(r).toFixed(2) : "", r.unit, r.note]))}`,
+	}] : []);
+	const throughputRows = of("host throughput");
+	const moddableRows = of("XS vs Moddable");
+	const band = (list) => {
+		const low = Math.min(...list.map(ratio)).toFixed(2), high = Math.max(...list.map(ratio)).toFixed(2);
+		return low === high ? `${low}×` : `${low}× to ${high}×`;
+	};
+	const targets = [
+		["publish, 100 B (string and ArrayBuffer)", (r) => r.publish && r.size === 100, 2],
+		["publish, 1 KB and 10 KB", (r) => r.publish && r.size > 100, 1.5],
+		["receive, 1 KB and 10 KB", (r) => !r.publish && r.size > 100, 1],
+	];
+	return [
+		...section("throughput", "Throughput on the host, next to MQTT.js", throughputRows, throughputRows.filter((r) => r.size === 100).map((r) => [
+			`host throughput, QoS ${r.qos}, 100 B: share of raw sockets' rate`, r.share.toFixed(2), "≥ 0.90", `MQTT.js: ${r.peerShare.toFixed(2)}`, verdict(r.share >= 0.9),
+		])),
+		...section("moddable", "Cost per message inside XS, next to Moddable's client", moddableRows, targets.map(([what, test, target]) => {
+			const list = moddableRows.filter(test);
+			return [`XS computrons per QoS 0 message, ${what}`, band(list), `≤ ${target}×`, "Moddable's `mqtt.js` (QoS 0 only)", verdict(list.every((r) => ratio(r) <= target))];
+		}), `, Moddable's client from SDK ${sdk}`),
+		...section("xs", "Cost per message inside XS", of("XS cost")),
+		...section("store", "What the store costs", of("store", "store wear")),
+		...section("codec", "Codec speed, next to mqtt-packet", of("codec")),
+		...section("flash", "Size of the JavaScript, next to mqtt-packet", of("flash proxy")),
+	];
+}
+
 const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
 const broker = await startMosquitto({ extraConfig: ["max_inflight_messages 0"] });
-console.log(`machine: ${os.cpus().length} cores, ${cpu}, Node ${process.version}, mosquitto ${broker.version}`);
+const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
+const sdk = process.env.MODDABLE && spawnSync("git", ["-C", process.env.MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout?.trim();
+const machine = `${os.cpus().length} cores, ${cpu}, Node ${process.version}, mosquitto ${broker.version}, XS from \`@agoric/xsnap\` ${xsnap}`;
+console.log(`machine: ${machine}`);
 const only = process.env.BENCH_ONLY?.split(",");
 const want = (name) => !only || only.includes(name);
 if (want("throughput"))
@@ -382,4 +433,6 @@ for (const r of rows) {
 	const ratio = r.peer ? (r.ours / r.peer).toFixed(2) : "";
 	console.log(`| ${r.group} | ${r.measurement} | ${format(r.ours)} | ${format(r.peer)} | ${r.peerName} | ${ratio} | ${r.unit} | ${r.note} |`);
 }
+if (process.argv.includes("--write"))
+	writeSections(sections(machine));
 process.exit(0);

@@ -297,4 +297,6 @@ finally {
 	await broker.stop();
 }
 console.log(`\n${results.join("\n")}\n(builds and logs in ${out})`);
+if (flag("esp") && flag("write"))	// the images' figures into BENCHMARKS.md
+	await (await import("./esp-report.mjs")).writeEspReport(out, MODDABLE);
 process.exit(failed ? 1 : 0);

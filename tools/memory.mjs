@@ -4,10 +4,13 @@
 // difference is printed as XS slots and chunk bytes, converted to the ESP8266's 32-bit layout
 // (16-byte slots), and set against the 32 KB XS heap of the ESP8266 build (modules/mqtt/manifest.json, esp).
 // The host's stand-ins for the device's native socket and timer are XS objects here; their
-// cost is measured the same way and taken off the device estimate.
+// cost is measured the same way and taken off the device estimate. With --write the table and
+// its summary rows go into BENCHMARKS.md (tools/sections.mjs).
+import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
+import { measuredOn, table, writeSections } from "./sections.mjs";
 
 const HOST_SLOT = 32;	// sizeof(txSlot) on a 64-bit host
 const DEVICE_SLOT = 16;	// on the ESP8266
@@ -59,16 +62,29 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		["connected, 1 subscription, max_message_length 16384", { maxMessageLength: 16_384 }],
 		[WITH_STORE, { sectors: 8 }],
 	];
-	console.log("| client | XS slots | chunk bytes | measured, ESP8266 layout | host stand-ins | device estimate | share of the 32 KB XS heap |");
-	console.log("|---|---:|---:|---:|---:|---:|---:|");
+	const lines = [];
 	const devices = {};
 	for (const [name, options] of rows) {
 		const { slots, chunks, measured, standins, device } = await measure(broker, options);
 		devices[name] = device;
-		console.log(`| ${name} | ${slots} | ${chunks} | ${measured} | ${standins} | ${device} | ${(100 * device / DEVICE_HEAP).toFixed(1)} % |`);
+		lines.push([name, slots, chunks, measured, standins, device, `${(100 * device / DEVICE_HEAP).toFixed(1)} %`]);
 	}
+	const heap = table(["client", "XS slots:", "chunk bytes:", "measured, ESP8266 layout:", "host stand-ins:", "device estimate:", "share of the 32 KB XS heap:"], lines);
 	// the Flash object is the host's stand-in here, a host object with a 12-byte chunk on the device
-	const store = devices[WITH_STORE] - devices[DEFAULTS];
-	console.log(`\nThe store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`);
+	const store = devices[WITH_STORE] - devices[DEFAULTS], target = 1024 + 4096;
+	const storeLine = `The store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`;
+	console.log(`${heap}\n\n${storeLine}`);
 	await broker.stop();
+	if (process.argv.includes("--write")) {
+		const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
+		const n = (value) => value.toLocaleString("en-US");
+		writeSections([{
+			name: "memory", title: "Heap of one client inside XS",
+			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}`,
+			summary: [
+				["heap of a connected client (defaults, one subscription)", `${n(devices[DEFAULTS])} B`, `≤ ${n(target)} B (max_message_length + 4 KB)`, "", devices[DEFAULTS] <= target ? "met" : "**missed**"],
+				["heap the store adds (8 sectors)", `${n(store)} B`, "≤ 1,024 B", "", store < 1024 ? "met" : "**missed**"],
+			],
+		}]);
+	}
 }

@@ -139,6 +139,32 @@ for (const name of ENGINES) {
 			await client.call("close");
 		});
 
+		it("a callback given to publish, subscribe or unsubscribe replaces its event's handler for every later acknowledgement, as README's API table says", async () => {
+			const client = await connected();
+			const t = topic("alias");
+			const labels = () => client.events.map((e) => e.label).filter((label) => label !== "connected");
+			for (const event of ["puback", "suback", "unsuback"])
+				await client.call("on", event, engine.fn(`on ${event}`));
+			value(await client.call("subscribe", `${t}/a`, 1, engine.fn("first suback")));
+			await client.next("first suback");
+			value(await client.call("subscribe", `${t}/b`, 1));	// no callback: the last one stays the handler
+			const [, second] = await client.next("first suback");
+			assert.equal(second, await client.get("packetId"));
+			value(await client.call("unsubscribe", `${t}/a`, engine.fn("first unsuback")));
+			await client.next("first unsuback");
+			value(await client.call("unsubscribe", `${t}/b`));
+			await client.next("first unsuback");
+			value(await client.call("publish", t, "x", 1, 0, engine.fn("first puback")));
+			await client.next("first puback");
+			value(await client.call("publish", t, "y", 1, 0));
+			await client.next("first puback");
+			assert.deepEqual(labels(), ["first suback", "first suback", "first unsuback", "first unsuback", "first puback", "first puback"]);
+			await client.call("on", "suback", engine.fn("on suback again"));	// and on() replaces it back
+			value(await client.call("subscribe", `${t}/c`, 0));
+			await client.next("on suback again");
+			await client.call("close");
+		});
+
 		it("delivers its will when the connection dies without DISCONNECT", async () => {
 			const proxy = await startCutProxy({ targetPort: broker.port });
 			const will = topic("will");
