@@ -8,8 +8,10 @@ const reflect = (value, bits) => {
 	return out;
 };
 
+const tables = new Map();	// per polynomial: the device builds one per object, in C; here it is made once
+
 export class CRC16 {
-	#table = new Uint16Array(256);
+	#table;
 	#reset;
 	#crc;
 	#reflectInput;
@@ -17,12 +19,18 @@ export class CRC16 {
 	#xorOutput;
 
 	constructor(polynomial, initial = 0, reflectInput = false, reflectOutput = false, xorOutput = 0) {
-		for (let i = 0; i < 256; i++) {
-			let crc = i << 8;
-			for (let j = 0; j < 8; j++)
-				crc = crc & 0x8000 ? (crc << 1) ^ polynomial : crc << 1;
-			this.#table[i] = crc;
+		let table = tables.get(polynomial);
+		if (!table) {
+			table = new Uint16Array(256);
+			for (let i = 0; i < 256; i++) {
+				let crc = i << 8;
+				for (let j = 0; j < 8; j++)
+					crc = crc & 0x8000 ? (crc << 1) ^ polynomial : crc << 1;
+				table[i] = crc;
+			}
+			tables.set(polynomial, table);
 		}
+		this.#table = table;
 		this.#reset = this.#crc = initial & 0xffff;
 		this.#reflectInput = !!reflectInput;
 		this.#reflectOutput = !!reflectOutput;

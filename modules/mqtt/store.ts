@@ -85,7 +85,7 @@ export class Store {
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(Journal.SECTOR_HEADER);	// a header or status bytes on their way to the flash
-	private crc = new CRC16(Journal.POLYNOMIAL, 0xffff);	// native on the device
+	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
@@ -111,6 +111,17 @@ export class Store {
 	 * to a socket (or must go whole again), with Status.RELEASED when only its PUBREL goes again.
 	 */
 	recover(visit: (address: number, length: number, state: number) => void): void {
+		this.crc = new CRC16(Journal.POLYNOMIAL, 0xffff);
+		try {
+			this.recoverAll(visit);
+		}
+		finally {
+			this.crc.close();
+			this.crc = undefined;
+		}
+	}
+
+	private recoverAll(visit: (address: number, length: number, state: number) => void): void {
 		const sectors = this.live.length, size = this.size;
 		const order: number[] = [];
 		const sequences: number[] = [];
@@ -150,9 +161,7 @@ export class Store {
 	private sequenceOf(header: Uint8Array, at: number): number {
 		if (header[at + 4] !== 0x4d || header[at + 5] !== 0x51)
 			return -1;
-		const crc = this.crc;
-		crc.reset();
-		if (crc.checksum(header.subarray(at, at + 6)) !== (header[at + 6]! | header[at + 7]! << 8))
+		if (this.sum(header.subarray(at, at + 6)) !== (header[at + 6]! | header[at + 7]! << 8))
 			return -1;
 		return (header[at]! | header[at + 1]! << 8 | header[at + 2]! << 16 | header[at + 3]! << 24) >>> 0;
 	}
@@ -222,9 +231,7 @@ export class Store {
 			this.format(next);
 		}
 		const address = this.head * this.size + this.at;
-		const bytes = this.bytes, crc = this.crc;
-		crc.reset();
-		const sum = crc.checksum(packet);
+		const bytes = this.bytes, sum = this.sum(packet);
 		bytes[0] = length;
 		bytes[1] = length >> 8;
 		this.write(address, 2, bytes);	// the status and CRC stay erased
@@ -240,9 +247,8 @@ export class Store {
 	/** The packet of the record at `address`, `length` bytes; undefined when it does not match its CRC. */
 	read(address: number, length: number): Uint8Array | undefined {
 		const record = new Uint8Array(this.flash.read(this.base + address, Journal.RECORD_HEADER + length) as ArrayBuffer);
-		const packet = record.subarray(Journal.RECORD_HEADER), crc = this.crc;
-		crc.reset();
-		return crc.checksum(packet) === (record[Journal.CRC]! | record[Journal.CRC + 1]! << 8) ? packet : undefined;
+		const packet = record.subarray(Journal.RECORD_HEADER);
+		return this.sum(packet) === (record[Journal.CRC]! | record[Journal.CRC + 1]! << 8) ? packet : undefined;
 	}
 
 	/**
@@ -273,7 +279,7 @@ export class Store {
 	}
 
 	private format(sector: number): void {
-		const at = sector * this.size, bytes = this.bytes, crc = this.crc;
+		const at = sector * this.size, bytes = this.bytes;
 		bytes.fill(0);
 		this.write(at, Journal.SECTOR_HEADER, bytes);	// no longer a sector, should the erase be cut
 		this.flash.erase(this.base / this.size + sector);
@@ -284,14 +290,27 @@ export class Store {
 		bytes[3] = sequence >>> 24;
 		bytes[4] = 0x4d;
 		bytes[5] = 0x51;
-		crc.reset();
-		const sum = crc.checksum(bytes.subarray(0, 6));
+		const sum = this.sum(bytes.subarray(0, 6));
 		bytes[6] = sum;
 		bytes[7] = sum >> 8;
 		bytes.copyWithin(Journal.HEADER_COPY, 0, Journal.HEADER_COPY);
 		this.write(at, Journal.SECTOR_HEADER, bytes);
 		this.head = sector;
 		this.at = Journal.SECTOR_HEADER;
+	}
+
+	/**
+	 * The CRC-16 of `bytes`, native on the device. Moddable's CRC16 keeps a 512-byte table in a
+	 * chunk of the XS heap, so it lives only for the sum (its table takes microseconds to make in
+	 * C), or through one recover(): a client with a store does not carry it while idle.
+	 */
+	private sum(bytes: Uint8Array): number {
+		const crc = this.crc ?? new CRC16(Journal.POLYNOMIAL, 0xffff);
+		crc.reset();
+		const sum = crc.checksum(bytes);
+		if (crc !== this.crc)
+			crc.close();
+		return sum;
 	}
 
 	private write(address: number, length: number, bytes: Uint8Array): void {
