@@ -158,7 +158,7 @@ export class Transport implements Link, SecureHost {
 	}
 
 	/*
-	 * One one-shot timer per arming, never re-armed from inside its own callback: Moddable's
+	 * A one-shot timer, never re-armed from inside its own callback: Moddable's
 	 * Linux timer (modules/base/timer/lin/timer.c, SDK 8.2.3) adds a second glib source when a
 	 * timer is rescheduled from its callback and loses track of the first, which then fires
 	 * again and again, and on a freed record once the timer is cleared. A pending timer is
