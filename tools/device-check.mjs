@@ -6,16 +6,16 @@
 // Each numbered check below has a NAME; --only runs just those named (e.g. --only outage):
 // default, secure, mutual-tls, store, consumer, outage, esp.
 //
-// 1. Builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
+// 1. default: builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
 //    with `pong`, reconnection after a broker restart, the will on a hard kill.
-// 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
+// 2. secure, mutual-tls: builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
 //    and the mutual-TLS one (src/examples/mutual-tls) with a client certificate and key against
 //    a mosquitto that requires one, and checks that each connects over TLS and publishes.
-// 3. Builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
+// 3. store: builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
 //    mcsim killed with SIGKILL at least 10 times while it publishes 5,000 QoS 1 and 5,000 QoS 2
 //    readings, restarted on the same flash file; nothing accepted lost, QoS 2 exactly once.
-// 4. Packs the package (npm pack), installs it in a fresh app as the README says
+// 4. consumer: packs the package (npm pack), installs it in a fresh app as the README says
 //    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
 // 5. outage: builds src/examples/reconnect (options.reconnect, backoff 1 to 4 s) for `lin` and
 //    runs it with no broker for 120 s (--outage SECONDS): mcsim must keep running and the failed
