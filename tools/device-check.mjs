@@ -209,8 +209,10 @@ async function secureApp(broker, screen, { example, name, port, files, config })
  */
 async function storeApp(broker, screen) {
 	const clientid = "power-cut-lin";
-	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut"]);
-	rmSync("/tmp/moddable-storage.bin", { force: true });	// config.file.root on lin is /tmp/
+	// a flash file of its own: another device check on this machine must not share it
+	const flashFile = join(out, "lin-store-flash.bin");
+	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut", `flashFile=${flashFile}`]);
+	rmSync(flashFile, { force: true });
 	const so = find(build, "mc.so");
 	const launch = () => mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const result = await powerCut({ broker, launch, clientid, log: (line) => console.log(`  [power-cut] ${line}`) });
