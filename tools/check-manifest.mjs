@@ -34,7 +34,7 @@ const SDK = {
 const DEVICE_ONLY = [join("modules", "mqtt", "lin")];
 
 // The apps we build: the default one, its secure and mutual-TLS builds, and store and forward.
-const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json"];
+const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json", "src/examples/reconnect/manifest.json"];
 // Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
 const PLATFORMS = ["esp", "lin", "mac", "esp32"];
 

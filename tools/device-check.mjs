@@ -1,20 +1,26 @@
 // Checks the device build with a real Moddable SDK (not part of `npm test`: the SDK comes from
 // no package registry). Run it whenever modules/, src/ or a manifest changes.
 //
-//   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--out DIR]
+//   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--only NAME,...] [--out DIR]
 //
-// 1. Builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
+// Each numbered check below has a NAME; --only runs just those named (e.g. --only outage):
+// default, secure, mutual-tls, store, consumer, outage, esp.
+//
+// 1. default: builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
 //    with `pong`, reconnection after a broker restart, the will on a hard kill.
-// 2. Builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
+// 2. secure, mutual-tls: builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
 //    and the mutual-TLS one (src/examples/mutual-tls) with a client certificate and key against
 //    a mosquitto that requires one, and checks that each connects over TLS and publishes.
-// 3. Builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
+// 3. store: builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
 //    mcsim killed with SIGKILL at least 10 times while it publishes 5,000 QoS 1 and 5,000 QoS 2
 //    readings, restarted on the same flash file; nothing accepted lost, QoS 2 exactly once.
-// 4. Packs the package (npm pack), installs it in a fresh app as the README says
+// 4. consumer: packs the package (npm pack), installs it in a fresh app as the README says
 //    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
-// 5. With --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
+// 5. outage: builds src/examples/reconnect (options.reconnect, backoff 1 to 4 s) for `lin` and
+//    runs it with no broker for 120 s (--outage SECONDS): mcsim must keep running and the failed
+//    attempts per 10 s must stay what the backoff draws; then the broker starts and it connects.
+// 6. esp, with --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
 //    Moddable's mqttbasic, the default app, the secure and store examples and the consumer app for `esp`
 //    in release, and prints their sizes against the budgets, with the bytecode of each module
 //    of ours.
@@ -25,13 +31,22 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import mqttjs from "mqtt";
-import { startMosquitto } from "../test-host/brokers/mosquitto.js";
+import { freePort, startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { powerCut, summary } from "./power-cut.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
+const CHECKS = ["default", "secure", "mutual-tls", "store", "consumer", "outage", "esp"];
+const only = option("only")?.split(",");
+const unknown = only?.filter((name) => !CHECKS.includes(name)) ?? [];
+if (unknown.length || (only && !only.length)) {
+	console.error(`device-check: --only takes names among ${CHECKS.join(", ")}, got ${unknown.join(", ") || "none"}`);
+	process.exit(2);
+}
+/** Whether the check NAME runs: the ones --only names, or every lin check (esp with --esp, consumer unless --no-consumer). */
+const wanted = (name) => (only ? only.includes(name) : name === "esp" ? flag("esp") : name !== "consumer" || !flag("no-consumer"));
 
 const MODDABLE = process.env.MODDABLE;
 const tools = MODDABLE && join(MODDABLE, "build/bin/lin/release");
@@ -92,19 +107,20 @@ function mcsim(so, screen, options) {
 	return spawn("stdbuf", ["-oL", "-eL", "mcsim", so], { env: { ...env, DISPLAY: screen.name }, ...options });
 }
 
-/** Runs mc.so in mcsim; its trace arrives line by line. */
+/** Runs mc.so in mcsim; its trace arrives line by line (`times`: when each line came, ms). */
 function simulate(so, screen) {
 	const child = mcsim(so, screen, { stdio: ["ignore", "pipe", "pipe"] });
-	const lines = [];
+	const lines = [], times = [];
 	const onLine = (data) => {
 		for (const line of String(data).split("\n").filter(Boolean)) {
 			lines.push(line);
+			times.push(Date.now());
 			console.log(`  [mcsim] ${line}`);
 		}
 	};
 	child.stdout.on("data", onLine);
 	child.stderr.on("data", onLine);
-	return { child, lines, kill: () => child.kill("SIGKILL") };
+	return { child, lines, times, kill: () => child.kill("SIGKILL") };
 }
 
 function operator(port) {
@@ -193,8 +209,10 @@ async function secureApp(broker, screen, { example, name, port, files, config })
  */
 async function storeApp(broker, screen) {
 	const clientid = "power-cut-lin";
-	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut"]);
-	rmSync("/tmp/moddable-storage.bin", { force: true });	// config.file.root on lin is /tmp/
+	// a flash file of its own: another device check on this machine must not share it
+	const flashFile = join(out, "lin-store-flash.bin");
+	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut", `flashFile=${flashFile}`]);
+	rmSync(flashFile, { force: true });
 	const so = find(build, "mc.so");
 	const launch = () => mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const result = await powerCut({ broker, launch, clientid, log: (line) => console.log(`  [power-cut] ${line}`) });
@@ -226,6 +244,46 @@ async function consumer(broker, screen) {
 	}
 	finally {
 		sim.kill();
+	}
+}
+
+/**
+ * src/examples/reconnect with nobody listening on its port for `seconds`, then a broker there.
+ * Moddable 8.2.3's lin timer once made the attempts multiply here (a timer re-armed from its own
+ * callback left an orphan that fired on), and mcsim then crashed on a freed timer.
+ */
+async function outageApp(screen, seconds) {
+	const min = 1000, max = 4000;
+	const port = await freePort();
+	const build = mcconfig(join(root, "src/examples/reconnect"), "lin", join(out, "lin-reconnect"), ["broker=127.0.0.1", `port=${port}`, "clientid=outage", `retryMin=${min}`, `retryMax=${max}`]);
+	// session.ts's rule: a delay drawn evenly from min / 10 to a ceiling that doubles from min
+	// up to max; a refused connection on this host costs next to nothing on top
+	const mean = (ceiling) => (min / 10 + ceiling) / 2;
+	const steady = 10_000 / mean(max);
+	let expected = 0;
+	for (let t = 0, k = 0; t < seconds * 1000; k++, expected++)
+		t += mean(Math.min(max, min * 2 ** k));
+	const sim = simulate(find(build, "mc.so"), screen);
+	let exit;
+	sim.child.once("exit", (code, signal) => exit = signal ?? code);
+	let broker;
+	try {
+		const started = Date.now();
+		await until(() => exit !== undefined, seconds * 1000);
+		const failures = sim.times.filter((_, i) => /^attempt \d+ failed/.test(sim.lines[i]));
+		const buckets = Array.from({ length: Math.floor(seconds / 10) }, (_, i) => failures.filter((at) => at - started >= i * 10_000 && at - started < (i + 1) * 10_000).length);
+		const total = failures.filter((at) => at - started < seconds * 1000).length;
+		console.log(`device-check: failed attempts per 10 s without a broker: ${buckets.join(", ")} (total ${total}; the backoff's mean: ${steady.toFixed(1)} per 10 s, ${expected} in ${seconds} s)`);
+		check(exit === undefined, `lin: mcsim runs ${seconds} s without a broker${exit === undefined ? "" : ` (it ended: ${exit})`}`);
+		check(buckets.every((n) => n >= 1 && n <= 2 * steady) && Math.abs(total - expected) <= 0.25 * expected,
+			`lin: without a broker the attempts keep the backoff's rate (${buckets.join(", ")} per 10 s; each 1 to ${Math.floor(2 * steady)}, total ${total} within 25 % of ${expected})`);
+		broker = await startMosquitto({ port });
+		check(await until(() => sim.lines.some((l) => l.startsWith("connected after")), max + 10_000), "lin: connects once the broker is there");
+		check((await retained(port, "nodemcu-mqtt/outage/state"))?.text === "online", "lin: and publishes (state online, retained)");
+	}
+	finally {
+		sim.kill();
+		await broker?.stop();
 	}
 }
 
@@ -277,16 +335,23 @@ function esp() {
 const broker = await startMosquitto({ tls: true });
 const screen = await display();
 try {
-	await defaultApp(broker, screen);
-	await secureApp(broker, screen, { example: "src/examples/secure", name: "secure", port: broker.tlsPort, files: { "ca.der": broker.caDer }, config: ["ca=ca.der"] });
-	await secureApp(broker, screen, {
-		example: "src/examples/mutual-tls", name: "mutual", port: broker.mtlsPort,
-		files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
-	});
-	await storeApp(broker, screen);
-	if (!flag("no-consumer"))
+	if (wanted("default"))
+		await defaultApp(broker, screen);
+	if (wanted("secure"))
+		await secureApp(broker, screen, { example: "src/examples/secure", name: "secure", port: broker.tlsPort, files: { "ca.der": broker.caDer }, config: ["ca=ca.der"] });
+	if (wanted("mutual-tls")) {
+		await secureApp(broker, screen, {
+			example: "src/examples/mutual-tls", name: "mutual", port: broker.mtlsPort,
+			files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
+		});
+	}
+	if (wanted("store"))
+		await storeApp(broker, screen);
+	if (wanted("consumer"))
 		await consumer(broker, screen);
-	if (flag("esp"))
+	if (wanted("outage"))
+		await outageApp(screen, Number(option("outage", 120)));
+	if (wanted("esp"))
 		esp();
 }
 catch (error) {
@@ -297,6 +362,6 @@ finally {
 	await broker.stop();
 }
 console.log(`\n${results.join("\n")}\n(builds and logs in ${out})`);
-if (flag("esp") && flag("write"))	// the images' figures into BENCHMARKS.md
+if (wanted("esp") && flag("write"))	// the images' figures into BENCHMARKS.md
 	await (await import("./esp-report.mjs")).writeEspReport(out, MODDABLE);
 process.exit(failed ? 1 : 0);

@@ -36,7 +36,6 @@ on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors }) => {
 on("memory.standins", () => {
 	// callbacks that exist already: the client's own are counted with the client
 	kept.push(new TCP({ address: "127.0.0.1", port: config.port, onReadable: message, onWritable: message, onError: message }));
-	kept.push(Timer.set(ready, 1, 0x7FFFFFFF));
-	Timer.schedule(kept.at(-1));
+	kept.push(Timer.set(ready, 0x7FFFFFFF));	// pending, as the transport's one timer is while connected
 	ready();
 });

@@ -1,11 +1,11 @@
-// `timer` for the in-XS client benchmarks: nothing runs by itself; runTimers() fires the one-shot
-// timers set so far (a name answered, events handed over later). Repeating timers (keepalive)
-// never fire: no benchmark runs long enough to need them.
+// `timer` for the in-XS client benchmarks: nothing runs by itself; runTimers() fires the timers
+// set so far to run at once (a name answered, events handed over later). Timers set for later
+// (keepalive, deadlines) never fire: no benchmark runs long enough to need them.
 const pending = new Set();
 
 export default class Timer {
-	static set(callback, ms, repeat) {
-		const timer = { callback, repeat };
+	static set(callback, ms = 0, repeat = 0) {
+		const timer = { callback, ms, repeat };
 		pending.add(timer);
 		return timer;
 	}
@@ -15,8 +15,10 @@ export default class Timer {
 	static schedule(timer, ms) {
 		if (ms === undefined)
 			pending.delete(timer);
-		else
+		else {
+			timer.ms = ms;
 			pending.add(timer);
+		}
 	}
 	static clear(timer) {
 		pending.delete(timer);
@@ -25,7 +27,7 @@ export default class Timer {
 
 export function runTimers() {
 	for (const timer of [...pending]) {
-		if (timer.repeat)
+		if (timer.repeat || timer.ms)
 			continue;
 		pending.delete(timer);
 		timer.callback(timer);

@@ -147,8 +147,9 @@ export abstract class Inbox extends Outbox {
 				if (this.findFlight(packet.id, Slot.WAIT_UNSUBACK) < 0)
 					return this.protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
 				return this.acknowledged(packet.id, Slot.WAIT_UNSUBACK, Ev.UNSUBACK);
-			case Type.PINGRESP:
-				this.pingSentAt = -1;
+			case Type.PINGRESP:	// unasked while our PINGREQ waits to go out: it answers nothing
+				if (!this.queued(Type.PINGREQ))
+					this.pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
 				return this.protocolError(0, "unexpected CONNACK");

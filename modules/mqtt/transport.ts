@@ -59,7 +59,8 @@ export class Transport implements Link, SecureHost {
 
 	owner: LinkOwner | undefined;
 	socket: Socket | undefined;
-	private timer: Timer | undefined;
+	private timer: Timer | undefined;	// armed and not yet fired
+	private fire: (() => void) | undefined;	// its callback, made once
 	generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
 	private live: Socket | undefined;	// the plain socket whose callbacks count
 	free = 0;	// send space: what onWritable reported less what was written since
@@ -153,26 +154,30 @@ export class Transport implements Link, SecureHost {
 		const socket = this.socket;
 		this.socket = undefined;
 		socket?.close();
-		Timer.clear(this.timer);
-		this.timer = undefined;
+		this.cancel();
 	}
 
+	/*
+	 * A one-shot timer, never re-armed from inside its own callback: Moddable's
+	 * Linux timer (modules/base/timer/lin/timer.c, SDK 8.2.3) adds a second glib source when a
+	 * timer is rescheduled from its callback and loses track of the first, which then fires
+	 * again and again, and on a freed record once the timer is cleared. A pending timer is
+	 * rescheduled in place, which every implementation handles; a new one is set only after
+	 * the last one fired, so the heap sees one timer per firing, not per arming.
+	 */
 	schedule(ms: number): void {
-		// one repeating timer per connection, re-armed instead of re-created; it unschedules
-		// itself before each callback so it never fires twice for one arming
 		if (this.timer)
-			Timer.schedule(this.timer, ms, 0x7FFFFFFF);
-		else {
-			this.timer = Timer.set(timer => {
-				Timer.schedule(timer);
+			Timer.schedule(this.timer, ms);
+		else
+			this.timer = Timer.set(this.fire ??= () => {
+				this.timer = undefined;	// done: the runtime removes a one-shot timer after this callback
 				this.owner!.linkTimer();
-			}, ms, 0x7FFFFFFF);
-		}
+			}, ms);
 	}
 
 	cancel(): void {
-		if (this.timer)
-			Timer.schedule(this.timer);
+		Timer.clear(this.timer);
+		this.timer = undefined;
 	}
 
 	/**

@@ -1,13 +1,13 @@
 // Moddable's `timer` module over Node's timers.
 import { makeTimer } from "../timer-core.js";
 
-const handles = new WeakMap();
-const { Timer, fire } = makeTimer({
-	arm(timer, ms) {
-		handles.set(timer, setTimeout(fire, ms, timer));
+const handles = new WeakMap();	// clock source -> Node timeout
+const { Timer } = makeTimer({
+	arm(source, ms) {
+		handles.set(source, setTimeout(() => source.fire(source), ms));
 	},
-	disarm(timer) {
-		clearTimeout(handles.get(timer));
+	disarm(source) {
+		clearTimeout(handles.get(source));
 	},
 });
 

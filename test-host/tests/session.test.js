@@ -127,6 +127,23 @@ describe("keepalive", () => {
 		link.advance(100_000);
 		assert.equal(owner.names().filter((n) => n === "offline").length, 1);
 	});
+	it("a PINGRESP that comes while our PINGREQ still waits to go out answers nothing: no timer loop, the stuck link ends", () => {
+		const { link, owner, session } = connected({ keepalive: 10 });
+		link.drain(10);	// the send buffer has room for 10 bytes, and gets no more
+		publish(session, "a", "x".repeat(100), 0);	// written in part; the rest waits for room
+		const arms = [];
+		const schedule = link.schedule;
+		link.schedule = (ms) => {
+			arms.push(ms);
+			schedule.call(link, ms);
+		};
+		link.advance(10_000);	// the PINGREQ is due and queued behind the publish
+		link.receive([0xD0, 0]);	// a PINGRESP we did not ask for yet
+		link.advance(10_100);
+		assert.deepEqual(arms.filter((ms) => ms < 1000), [], "the session re-armed its timer in a tight loop");
+		assert.deepEqual(owner.names(), ["connect", "offline"]);
+		assert.equal(link.closed, true);
+	});
 	it("a ping is due even while our packets wait for a full window", () => {
 		const { link, session } = connected({ keepalive: 5, window: 1, ackTimeout: 60_000 });
 		publish(session, "a", "1", 1);

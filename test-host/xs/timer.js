@@ -1,25 +1,24 @@
-// `timer` inside XS: Moddable's semantics from timer-core.js over Node's clock.
+// `timer` inside XS: Moddable's semantics from timer-core.js over Node's clock. Sources are
+// registered by id, so that a bundle evaluated later in the worker fires those of the first.
 import { makeTimer } from "../timer-core.js";
 import { call, host, on, register } from "./channel.js";
 
-const { Timer, fire } = makeTimer({
-	arm(timer, ms) {
-		timer.id ??= register(timer);
-		call({ op: "timer.arm", id: timer.id, ms });
+const { Timer } = makeTimer({
+	arm(source, ms) {
+		source.id ||= register(source);
+		call({ op: "timer.arm", id: source.id, ms });
 	},
-	disarm(timer) {
-		call({ op: "timer.disarm", id: timer.id });
+	disarm(source) {
+		call({ op: "timer.disarm", id: source.id });
 	},
-	// a cleared timer is the app's garbage, as a device's is: the registry lets it go
-	release(timer) {
-		host.objects.delete(timer.id);
+	release(source) {
+		host.objects.delete(source.id);
 	},
 });
 
 on("timer.fire", ({ id }) => {
-	const timer = host.objects.get(id);
-	if (timer)
-		fire(timer);
+	const source = host.objects.get(id);
+	source?.fire(source);
 });
 
 export default Timer;

@@ -17,7 +17,9 @@ export default class Flash {
 	constructor(partition: string) {
 		if (partition !== "storage")
 			throw new Error("unknown partition");
-		this.file = new File(`${(config as unknown as { file: { root: string } }).file.root}moddable-storage.bin`, true);
+		// one file per simulated device: the one `flashFile` names, else the same for every app
+		const { flashFile, file } = config as unknown as { flashFile: string, file: { root: string } };
+		this.file = new File(flashFile || `${file.root}moddable-storage.bin`, true);
 	}
 	get blockSize(): number {
 		return SECTOR;
