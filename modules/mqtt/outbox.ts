@@ -154,7 +154,7 @@ export abstract class Outbox extends Tables {
 			}
 			else if (this.queueCount) {
 				let packet = this.queuePacket[this.queueHead];
-				const slot = this.takeQueued(this.link.now());
+				const slot = this.takeQueued();
 				if (slot === Slot.BLOCKED)
 					return;
 				if (slot >= 0) {

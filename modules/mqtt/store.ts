@@ -88,7 +88,9 @@ export class Store implements Journal {
 	// session slot's record (Journal: queue slots, then window slots): its address / 4 (0: none)
 	// and its packet's length
 	private table: Uint16Array;
-	private found: number[] | undefined;	// address, length, state of each record, from open() to restore()
+	// address, length, state of each record open() found, until restore() hands them over and
+	// deletes the property: an idle store carries no slot for it
+	declare private found?: number[];
 	private head = -1;	// the sector appended to; -1 until the first append formats one
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
@@ -310,7 +312,7 @@ export class Store implements Journal {
 	 */
 	restore(session: Resumer): void {
 		const found = this.found ?? [], parsed = new Packet();
-		this.found = undefined;
+		delete this.found;
 		for (let i = 0; i < found.length; i += 3) {
 			const address = found[i]!, length = found[i + 1]!, packet = this.read(address, length);
 			let result = packet ? decodeHeader(packet, 0, length, parsed) : 0;

@@ -322,12 +322,12 @@ export abstract class Tables {
 	 * Takes the packet at the head of the queue (queuePacket[queueHead] until then) on its way
 	 * to the wire: a QoS 0 publish at once (Slot.WRITING_UNACKED), anything else into a free
 	 * window slot, where it waits for the acknowledgement its kind calls for, stamped as written
-	 * at `now` and last in the order of sending; the slot's packet is then the one to write
+	 * now and last in the order of sending; the slot's packet is then the one to write
 	 * (with a journal, perhaps read back from the flash; none when its record was damaged).
 	 * Returns the slot, or Slot.BLOCKED when the window is full, or when a QoS 0 publish's
 	 * completion would find the event ring full (drain() delivers, then pumps again).
 	 */
-	protected takeQueued(now: number): number {
+	protected takeQueued(): number {
 		const head = this.queueHead, flags = this.flags, kind = flags[Layout.QUEUE_AT + head];
 		let slot = Slot.WRITING_UNACKED;
 		if (kind === Kind.PUBLISH0) {
@@ -342,7 +342,7 @@ export abstract class Tables {
 			const type = kind & Kind.MASK;
 			flags[at] = type === Kind.PUBLISH1 ? Slot.WAIT_PUBACK : type === Kind.PUBLISH2 ? Slot.WAIT_PUBREC : type === Kind.SUBSCRIBE ? Slot.WAIT_SUBACK : Slot.WAIT_UNSUBACK;	// from FREE: allowed
 			this.words[at] = this.words[Layout.QUEUE_AT + head];
-			this.times[2 * slot] = now;
+			this.times[2 * slot] = this.link.now();
 			this.times[2 * slot + 1] = ++this.order;
 			const journal = this.options.store;
 			this.flightPacket[slot] = journal ? journal.taken(head, this.queuePacket.length + slot, kind, this.queuePacket[head]) : this.queuePacket[head];
