@@ -32,7 +32,7 @@ export abstract class Outbox extends Tables {
 	resume(packet: Uint8Array, id: number, qos: number, state: number): number {
 		const earlier = this.findFlight(id, Slot.WAIT_PUBCOMP);
 		if (earlier >= 0) {
-			this.options.store!.done(earlier);
+			this.options.store!.done(this.queuePacket.length + earlier);
 			this.release(earlier);
 		}
 		if (this.idInUse(id))

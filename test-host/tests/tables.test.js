@@ -5,25 +5,10 @@ import { describe, it, afterEach } from "mocha";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { connectedSession, startSession, generate, utf8 } from "../support/fake-link.js";
+import { TABLES, constEnum } from "../support/tables-source.js";
 
 const source = (name) => readFileSync(new URL(`../../modules/mqtt/${name}`, import.meta.url), "utf8");
-const TABLES = source("tables.ts");
 
-/** A const enum's members from tables.ts, by name (values that are expressions of earlier members too). */
-function constEnum(name) {
-	const body = TABLES.match(new RegExp(`const enum ${name} \\{([^}]*)\\}`))[1];
-	const values = {};
-	let next = 0;
-	for (const part of body.replace(/\/\/.*/g, "").split(/[,\n]/)) {
-		const member = part.trim();
-		if (!member)
-			continue;
-		const [key, expression] = member.split("=").map((part) => part.trim());
-		next = expression === undefined ? next : Function(...Object.keys(values), `return ${expression};`)(...Object.values(values));
-		values[key] = next++;
-	}
-	return values;
-}
 const Layout = constEnum("Layout"), Slot = constEnum("Slot"), Kind = constEnum("Kind"), Ev = constEnum("Ev");
 const STATES = [Slot.FREE, Slot.WAIT_PUBACK, Slot.WAIT_PUBREC, Slot.WAIT_PUBCOMP, Slot.WAIT_SUBACK, Slot.WAIT_UNSUBACK];
 
