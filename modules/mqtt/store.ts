@@ -311,7 +311,7 @@ export class Store implements Journal {
 	 * a whole QoS 1/2 PUBLISH, or whose id the session already holds, is dropped, with a trace.
 	 */
 	restore(session: Resumer): void {
-		const found = this.found ?? [], parsed = new Packet();
+		const found = this.found!, parsed = new Packet();	// open() came first
 		delete this.found;
 		for (let i = 0; i < found.length; i += 3) {
 			const address = found[i]!, length = found[i + 1]!, packet = this.read(address, length);
