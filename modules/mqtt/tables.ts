@@ -655,10 +655,11 @@ export abstract class Tables {
 			args[at] = args[at + 1] = undefined;
 			this.eventHead = (head + 1) % Layout.EVENT_CAPACITY;
 			this.eventCount--;
-			if (kind === Ev.CONNFAIL || kind === Ev.OFFLINE) {
+			if (kind < Ev.MESSAGE) {	// a session's start or end: one compare on the messages' path
 				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative, kept as 16 bits
 				this.dispatch(kind, n, a, b);
-				this.afterEnd(kind);
+				if (kind !== Ev.CONNECT)
+					this.afterEnd(kind);
 			}
 			else
 				this.dispatch(kind, n, a, b);
