@@ -296,6 +296,21 @@ describe("events", () => {
 		assert.deepEqual(owner.events, [["connfail", -5, undefined, undefined], ["puback", 65_535, undefined, undefined]]);
 	});
 
+	it("an event that finds the ring full while a drain runs further up is handed over at once, and what follows it decided", () => {
+		const { session, owner, link } = connectedSession({ reconnect: { min: 1_000, max: 8_000 }, random: () => 0.5 });
+		owner.events.length = 0;
+		session.draining = true;
+		for (let i = 1; session.eventCount < Layout.EVENT_CAPACITY; i++)
+			session.post(Ev.PUBACK, i, undefined, undefined);
+		session.teardown();
+		session.post(Ev.OFFLINE, 0, undefined, undefined);
+		assert.deepEqual(owner.names(), ["offline"], "not dropped, and not behind the full ring");
+		assert.equal(link.due, link.clock + 550, "afterEnd armed the reconnect: a tenth of min plus half the rest");
+		session.draining = false;
+		session.drain();
+		assert.equal(owner.names().length, 1 + Layout.EVENT_CAPACITY);
+	});
+
 	it("parse() clears its flag and returns the protocol error it met, without delivering inside it", () => {
 		const { session, owner, link } = connectedSession();
 		captureTrace();
