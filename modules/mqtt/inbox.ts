@@ -7,12 +7,12 @@
  * TCP's flow control holds the broker back.
  */
 
-import { Check, Packet, Type, checkHeader, decodeBody, decodeHeader } from "./codec.js";
+import { Check, Packet, Type, checkHeader, decodeBody, decodeHeader, errorName } from "./codec.js";
 import { subscribeTopicCount } from "./encode.js";
 import { Outbox } from "./outbox.js";
 import type { Link } from "./link.js";
 import type { SessionOptions } from "./tables.js";
-import { Bit, Ev, Fail, Layout, Slot, State, Status } from "./tables.js";
+import { Ev, Fail, Layout, Slot, State } from "./tables.js";
 
 export abstract class Inbox extends Outbox {
 	protected rx: Uint8Array;
@@ -20,9 +20,6 @@ export abstract class Inbox extends Outbox {
 	protected skip = 0;
 	protected unread = 0;	// bytes the socket reported and we have not read yet
 	protected packet = new Packet();
-	protected topicLength = -1;
-	protected topic = "";
-	protected incomingCount = 0;
 
 	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
 	protected receiving(): boolean {
@@ -37,9 +34,16 @@ export abstract class Inbox extends Outbox {
 	protected receive(): void {
 		const rx = this.rx;
 		for (;;) {
-			do
-				this.parse();
-			while (this.eventCount === Layout.EVENT_CAPACITY && this.drain() && this.receiving());
+			for (;;) {
+				const error = this.parse();
+				if (error !== undefined)
+					return this.protocolError(error);
+				if (this.eventCount < Layout.EVENT_CAPACITY)
+					break;
+				this.drain();	// the ring is full: its handlers run, then parsing goes on
+				if (!this.receiving())
+					break;
+			}
 			if (!this.receiving())
 				return;
 			if (this.controlCount > Layout.CONTROL_ROOM) {
@@ -66,10 +70,15 @@ export abstract class Inbox extends Outbox {
 
 	// receiving
 
-	protected parse(): void {
+	/**
+	 * Handles the whole packets the buffer holds, while the event ring and the control lane have
+	 * room. Returns what makes the stream unusable (a protocol error, for protocolError), or
+	 * undefined; while it runs, drain() delivers nothing, so no handler runs inside it.
+	 */
+	protected parse(): string | undefined {
 		const rx = this.rx;
 		const packet = this.packet;
-		let offset = 0;
+		let offset = 0, error: string | undefined;
 		this.parsing = true;
 		while (this.eventCount < Layout.EVENT_CAPACITY && this.controlCount <= Layout.CONTROL_ROOM && this.receiving()) {
 			let result = decodeHeader(rx, offset, this.fill, packet);
@@ -77,11 +86,15 @@ export abstract class Inbox extends Outbox {
 				break;
 			if (result > 0)
 				result = checkHeader(packet);
-			if (result < 0)
-				return this.protocolError(result);
+			if (result < 0) {
+				error = errorName(result);
+				break;
+			}
 			if (packet.length > rx.length) {
-				if (packet.type !== Type.PUBLISH)
-					return this.protocolError(0, "packet larger than max_message_length");
+				if (packet.type !== Type.PUBLISH) {
+					error = "packet larger than max_message_length";
+					break;
+				}
 				if (offset) {
 					rx.copyWithin(0, offset, this.fill);
 					this.fill -= offset;
@@ -90,10 +103,10 @@ export abstract class Inbox extends Outbox {
 				if (this.fill < rx.length)
 					break;
 				result = decodeBody(rx, 0, this.fill, packet);
-				if (result === Check.NEED_MORE)
-					return this.protocolError(0, "topic longer than max_message_length");
-				if (result < 0)
-					return this.protocolError(result);
+				if (result <= 0) {
+					error = result === Check.NEED_MORE ? "topic longer than max_message_length" : errorName(result);
+					break;
+				}
 				this.deliverIncoming(packet, Ev.OVERFLOW, this.fill - packet.payloadOffset);
 				this.skip = packet.length - this.fill;
 				this.fill = 0;
@@ -102,57 +115,70 @@ export abstract class Inbox extends Outbox {
 			if (this.fill - offset < packet.length)
 				break;
 			result = decodeBody(rx, offset, packet.length, packet);
-			if (result < 0)
-				return this.protocolError(result);
-			this.handle(packet);
+			if (result < 0) {
+				error = errorName(result);
+				break;
+			}
+			error = this.handle(packet);
+			if (error !== undefined)
+				break;
 			offset += packet.length;
 		}
 		this.parsing = false;
-		if (offset && this.state >= State.HANDSHAKE) {
+		if (error === undefined && offset && this.state >= State.HANDSHAKE) {
 			rx.copyWithin(0, offset, this.fill);
 			this.fill -= offset;
 		}
+		return error;
 	}
 
-	protected handle(packet: Packet): void {
+	/** Acts on one packet; returns a protocol error, or undefined. */
+	protected handle(packet: Packet): string | undefined {
 		if (this.state === State.HANDSHAKE) {
 			if (packet.type !== Type.CONNACK)
-				return this.fail(Fail.NOT_A_CONNACK_MSG);
-			if (packet.returnCode)
-				return this.fail(packet.returnCode);
-			return this.established(packet.sessionPresent);
+				this.fail(Fail.NOT_A_CONNACK_MSG);
+			else if (packet.returnCode)
+				this.fail(packet.returnCode);
+			else
+				this.established(packet.sessionPresent);
+			return;
 		}
 		switch (packet.type) {
 			case Type.PUBLISH:
-				return this.deliverIncoming(packet, Ev.MESSAGE, packet.payloadLength);
+				this.deliverIncoming(packet, Ev.MESSAGE, packet.payloadLength);
+				return;
 			case Type.PUBREL:
 				this.forgetIncoming(packet.id);
-				return this.control(Type.PUBCOMP, packet.id);
+				this.control(Type.PUBCOMP, packet.id);
+				return;
 			case Type.PUBACK:
-				return this.acknowledged(packet.id, Slot.WAIT_PUBACK, Ev.PUBACK);
+				this.acknowledged(packet.id, Slot.WAIT_PUBACK, Ev.PUBACK);
+				return;
 			case Type.PUBREC: {
 				const slot = this.findFlight(packet.id, Slot.WAIT_PUBREC);
 				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
-					this.flags[this.flightAt + slot] = Slot.WAIT_PUBCOMP;
-					this.times[2 * slot + 1] = ++this.order;	// 4.6: PUBRELs go again in the order their PUBRECs came
-					this.markRecord(slot, Status.RELEASED);
+					this.advance(slot, Slot.WAIT_PUBCOMP);
+					this.options.store?.released(this.queuePacket.length + slot);
 				}
-				return this.control(Type.PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+				this.control(Type.PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+				return;
 			}
 			case Type.PUBCOMP:
-				return this.acknowledged(packet.id, Slot.WAIT_PUBCOMP, Ev.PUBACK);
+				this.acknowledged(packet.id, Slot.WAIT_PUBCOMP, Ev.PUBACK);
+				return;
 			case Type.SUBACK:
 				return this.subscribed(packet);
 			case Type.UNSUBACK:
 				if (this.findFlight(packet.id, Slot.WAIT_UNSUBACK) < 0)
-					return this.protocolError(0, `UNSUBACK for unknown id ${packet.id}`);
-				return this.acknowledged(packet.id, Slot.WAIT_UNSUBACK, Ev.UNSUBACK);
+					return `UNSUBACK for unknown id ${packet.id}`;
+				this.acknowledged(packet.id, Slot.WAIT_UNSUBACK, Ev.UNSUBACK);
+				return;
 			case Type.PINGRESP:	// unasked while our PINGREQ waits to go out: it answers nothing
 				if (!this.queued(Type.PINGREQ))
 					this.pingSentAt = -1;
 				return;
 			default:	// a second CONNACK
-				return this.protocolError(0, "unexpected CONNACK");
+				return "unexpected CONNACK";
 		}
 	}
 
@@ -168,17 +194,17 @@ export abstract class Inbox extends Outbox {
 			if (!this.rememberIncoming(packet.id))
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 		}
-		const topic = this.decodeTopic(packet.topicOffset, packet.topicLength);
+		const topic = this.topicOf(this.rx, packet.topicOffset, packet.topicLength);
 		this.post(event, packet.id, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined);
 	}
 
-	protected subscribed(packet: Packet): void {
+	protected subscribed(packet: Packet): string | undefined {
 		const slot = this.findFlight(packet.id, Slot.WAIT_SUBACK);
 		if (slot < 0)
-			return this.protocolError(0, `SUBACK for unknown id ${packet.id}`);
+			return `SUBACK for unknown id ${packet.id}`;
 		const topics = subscribeTopicCount(this.flightPacket[slot]!);
 		if (packet.payloadLength !== topics)	// 3.9.3-1: one return code per topic filter
-			return this.protocolError(0, `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`);
+			return `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`;
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
 			granted.push(this.rx[packet.payloadOffset + i]);
@@ -190,29 +216,9 @@ export abstract class Inbox extends Outbox {
 		const slot = this.findFlight(id, state);
 		if (slot < 0)
 			return;	// a late duplicate after a resend; nothing waits for it
-		this.markRecord(slot, Status.DONE);
+		this.options.store?.done(this.queuePacket.length + slot);
 		this.release(slot);
 		this.post(event, id, undefined, undefined);
-	}
-
-	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
-	protected decodeTopic(offset: number, length: number): string {
-		const rx = this.rx;
-		const cache = this.flags, at = this.topicAt;
-		if (length === this.topicLength) {
-			let i = 0;
-			while (i < length && cache[at + i] === rx[offset + i])
-				i++;
-			if (i === length)
-				return this.topic;
-		}
-		const topic = String.fromArrayBuffer(rx.buffer, rx.byteOffset + offset, length);	// decodeBody checked it
-		if (length <= Layout.TOPIC_CACHE) {
-			cache.set(rx.subarray(offset, offset + length), at);
-			this.topicLength = length;
-			this.topic = topic;
-		}
-		return topic;
 	}
 
 	protected decodePayload(offset: number, length: number): string | ArrayBuffer {
@@ -228,38 +234,6 @@ export abstract class Inbox extends Outbox {
 		}
 	}
 
-	protected rememberIncoming(id: number): boolean {
-		const ids = this.words, from = this.afterFlight, end = from + this.incomingCount;
-		for (let i = from; i < end; i++) {
-			if (ids[i] === id)
-				return false;
-		}
-		const capacity = this.options.receiveMaximum;
-		if (this.incomingCount === capacity) {
-			// beyond the bound the oldest is forgotten: should the broker resend that one before
-			// its PUBREL, it is delivered again (README, "receiveMaximum")
-			if (!(this.bits & Bit.INCOMING_TRACED)) {
-				this.bits |= Bit.INCOMING_TRACED;
-				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
-			}
-			ids.copyWithin(from, from + 1, end);
-			this.incomingCount--;
-		}
-		ids[from + this.incomingCount++] = id;
-		return true;
-	}
-
-	protected forgetIncoming(id: number): void {
-		const ids = this.words, end = this.afterFlight + this.incomingCount;
-		for (let i = this.afterFlight; i < end; i++) {
-			if (ids[i] === id) {
-				ids.copyWithin(i, i + 1, end);
-				this.incomingCount--;
-				return;
-			}
-		}
-	}
-
 	constructor(link: Link, options: SessionOptions, queue: number) {
 		super(link, options, queue);
 		this.rx = new Uint8Array(options.maxMessageLength);
@@ -269,7 +243,8 @@ export abstract class Inbox extends Outbox {
 	protected abstract fail(reason: number): void;
 	/** A CONNACK accepted the session. */
 	protected abstract established(sessionPresent: boolean): void;
-	protected abstract protocolError(code: number, why?: string): void;
+	/** The stream broke the protocol (`why`): the attempt fails, or the session is lost. */
+	protected abstract protocolError(why: string): void;
 }
 Object.freeze(Inbox.prototype);	// preloaded: a frozen prototype stays in flash
 

@@ -5,7 +5,7 @@
  * are the layers below: outbox.ts, inbox.ts, tables.ts.
  */
 
-import { Type, errorName } from "./codec.js";
+import { Type } from "./codec.js";
 import { connectLength, writeConnect } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
 import type { Link, LinkOwner } from "./link.js";
@@ -43,14 +43,10 @@ export class Session extends Inbox implements LinkOwner {
 	protected upSince = -1;	// when the session came up (link clock)
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
-		const found: number[] = [];	// what the store kept over a reset: address, length, state of each
-		options.store?.recover((address, length, state) => {
-			found.push(address, length, state);
-		});
-		super(link, options, Math.max(options.queueLength, found.length / 3));
+		const journal = options.store;	// what it kept over a reset may need a longer queue
+		super(link, options, journal ? journal.open(options.queueLength, options.window) : options.queueLength);
 		this.owner = owner;
-		for (let i = 0; i < found.length; i += 3)
-			this.restore(found[i], found[i + 1], found[i + 2]);
+		journal?.restore(this);
 		link.attach(this);
 	}
 
@@ -250,21 +246,19 @@ export class Session extends Inbox implements LinkOwner {
 		this.bits &= ~Bit.INCOMING_TRACED;
 		if (!sessionPresent)
 			this.incomingCount = 0;
+		const journal = this.options.store;
 		let republished = 0;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			const state = this.flags[this.flightAt + i];
+			const state = this.slotState(i);
 			if (state === Slot.WAIT_SUBACK || state === Slot.WAIT_UNSUBACK)
 				this.release(i);	// a subscription request cut off by the link loss is not replayed
 			else if (state !== Slot.FREE) {
 				if (state === Slot.WAIT_PUBCOMP && !sessionPresent) {
-					this.flags[this.flightAt + i] = Slot.WAIT_PUBREC;
-					this.journalAgain(i);
+					this.advance(i, Slot.WAIT_PUBREC);
+					journal?.again(this.queuePacket.length + i, this.flightPacket[i]!, this.slotId(i));
 					republished++;
 				}
-				if (!this.flags[this.afterFlight + i]) {
-					this.flags[this.afterFlight + i] = 1;
-					this.resendCount++;
-				}
+				this.markResend(i);
 			}
 		}
 		if (republished)
@@ -279,13 +273,26 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	/**
-	 * After offline or a failed attempt, once the app's handler has run (it may have connected):
-	 * the next attempt by itself, after a delay drawn at random up to a ceiling that doubles with
-	 * each attempt ("full jitter": a fleet that lost its broker at once does not come back at
-	 * once). The backoff starts again only after a session that held for a keepalive interval,
-	 * so a broker that accepts and drops at once is retried ever more slowly, not in a loop.
+	 * What follows the handler of a failed attempt (Ev.CONNFAIL) or of offline (Ev.OFFLINE):
+	 * the attempt a connect() made while closing was waiting for, unless the handler connected
+	 * already; otherwise, with options.reconnect, the next attempt by itself after a delay drawn
+	 * at random up to a ceiling that doubles with each attempt ("full jitter": a fleet that lost
+	 * its broker at once does not come back at once). The backoff starts again only after a
+	 * session that held for a keepalive interval, so a broker that accepts and drops at once is
+	 * retried ever more slowly, not in a loop.
 	 */
-	protected retryLater(): void {
+	protected afterEnd(kind: number): void {
+		if (kind === Ev.OFFLINE) {
+			if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
+				this.attempts = 0;	// the session held for a keepalive interval: the backoff starts again
+			this.upSince = -1;
+			if ((this.bits & Bit.CONNECT_AFTER_CLOSE)) {
+				this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
+				if (this.state === State.IDLE)	// unless the offline handler connected already
+					this.attempt();
+				return;
+			}
+		}
 		const reconnect = this.options.reconnect;
 		if (!reconnect || (this.bits & Bit.STOPPED) || this.state !== State.IDLE)
 			return;
@@ -306,12 +313,10 @@ export class Session extends Inbox implements LinkOwner {
 		this.post(Ev.OFFLINE, 0, undefined, undefined);
 	}
 
-	protected protocolError(code: number, why?: string): void {
-		this.parsing = false;
-		const message = `protocol error: ${why ?? errorName(code)}`;
+	protected protocolError(why: string): void {
 		if (this.state === State.HANDSHAKE)
 			return this.fail(Fail.NOT_A_CONNACK_MSG);
-		this.lost(message);
+		this.lost(`protocol error: ${why}`);
 	}
 
 	protected teardown(): void {
@@ -325,40 +330,29 @@ export class Session extends Inbox implements LinkOwner {
 		this.writable = 0;
 		this.pingSentAt = -1;
 		this.writing = undefined;
-		this.controlCount = 0;
+		this.clearControl();
 		if (this.options.cleanSession) {	// 3.1.2.4: the session ends with the connection
 			this.incomingCount = 0;
 			if (this.options.offlineQueue)	// but not what the app handed over: it goes again after the next CONNACK
 				return this.keepPublishesOnly();
-			for (let i = 0; i < this.queuePacket.length; i++)
-				this.queuePacket[i] = undefined;
-			this.queueCount = 0;
+			this.clearQueue();
 			for (let i = 0; i < this.flightPacket.length; i++) {
-				if (this.flags[this.flightAt + i] !== Slot.FREE)
+				if (this.slotState(i) !== Slot.FREE)
 					this.release(i);
 			}
 		}
 	}
 
+	/** Hands one event to the owner; afterEnd() decides what follows a connfail or an offline. */
 	protected dispatch(kind: number, n: number, a: unknown, b: unknown): void {
 		const owner = this.owner;
 		switch (kind) {
 			case Ev.CONNECT:
 				return owner.connected(n === 1);
 			case Ev.CONNFAIL:
-				owner.connectFailed((n << 16) >> 16);	// the words table holds a negative CONN_FAIL_* as 16 bits
-				return this.retryLater();
+				return owner.connectFailed(n);
 			case Ev.OFFLINE:
-				if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
-					this.attempts = 0;	// the session held for a keepalive interval: the backoff starts again
-				this.upSince = -1;
-				owner.offline();
-				if (!(this.bits & Bit.CONNECT_AFTER_CLOSE))
-					return this.retryLater();
-				this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
-				if (this.state === State.IDLE)	// unless the offline handler connected already
-					this.attempt();
-				return;
+				return owner.offline();
 			case Ev.MESSAGE:
 				return owner.message(a as string, b as string | ArrayBuffer | undefined, n);
 			case Ev.OVERFLOW:

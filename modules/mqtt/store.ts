@@ -36,7 +36,10 @@
  */
 
 import { CRC16 } from "crc";
-import { Status } from "./tables.js";
+import { Packet, Type, checkHeader, decodeBody, decodeHeader } from "./codec.js";
+import { markDuplicate } from "./encode.js";
+import { Kind, Status } from "./tables.js";
+import type { Journal, Resumer } from "./tables.js";
 
 /** Moddable's `flash` module as the store uses it (modules/files/flash). */
 export interface FlashArea {
@@ -55,7 +58,7 @@ export interface StoreOptions {
 	sectors?: number;
 }
 
-const enum Journal {
+const enum Format {
 	HEADER_COPY = 8,
 	SECTOR_HEADER = 16,	// two copies
 	RECORD_HEADER = 6,
@@ -72,37 +75,45 @@ const enum Journal {
  * none is clear. Odd: the last PUBREC was recorded; even: the whole PUBLISH goes (again).
  */
 function phase(status: number): number {
-	const clear = ~status & Journal.PHASE_RUN;
+	const clear = ~status & Format.PHASE_RUN;
 	return clear ? 30 - Math.clz32(clear) : 0;	// bit 4 is place 1
 }
 
-export class Store {
+export class Store implements Journal {
 	private flash: FlashArea;
 	private base: number;	// the area's first byte in the partition
 	private size: number;	// bytes per sector
-	private live: Uint16Array;	// records not done, per sector
+	private sectors: number;
+	// [0, sectors): records not done, per sector; then, once a session opened the journal, each
+	// session slot's record (Journal: queue slots, then window slots): its address / 4 (0: none)
+	// and its packet's length
+	private table: Uint16Array;
+	// address, length, state of each record open() found, until restore() hands them over and
+	// deletes the property: an idle store carries no slot for it
+	declare private found?: number[];
 	private head = -1;	// the sector appended to; -1 until the first append formats one
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
-	private bytes = new Uint8Array(Journal.SECTOR_HEADER);	// a header or status bytes on their way to the flash
+	private bytes = new Uint8Array(Format.SECTOR_HEADER);	// a header or status bytes on their way to the flash
 	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
 		const first = options.first ?? 0, sectors = options.sectors ?? 4;
-		if (!Number.isInteger(sectors) || sectors < 2 || sectors > Journal.MAX_SECTORS)
-			throw new RangeError(`store: options.sectors must be an integer from 2 to ${Journal.MAX_SECTORS}, got ${sectors}`);
+		if (!Number.isInteger(sectors) || sectors < 2 || sectors > Format.MAX_SECTORS)
+			throw new RangeError(`store: options.sectors must be an integer from 2 to ${Format.MAX_SECTORS}, got ${sectors}`);
 		if (!Number.isInteger(first) || first < 0 || (first + sectors) * size > flash.byteLength)
 			throw new RangeError(`store: sectors ${first} to ${first + sectors - 1} do not fit the partition's ${flash.byteLength / size} sectors of ${size} bytes`);
 		this.flash = flash;
 		this.base = first * size;
 		this.size = size;
-		this.live = new Uint16Array(sectors);
+		this.sectors = sectors;
+		this.table = new Uint16Array(sectors);
 	}
 
 	/** The largest packet a record holds: one sector less the headers. */
 	get maxPacket(): number {
-		return this.size - Journal.SECTOR_HEADER - Journal.RECORD_HEADER;
+		return this.size - Format.SECTOR_HEADER - Format.RECORD_HEADER;
 	}
 
 	/**
@@ -111,7 +122,7 @@ export class Store {
 	 * to a socket (or must go whole again), with Status.RELEASED when only its PUBREL goes again.
 	 */
 	recover(visit: (address: number, length: number, state: number) => void): void {
-		this.crc = new CRC16(Journal.POLYNOMIAL, 0xffff);
+		this.crc = new CRC16(Format.POLYNOMIAL, 0xffff);
 		try {
 			this.recoverAll(visit);
 		}
@@ -122,19 +133,19 @@ export class Store {
 	}
 
 	private recoverAll(visit: (address: number, length: number, state: number) => void): void {
-		const sectors = this.live.length, size = this.size;
+		const sectors = this.sectors, size = this.size;
 		const order: number[] = [];
 		const sequences: number[] = [];
 		for (let s = 0; s < sectors; s++) {
-			this.live[s] = 0;
-			const header = new Uint8Array(this.flash.read(this.base + s * size, Journal.SECTOR_HEADER) as ArrayBuffer);
-			const first = this.sequenceOf(header, 0), second = this.sequenceOf(header, Journal.HEADER_COPY);
+			this.table[s] = 0;
+			const header = new Uint8Array(this.flash.read(this.base + s * size, Format.SECTOR_HEADER) as ArrayBuffer);
+			const first = this.sequenceOf(header, 0), second = this.sequenceOf(header, Format.HEADER_COPY);
 			if (first < 0 && second < 0) {	// erased, retired, or its format cut: it holds nothing
 				if (header[4] === 0x4d && header[5] === 0x51 && header[6] === 0x53 && header[7] === 0x31)
 					trace(`mqtt: store: sector ${s} holds a journal of version 0.1 ("MQS1"), which this version does not read: its messages are not sent\n`);
 				continue;
 			}
-			if (first < 0 || (second < 0 && header.some((b, i) => i >= Journal.HEADER_COPY && b !== 0xff)))
+			if (first < 0 || (second < 0 && header.some((b, i) => i >= Format.HEADER_COPY && b !== 0xff)))
 				trace(`mqtt: store: a copy of sector ${s}'s header is damaged; the other is used\n`);
 			const sequence = first < 0 ? second : first;
 			let i = order.length;
@@ -172,24 +183,24 @@ export class Store {
 	 */
 	private scan(sector: number, visit: (address: number, length: number, state: number) => void): number {
 		const size = this.size, start = sector * size;
-		let at = Journal.SECTOR_HEADER as number, lost = -1;	// lost: where bytes that hold no record began
-		while (at + Journal.RECORD_HEADER <= size) {
-			const header = new Uint8Array(this.flash.read(this.base + start + at, Journal.RECORD_HEADER) as ArrayBuffer);
-			const length = header[0]! | header[1]! << 8, a = header[Journal.STATUS]!, b = header[Journal.STATUS + 1]!;
+		let at = Format.SECTOR_HEADER as number, lost = -1;	// lost: where bytes that hold no record began
+		while (at + Format.RECORD_HEADER <= size) {
+			const header = new Uint8Array(this.flash.read(this.base + start + at, Format.RECORD_HEADER) as ArrayBuffer);
+			const length = header[0]! | header[1]! << 8, a = header[Format.STATUS]!, b = header[Format.STATUS + 1]!;
 			if (length === 0xffff && (a & b & header[4]! & header[5]!) === 0xff && this.erasedFrom(sector, at)) {
 				this.lose(sector, lost, at);
 				return lost < 0 ? at : size;
 			}
-			if (length >= 2 && at + Journal.RECORD_HEADER + length <= size && this.read(start + at, length)) {
+			if (length >= 2 && at + Format.RECORD_HEADER + length <= size && this.read(start + at, length)) {
 				this.lose(sector, lost, at);
 				lost = -1;
 				if (a & ~b || (~a & b & (~a & b) - 1))	// not what a cut between the copies leaves: at most one bit more clear in the first
 					trace(`mqtt: store: the status of the record at ${start + at} is damaged in one copy; the reading that loses nothing is used\n`);
 				if ((a | b) & Status.DONE) {
-					this.live[sector]!++;
+					this.table[sector]!++;
 					visit(start + at, length, phase(a) & phase(b) & 1 ? Status.SENT | Status.RELEASED : phase(a) || phase(b) ? Status.SENT : ~(a & b) & Status.SENT);
 				}
-				at += (Journal.RECORD_HEADER + length + 3) & ~3;
+				at += (Format.RECORD_HEADER + length + 3) & ~3;
 				continue;
 			}
 			if (lost < 0)
@@ -221,12 +232,12 @@ export class Store {
 
 	/** Appends a packet; returns its address, or -1 when no sector is free for it. */
 	append(packet: Uint8Array): number {
-		const length = packet.length, need = (Journal.RECORD_HEADER + length + 3) & ~3;
+		const length = packet.length, need = (Format.RECORD_HEADER + length + 3) & ~3;
 		if (length > this.maxPacket)
 			return -1;
 		if (this.head < 0 || this.at + need > this.size) {
-			const next = (this.head + 1) % this.live.length;
-			if (this.live[next])
+			const next = (this.head + 1) % this.sectors;
+			if (this.table[next])
 				return -1;	// the oldest sector still holds messages the broker has not acknowledged
 			this.format(next);
 		}
@@ -235,20 +246,20 @@ export class Store {
 		bytes[0] = length;
 		bytes[1] = length >> 8;
 		this.write(address, 2, bytes);	// the status and CRC stay erased
-		this.write(address + Journal.RECORD_HEADER, length, packet);
+		this.write(address + Format.RECORD_HEADER, length, packet);
 		bytes[0] = sum;
 		bytes[1] = sum >> 8;
-		this.write(address + Journal.CRC, 2, bytes);	// last: the record is whole once this is
+		this.write(address + Format.CRC, 2, bytes);	// last: the record is whole once this is
 		this.at += need;
-		this.live[this.head]!++;
+		this.table[this.head]!++;
 		return address;
 	}
 
 	/** The packet of the record at `address`, `length` bytes; undefined when it does not match its CRC. */
 	read(address: number, length: number): Uint8Array | undefined {
-		const record = new Uint8Array(this.flash.read(this.base + address, Journal.RECORD_HEADER + length) as ArrayBuffer);
-		const packet = record.subarray(Journal.RECORD_HEADER);
-		return this.sum(packet) === (record[Journal.CRC]! | record[Journal.CRC + 1]! << 8) ? packet : undefined;
+		const record = new Uint8Array(this.flash.read(this.base + address, Format.RECORD_HEADER + length) as ArrayBuffer);
+		const packet = record.subarray(Format.RECORD_HEADER);
+		return this.sum(packet) === (record[Format.CRC]! | record[Format.CRC + 1]! << 8) ? packet : undefined;
 	}
 
 	/**
@@ -259,7 +270,7 @@ export class Store {
 	mark(address: number, step: number): boolean {
 		let bit = step;
 		if (step & (Status.RELEASED | Status.AGAIN)) {
-			const status = new Uint8Array(this.flash.read(this.base + address + Journal.STATUS, 2) as ArrayBuffer);
+			const status = new Uint8Array(this.flash.read(this.base + address + Format.STATUS, 2) as ArrayBuffer);
 			const a = phase(status[0]!), b = phase(status[1]!), odd = step === Status.RELEASED ? 1 : 0;
 			if ((a & b & 1) === odd)
 				return true;	// already so
@@ -268,20 +279,145 @@ export class Store {
 				place++;
 			if (place > 6)
 				return false;
-			bit = Journal.FIRST_PHASE << (place - 1);	// both copies then end the run at this place
+			bit = Format.FIRST_PHASE << (place - 1);	// both copies then end the run at this place
 		}
 		const bytes = this.bytes;
 		bytes[0] = bytes[1] = ~bit & 0xff;
-		this.write(address + Journal.STATUS, 2, bytes);
+		this.write(address + Format.STATUS, 2, bytes);
 		if (bit === Status.DONE)
-			this.live[(address / this.size) | 0]!--;
+			this.table[(address / this.size) | 0]!--;
 		return true;
+	}
+
+	// The Journal (tables.ts): what the session tells the store as its publishes move on. A
+	// session slot's record is where its publish is kept, so that each step is one mark.
+
+	open(queue: number, window: number): number {
+		const found: number[] = [];
+		this.recover((address, length, state) => {
+			found.push(address, length, state);
+		});
+		queue = Math.max(queue, found.length / 3);
+		const sectors = this.sectors, table = new Uint16Array(sectors + 2 * (queue + window));
+		for (let s = 0; s < sectors; s++)
+			table[s] = this.table[s]!;
+		this.table = table;
+		this.found = found;
+		return queue;
+	}
+
+	/**
+	 * Hands back each publish open() found, in the order accepted. A record whose packet is not
+	 * a whole QoS 1/2 PUBLISH, or whose id the session already holds, is dropped, with a trace.
+	 */
+	restore(session: Resumer): void {
+		const found = this.found!, parsed = new Packet();	// open() came first
+		delete this.found;
+		for (let i = 0; i < found.length; i += 3) {
+			const address = found[i]!, length = found[i + 1]!, packet = this.read(address, length);
+			let result = packet ? decodeHeader(packet, 0, length, parsed) : 0;
+			if (result > 0)
+				result = checkHeader(parsed);
+			if (result > 0 && parsed.length === length)
+				result = decodeBody(packet!, 0, length, parsed);
+			const slot = result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length ? session.resume(packet!, parsed.id, parsed.qos, found[i + 2]!) : -1;
+			if (slot < 0) {
+				trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
+				this.mark(address, Status.DONE);
+			}
+			else
+				this.keep(slot, address, length);
+		}
+	}
+
+	check(length: number, qos: number): void {
+		if (length > this.maxPacket)
+			throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${this.maxPacket} bytes of packet at most, this one is ${length}`);
+	}
+
+	accepted(slot: number, packet: Uint8Array): boolean {
+		const address = this.append(packet);
+		if (address < 0)
+			return false;
+		this.keep(slot, address, packet.length);
+		return true;
+	}
+
+	/**
+	 * The record moves with its publish into the window; a publish kept only in the flash is
+	 * read back, and marked as sent before it goes, so that after a reset it goes with DUP. A
+	 * record that no longer matches its CRC is never sent: it is dropped, with a trace.
+	 */
+	taken(from: number, to: number, kind: number, packet: Uint8Array | undefined): Uint8Array | undefined {
+		const table = this.table, at = this.sectors + 2 * from;
+		const address = 4 * table[at]!, length = table[at + 1]!;
+		this.keep(to, address, length);
+		if (!address)
+			return packet;
+		table[at] = 0;	// a queue slot holds a record only while a stored publish waits in it
+		if (!(kind & Kind.SENT_BEFORE)) {
+			this.mark(address, Status.SENT);
+			if (packet)
+				return packet;
+		}
+		const again = this.read(address, length);	// found after a reset, or waited offline: only in the flash
+		if (!again) {
+			trace(`mqtt: store: the record at ${address} no longer matches its CRC; its message is dropped, not sent\n`);
+			this.mark(address, Status.DONE);
+			table[this.sectors + 2 * to] = 0;
+		}
+		else if (kind & Kind.SENT_BEFORE)
+			markDuplicate(again);
+		return again;
+	}
+
+	moved(from: number, to: number): void {
+		const table = this.table, at = this.sectors + 2 * from;
+		this.keep(to, 4 * table[at]!, table[at + 1]!);
+		table[at] = 0;
+	}
+
+	released(slot: number): void {
+		const record = this.table[this.sectors + 2 * slot]!;
+		if (record)
+			this.mark(4 * record, Status.RELEASED);
+	}
+
+	done(slot: number): void {
+		const record = this.table[this.sectors + 2 * slot]!;
+		if (record)
+			this.mark(4 * record, Status.DONE);
+	}
+
+	/**
+	 * A publish that goes again whole after its PUBREC, because the broker lost the session: its
+	 * record says RELEASED, which a reset would read as "send PUBREL", so it is told AGAIN, in
+	 * one write before anything else happens on this connection (the record keeps its place, so
+	 * the order accepted holds too). A record whose status has no bit left for it (the third
+	 * such loss) is written again in full; restore() takes the later of two records of one id.
+	 */
+	again(slot: number, packet: Uint8Array, id: number): void {
+		const old = 4 * this.table[this.sectors + 2 * slot]!;
+		if (!old || this.mark(old, Status.AGAIN))
+			return;
+		const address = this.append(packet);
+		if (address < 0)
+			return trace(`mqtt: store: no room to journal message ${id} again; a reset before its PUBREC would send only its PUBREL\n`);
+		this.mark(old, Status.DONE);
+		this.keep(slot, address, packet.length);
+	}
+
+	/** Session slot `slot`'s publish is the record at `address`, of a `length`-byte packet. */
+	private keep(slot: number, address: number, length: number): void {
+		const at = this.sectors + 2 * slot;
+		this.table[at] = address / 4;
+		this.table[at + 1] = length;
 	}
 
 	private format(sector: number): void {
 		const at = sector * this.size, bytes = this.bytes;
 		bytes.fill(0);
-		this.write(at, Journal.SECTOR_HEADER, bytes);	// no longer a sector, should the erase be cut
+		this.write(at, Format.SECTOR_HEADER, bytes);	// no longer a sector, should the erase be cut
 		this.flash.erase(this.base / this.size + sector);
 		const sequence = ++this.sequence;
 		bytes[0] = sequence;
@@ -293,10 +429,10 @@ export class Store {
 		const sum = this.sum(bytes.subarray(0, 6));
 		bytes[6] = sum;
 		bytes[7] = sum >> 8;
-		bytes.copyWithin(Journal.HEADER_COPY, 0, Journal.HEADER_COPY);
-		this.write(at, Journal.SECTOR_HEADER, bytes);
+		bytes.copyWithin(Format.HEADER_COPY, 0, Format.HEADER_COPY);
+		this.write(at, Format.SECTOR_HEADER, bytes);
 		this.head = sector;
-		this.at = Journal.SECTOR_HEADER;
+		this.at = Format.SECTOR_HEADER;
 	}
 
 	/**
@@ -305,7 +441,7 @@ export class Store {
 	 * C), or through one recover(): a client with a store does not carry it while idle.
 	 */
 	private sum(bytes: Uint8Array): number {
-		const crc = this.crc ?? new CRC16(Journal.POLYNOMIAL, 0xffff);
+		const crc = this.crc ?? new CRC16(Format.POLYNOMIAL, 0xffff);
 		crc.reset();
 		const sum = crc.checksum(bytes);
 		if (crc !== this.crc)

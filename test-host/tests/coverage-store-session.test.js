@@ -130,6 +130,26 @@ describe("a session with a store", () => {
 		assert.deepEqual(sent(after.link).map((p) => [p.cmd, p.messageId, p.dup ?? false]), [["publish", m, true], ["publish", y, true]]);
 	});
 
+	it("drops, with a trace, a publish that waited offline in the flash and was damaged there before its turn; the next goes", () => {
+		const { medium, device, live } = chip();
+		const s = device();
+		const lost = publish(s, "t", "gone", 1), kept = publish(s, "t", "kept", 1);
+		assert.ok(lost > 0 && kept > 0);
+		medium.write(16 + 6 + 8, 1, new Uint8Array(1));	// a payload byte of the first record (after the sector and record headers) loses its bits
+		const traced = [];
+		const previous = setTraceSink((text) => traced.push(text));
+		try {
+			up(s);
+		}
+		finally {
+			setTraceSink(previous);
+		}
+		assert.deepEqual(sent(s.link).map(summary), [["publish", kept, "kept", false]]);
+		assert.deepEqual(traced, ["mqtt: store: the record at 16 no longer matches its CRC; its message is dropped, not sent\n"]);
+		assert.deepEqual(live().map(([, length]) => length), [11], "the damaged record is done; the one sent waits for its PUBACK");
+		assert.equal(s.session.freeFlight(), 1, "the dropped message holds no window slot");
+	});
+
 	it("spans four sectors when options.sectors is not given", () => {
 		const flash = new MediumFlash(new FlashMedium({ byteLength: SMALL }));
 		const store = new Store(flash);
