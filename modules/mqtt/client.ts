@@ -8,7 +8,7 @@
 import { Wire } from "./codec.js";
 import { remainingLengthSize, subscribeRemaining, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
-import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, shortBytes, toBytes } from "./arguments.js";
+import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, fromDigits, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
@@ -127,7 +127,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail("lwt", "topic", error, typeof topic !== "string");
 		const payload = shortBytes("lwt", "message", message);
 		qos = checkQos("lwt", "qos", qos ?? 0);
-		checkFlag("lwt", "retain", retain);
+		retain = checkFlag("lwt", "retain", retain) ?? 0;
 		const fields = this.fields;	// read at the next connect (3.1.2.5)
 		fields.willTopic = topic;
 		fields.willTopicBytes = utf8Length(topic);
@@ -161,7 +161,7 @@ class Client implements MQTTClient, SessionOwner {
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
-		checkInteger(m, "port", port, 1, 65_535);
+		port = checkInteger(m, "port", fromDigits(port), 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {
 				this.warnedSecureNumber = true;
@@ -197,9 +197,9 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		const bytes = toBytes(m, "payload", payload);
 		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
-			checkQos(m, "qos", qos);
+			qos = checkQos(m, "qos", qos);
 		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null)	// inline: every message
-			checkFlag(m, "retain", retain);
+			retain = checkFlag(m, "retain", retain) ?? undefined;
 		if (onPuback != null && typeof onPuback !== "function")
 			checkHandler(m, "onPuback", onPuback);
 		const topicUtf8 = this.topicUtf8!;
