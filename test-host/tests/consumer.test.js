@@ -10,7 +10,7 @@
 import { it } from "mocha";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,8 +52,9 @@ it("a consumer app, README's TypeScript snippets and src/'s apps type-check with
 	for (const [i, [, code]] of [...readme.matchAll(/```ts\n([^]*?)```/g)].entries())
 		files[`readme-${i}.ts`] = code;
 	assert.ok(Object.keys(files).length >= 2, "README has its snippets");
-	for (const path of ["src/main.ts", "src/examples/store/main.ts", "src/examples/nodemcu-docs.ts", "src/examples/retry.ts", "src/examples/topics.ts"])
-		files[path.replaceAll("/", "-")] = readFileSync(join(root, path), "utf8");
+	for (const path of readdirSync(join(root, "src"), { recursive: true }).filter((name) => name.endsWith(".ts")))
+		files[`src-${path.replaceAll("/", "-")}`] = readFileSync(join(root, "src", path), "utf8");
+	assert.ok(Object.keys(files).length >= 8, "src/ has its apps");
 	assert.deepEqual(check(files), []);
 });
 
