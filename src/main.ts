@@ -66,10 +66,15 @@ function connect(): void {
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
 	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
-	client.connect(config.broker, Number(config.port), secure, connected, (_client: MQTTClient, reason: number) => {
-		trace(`connect failed, reason ${reason}\n`);
-		retryLater();
-	});
+	try {	// the port arrives as a string from mcconfig's command line (port=1883), which connect takes
+		client.connect(config.broker, config.port, secure, connected, (_client: MQTTClient, reason: number) => {
+			trace(`connect failed, reason ${reason}\n`);
+			retryLater();
+		});
+	}
+	catch (error) {	// a bad value in mc/config: uncaught, a release build would show only "XS abort: unhandled exception"
+		trace(`cannot connect: ${error}\n`);
+	}
 }
 
 function setClock(): void {

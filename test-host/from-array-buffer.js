@@ -4,6 +4,10 @@
 // and UTF-8 is checked only as XS checks it: a lead byte and the number of continuation bytes
 // it announces. Overlong forms, surrogates and code points above U+10FFFF pass, decoded from
 // their bits, so code that must reject them (topic names) has to check the bytes itself.
+// test-host/tests/client.test.js pins what passes. One difference is left: XS takes any lead
+// byte F0-FF as announcing three continuation bytes here, but its decoder reads F8-FB as five
+// bytes and FC-FD as six, past the string's end; no stand-in can copy that, so this one decodes
+// them as four bytes, and a code point above U+10FFFF as U+FFFD (README, "Payloads that are not UTF-8").
 const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 export function fromArrayBuffer(buffer, byteOffset = 0, byteLength = buffer.byteLength - byteOffset) {

@@ -37,10 +37,29 @@ export function checkInteger(method: string, argument: string, value: unknown, m
 	return value as number;
 }
 
-/** A boolean or NodeMCU's 0/1; null and undefined are left to the caller's default. */
-export function checkFlag(method: string, argument: string, value: unknown): void {
-	if (value != null && value !== true && value !== false && value !== 0 && value !== 1)
+/**
+ * NodeMCU's Lua takes a string of decimal digits where it wants an integer (luaL_checkinteger
+ * converts it), and mcconfig hands every value of its command line to `mc/config` as a string:
+ * such a string becomes the integer it spells. Anything else comes back as it was, for the
+ * caller's check to refuse. No RegExp: an image that has none would link XS's for this.
+ */
+export function fromDigits(value: unknown): unknown {
+	if (typeof value !== "string" || !value.length || value.length > 10)
+		return value;
+	for (let i = 0; i < value.length; i++) {
+		const c = value.charCodeAt(i);
+		if (c < 0x30 || c > 0x39)
+			return value;
+	}
+	return Number(value);
+}
+
+/** A boolean, NodeMCU's 0/1 or "0"/"1"; null and undefined are left to the caller's default. */
+export function checkFlag(method: string, argument: string, value: unknown): boolean | 0 | 1 | null | undefined {
+	const flag = fromDigits(value);
+	if (flag != null && flag !== true && flag !== false && flag !== 0 && flag !== 1)
 		fail(method, argument, `must be a boolean or 0/1, got ${describe(value)}`, true);
+	return flag as boolean | 0 | 1 | null | undefined;
 }
 
 /** A handler may be omitted (null or undefined) but is otherwise a function. */
@@ -54,10 +73,12 @@ export function describe(value: unknown): string {
 	return typeof value === "string" ? `"${value}"` : String(value);
 }
 
-export function checkQos(method: string, argument: string, qos: unknown): number {
+/** 0, 1 or 2, or the string of one of them. */
+export function checkQos(method: string, argument: string, value: unknown): number {
+	const qos = fromDigits(value);
 	if (qos !== 0 && qos !== 1 && qos !== 2)
-		fail(method, argument, `must be 0, 1 or 2, got ${describe(qos)}`);
-	return qos as number;
+		fail(method, argument, `must be 0, 1 or 2, got ${describe(value)}`);
+	return qos;
 }
 
 /**
@@ -109,7 +130,8 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	const m = "mqtt.Client";
 	clientid ??= defaultClientId();
 	const clientIdBytes = utf8Field(m, "clientid", clientid);
-	if (!keepalive && keepalive !== false)	// 0, undefined and null mean the default; it cannot be turned off
+	keepalive = fromDigits(keepalive);
+	if (keepalive == null || keepalive === 0)	// 0, undefined and null mean the default; it cannot be turned off
 		keepalive = Default.KEEPALIVE;
 	checkInteger(m, "keepalive", keepalive, 0, 65_535, " seconds");
 	const usernameBytes = username == null ? 0 : utf8Field(m, "username", username);
@@ -119,11 +141,11 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		if (!username)	// 3.1.2-22
 			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
 	}
-	cleansession ??= true;
-	checkFlag(m, "cleansession", cleansession);
+	cleansession = checkFlag(m, "cleansession", cleansession ?? true);
 	if (clientid === "" && !cleansession)	// 3.1.3-7
 		fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
-	if (!max_message_length)
+	max_message_length = fromDigits(max_message_length);
+	if (max_message_length == null || max_message_length === 0)
 		max_message_length = Default.MAX_MESSAGE_LENGTH;
 	checkInteger(m, "max_message_length", max_message_length, Limit.MIN_MAX_MESSAGE_LENGTH, Limit.MAX_MAX_MESSAGE_LENGTH);
 	if (options != null && typeof options !== "object")

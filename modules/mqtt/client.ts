@@ -8,7 +8,7 @@
 import { Wire } from "./codec.js";
 import { remainingLengthSize, subscribeRemaining, utf8Length } from "./encode.js";
 import type { ConnectFields } from "./encode.js";
-import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, shortBytes, toBytes } from "./arguments.js";
+import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, fromDigits, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
@@ -20,8 +20,20 @@ import { Transport } from "./transport.js";
 export type { TLSOptions };
 
 export type Payload = string | ArrayBuffer | ArrayBufferView;
-export type Flag = boolean | 0 | 1;
 export type QoS = 0 | 1 | 2;
+/** A boolean or NodeMCU's 0/1 (or "0"/"1": see Numeric). */
+export type Flag = boolean | 0 | 1 | "0" | "1";
+/** A whole number, or a string of decimal digits ("1883"), which NodeMCU's Lua converts too. */
+export type Numeric = number | `${number}`;
+/**
+ * What a QoS argument takes: 0, 1, 2 or "0", "1", "2". A literal outside them (3) is a type
+ * error; a `number` or `string` variable, as a port of Lua code passes, is checked at run time.
+ */
+export type QoSArgument<Q> = Q extends QoS | `${QoS}` ? Q : number extends Q ? Q : string extends Q ? Q : QoS;
+/** What a flag argument takes: Flag, or a `number` variable, checked at run time. */
+export type FlagArgument<F> = F extends Flag | null | undefined ? F : number extends F ? F : Flag;
+/** subscribe's table: { topic: qos } as in NodeMCU, or [[topic, qos], ...] (a string of a QoS passes at run time). */
+export type SubscribeTable = Record<string, QoS> | [string, QoS][];
 /** What message and overflow handlers receive: a string, or an ArrayBuffer with `binary`. */
 export type Data = string | ArrayBuffer;
 
@@ -75,15 +87,16 @@ export interface Events<D extends Data = string> {
 export type EventName = keyof Events;
 
 export interface MQTTClient<D extends Data = string> {
-	lwt(topic: string, message: Payload, qos?: QoS, retain?: Flag): undefined;
+	lwt<Q extends number | string = 0, F extends Flag | number | null | undefined = 0>(topic: string, message: Payload, qos?: QoSArgument<Q> | null, retain?: FlagArgument<F>): undefined;
 	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
 	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
 	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
-	connect(host: string, port: number | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
-	connect(host: string, port: number | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
-	publish(topic: string, payload: Payload, qos: QoS, retain?: Flag, onPuback?: Events<D>["puback"] | null): boolean;
-	subscribe(topic: string, qos?: QoS, onSuback?: Events<D>["suback"] | null): boolean;
-	subscribe(table: Record<string, QoS> | [string, QoS][], onSuback?: Events<D>["suback"] | null): boolean;
+	connect(host: string, port: Numeric | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
+	connect(host: string, port: Numeric | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
+	publish<Q extends number | string, F extends Flag | number | null | undefined = 0>(topic: string, payload: Payload, qos: QoSArgument<Q>, retain?: FlagArgument<F>, onPuback?: Events<D>["puback"] | null): boolean;
+	// one signature, not an overload per form: TypeScript 7 explains a failed overload call by the
+	// last overload only, which blamed the topic for subscribe("t", 3)
+	subscribe<T extends string | SubscribeTable, Q extends number | string = 0>(topicOrTable: T, ...rest: T extends string ? [qos?: QoSArgument<Q> | null, onSuback?: Events<D>["suback"] | null] : [onSuback?: Events<D>["suback"] | null]): boolean;
 	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: Events<D>["unsuback"] | null): boolean;
 	close(): boolean;
 	/** Packet id given to the latest publish, subscribe or unsubscribe (0 for QoS 0). */
@@ -121,19 +134,18 @@ class Client implements MQTTClient, SessionOwner {
 		return this.lastId;
 	}
 
-	lwt(topic: string, message: Payload, qos: number = 0, retain: Flag = 0): undefined {
+	lwt(topic: string, message: Payload, qos?: unknown, retain?: unknown): undefined {
 		const error = topicNameError(topic);
 		if (error)
 			fail("lwt", "topic", error, typeof topic !== "string");
 		const payload = shortBytes("lwt", "message", message);
-		qos = checkQos("lwt", "qos", qos ?? 0);
-		checkFlag("lwt", "retain", retain);
+		const level = checkQos("lwt", "qos", qos ?? 0), flag = checkFlag("lwt", "retain", retain);
 		const fields = this.fields;	// read at the next connect (3.1.2.5)
 		fields.willTopic = topic;
 		fields.willTopicBytes = utf8Length(topic);
 		fields.willPayload = payload;
-		fields.willQos = qos;
-		fields.willRetain = !!retain;
+		fields.willQos = level;
+		fields.willRetain = !!flag;
 		return undefined;
 	}
 
@@ -161,7 +173,7 @@ class Client implements MQTTClient, SessionOwner {
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
-		checkInteger(m, "port", port, 1, 65_535);
+		port = checkInteger(m, "port", fromDigits(port), 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {
 				this.warnedSecureNumber = true;
@@ -186,7 +198,7 @@ class Client implements MQTTClient, SessionOwner {
 		return true;
 	}
 
-	publish(topic: string, payload: Payload, qos: number, retain?: Flag, onPuback?: Handler): boolean {
+	publish(topic: string, payload: Payload, qos: unknown, retain?: unknown, onPuback?: Handler): boolean {
 		const m = "publish";
 		if (topic !== this.topic) {	// apps publish to the same few topics: check and encode each once
 			const error = topicNameError(topic);
@@ -197,9 +209,9 @@ class Client implements MQTTClient, SessionOwner {
 		}
 		const bytes = toBytes(m, "payload", payload);
 		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
-			checkQos(m, "qos", qos);
+			qos = checkQos(m, "qos", qos);
 		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null)	// inline: every message
-			checkFlag(m, "retain", retain);
+			retain = checkFlag(m, "retain", retain) ?? undefined;
 		if (onPuback != null && typeof onPuback !== "function")
 			checkHandler(m, "onPuback", onPuback);
 		const topicUtf8 = this.topicUtf8!;
@@ -210,7 +222,7 @@ class Client implements MQTTClient, SessionOwner {
 			this.handlers[Ev.PUBACK] = onPuback;
 			session.reportWritten = true;
 		}
-		const id = session.publish(topicUtf8, bytes, qos, !!retain);
+		const id = session.publish(topicUtf8, bytes, qos as number, !!retain);
 		if (id < 0) {
 			if (id === Publish.NOT_CONNECTED)
 				throw new Error("publish: not connected");
@@ -367,10 +379,10 @@ class Client implements MQTTClient, SessionOwner {
 Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash
 
 /** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
-function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions & { binary?: false }): MQTTClient<string>;
-function createClient(clientid: string | null | undefined, keepalive: number | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: number | null | undefined, options: ClientOptions & { binary: true }): MQTTClient<ArrayBuffer>;
-function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient<Data>;
-function createClient(clientid?: string | null, keepalive?: number | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: number | null, options?: ClientOptions): MQTTClient<Data> {
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions & { binary?: false }): MQTTClient<string>;
+function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { binary: true }): MQTTClient<ArrayBuffer>;
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data>;
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> {
 	return new Client(clientid, keepalive, username, password, cleansession, max_message_length, options);
 }
 

@@ -89,14 +89,14 @@ Object.freeze(Packet.prototype);	// preloaded: a frozen prototype stays in flash
 export function decodeHeader(buffer: Uint8Array, offset: number, end: number, packet: Packet): number {
 	if (offset >= end)
 		return Check.NEED_MORE;
-	const first = buffer[offset];
+	const first = buffer[offset]!;
 	let remaining = 0;
 	let multiplier = 1;
 	let position = offset + 1;
 	for (;;) {
 		if (position >= end)
 			return Check.NEED_MORE;
-		const digit = buffer[position++];
+		const digit = buffer[position++]!;
 		remaining += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))
 			break;
@@ -165,7 +165,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			packet.qos = qos;
 			packet.dup = (packet.flags & 0x08) !== 0;
 			packet.retain = (packet.flags & 1) !== 0;
-			const topicLength = (buffer[body] << 8) | buffer[body + 1];
+			const topicLength = (buffer[body]! << 8) | buffer[body + 1]!;
 			let position = body + 2 + topicLength;
 			const end = offset + packet.length;
 			if (!topicLength || position + (qos ? 2 : 0) > end)
@@ -177,7 +177,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			if (!checkTopicBytes(buffer, body + 2, topicLength))
 				return Check.ERR_TOPIC;
 			if (qos) {
-				packet.id = (buffer[position] << 8) | buffer[position + 1];
+				packet.id = (buffer[position]! << 8) | buffer[position + 1]!;
 				if (!packet.id)
 					return Check.ERR_PACKET_ID;
 				position += 2;
@@ -189,19 +189,19 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 			return Check.VALID;
 		}
 		case Type.CONNACK: {
-			const flags = buffer[body];
+			const flags = buffer[body]!;
 			if (flags & 0xFE)
 				return Check.ERR_CONNACK;
 			packet.sessionPresent = flags === 1;
-			packet.returnCode = buffer[body + 1];
+			packet.returnCode = buffer[body + 1]!;
 			return packet.returnCode > 5 ? Check.ERR_CONNACK : Check.VALID;
 		}
 		case Type.SUBACK: {
-			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			packet.payloadOffset = body + 2;
 			packet.payloadLength = packet.length - packet.headerLength - 2;
 			for (let i = packet.payloadOffset, end = offset + packet.length; i < end; i++) {
-				const code = buffer[i];
+				const code = buffer[i]!;
 				if (code > 2 && code !== Wire.SUBACK_FAILURE)
 					return Check.ERR_SUBACK_CODE;
 			}
@@ -210,7 +210,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 		case Type.PINGRESP:
 			return Check.VALID;
 		default:	// the four-byte acknowledgements
-			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			return packet.id ? Check.VALID : Check.ERR_PACKET_ID;
 	}
 }
@@ -222,7 +222,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
  */
 function checkTopicBytes(buffer: Uint8Array, offset: number, length: number): boolean {
 	for (let i = offset, end = offset + length; i < end;) {
-		const c = buffer[i++];
+		const c = buffer[i++]!;
 		if (c < 0x80) {
 			if (c === 0x23 || c === 0x2B || c === 0)
 				return false;
@@ -239,13 +239,13 @@ function checkTopicBytes(buffer: Uint8Array, offset: number, length: number): bo
 			return false;	// a continuation byte, an overlong two-byte lead (C0, C1) or beyond U+10FFFF
 		if (i + more > end)
 			return false;
-		const next = buffer[i];
+		const next = buffer[i]!;
 		// the second byte's range closes the overlong three- and four-byte forms, the surrogates
 		// (ED A0..BF) and what lies beyond U+10FFFF (F4 90..)
 		if (c === 0xE0 ? next < 0xA0 : c === 0xED ? next > 0x9F : c === 0xF0 ? next < 0x90 : c === 0xF4 && next > 0x8F)
 			return false;
 		for (; more; more--) {
-			if ((buffer[i++] & 0xC0) !== 0x80)
+			if ((buffer[i++]! & 0xC0) !== 0x80)
 				return false;
 		}
 	}

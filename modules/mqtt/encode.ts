@@ -187,14 +187,14 @@ export function encodePublish(topic: Uint8Array, payload: Uint8Array, qos: numbe
 
 /** Sets the DUP flag of an encoded PUBLISH for redelivery (3.3.1.1). */
 export function markDuplicate(packet: Uint8Array): void {
-	packet[0] |= 0x08;
+	packet[0]! |= 0x08;
 }
 
 /** SUBSCRIBE (qos given) or UNSUBSCRIBE (qos undefined) for topics whose UTF-8 sizes are known. */
 export function subscribeRemaining(topicBytes: readonly number[], subscribe: boolean): number {
 	let length = 2;
 	for (let i = 0; i < topicBytes.length; i++)
-		length += 2 + topicBytes[i] + (subscribe ? 1 : 0);
+		length += 2 + topicBytes[i]! + (subscribe ? 1 : 0);
 	return length;
 }
 
@@ -209,9 +209,9 @@ export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, t
 	buffer[offset++] = id >> 8;
 	buffer[offset++] = id & 0xFF;
 	for (let i = 0; i < topics.length; i++) {
-		offset = writeString(buffer, offset, topics[i], topicBytes[i]);
+		offset = writeString(buffer, offset, topics[i]!, topicBytes[i]!);
 		if (qos)
-			buffer[offset++] = qos[i];
+			buffer[offset++] = qos[i]!;
 	}
 	return offset;
 }
@@ -219,11 +219,11 @@ export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, t
 /** How many topic filters an encoded SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
 export function subscribeTopicCount(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++] & 0x80)
+	while (packet[offset++]! & 0x80)
 		;
 	offset += 2;	// packet id
 	let count = 0;
 	for (; offset < packet.length; count++)
-		offset += 2 + ((packet[offset] << 8) | packet[offset + 1]) + 1;
+		offset += 2 + ((packet[offset]! << 8) | packet[offset + 1]!) + 1;
 	return count;
 }

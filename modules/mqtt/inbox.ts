@@ -207,7 +207,7 @@ export abstract class Inbox extends Outbox {
 			return `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`;
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
-			granted.push(this.rx[packet.payloadOffset + i]);
+			granted.push(this.rx[packet.payloadOffset + i]!);
 		this.release(slot);
 		this.post(Ev.SUBACK, packet.id, granted, undefined);
 	}

@@ -71,7 +71,7 @@ function open(host: SecureHost, address: string, port: number, name: string, tls
 		},
 	};
 	// constructed with `new` by the TLS socket: returning the socket makes it the result
-	function GuardedTCP(tcpOptions: Record<string, (count?: number) => void>) {
+	function GuardedTCP(tcpOptions: { onReadable: (count?: number) => void; onWritable: (count?: number) => void; onError: (count?: number) => void }) {
 		const guard = (callback: (count?: number) => void) => (count?: number) => {
 			try {
 				callback(count);

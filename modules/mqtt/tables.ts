@@ -283,7 +283,7 @@ export abstract class Tables {
 	protected takeControl(room: number): number {
 		if (!this.controlCount)
 			return 0;
-		const head = this.controlHead, type = this.flags[head];
+		const head = this.controlHead, type = this.flags[head]!;
 		if (type >= Type.PINGREQ) {
 			if (room < 2)
 				return 0;
@@ -292,7 +292,7 @@ export abstract class Tables {
 		else {
 			if (room < 4)
 				return 0;
-			writeAck(this.ack, 0, type, this.words[head]);
+			writeAck(this.ack, 0, type, this.words[head]!);
 		}
 		this.controlHead = (head + 1) % Layout.CONTROL_CAPACITY;
 		this.controlCount--;
@@ -334,7 +334,7 @@ export abstract class Tables {
 	 * completion would find the event ring full (drain() delivers, then pumps again).
 	 */
 	protected takeQueued(): number {
-		const head = this.queueHead, flags = this.flags, kind = flags[Layout.QUEUE_AT + head];
+		const head = this.queueHead, flags = this.flags, kind = flags[Layout.QUEUE_AT + head]!;
 		let slot = Slot.WRITING_UNACKED;
 		if (kind === Kind.PUBLISH0) {
 			if ((this.bits & Bit.WANT_WRITTEN) && this.eventCount === Layout.EVENT_CAPACITY)
@@ -347,7 +347,7 @@ export abstract class Tables {
 			slot = at - this.flightAt;
 			const type = kind & Kind.MASK;
 			flags[at] = type === Kind.PUBLISH1 ? Slot.WAIT_PUBACK : type === Kind.PUBLISH2 ? Slot.WAIT_PUBREC : type === Kind.SUBSCRIBE ? Slot.WAIT_SUBACK : Slot.WAIT_UNSUBACK;	// from FREE: allowed
-			this.words[at] = this.words[Layout.QUEUE_AT + head];
+			this.words[at] = this.words[Layout.QUEUE_AT + head]!;
 			this.times[2 * slot] = this.link.now();
 			this.times[2 * slot + 1] = ++this.order;
 			const journal = this.options.store;
@@ -371,13 +371,13 @@ export abstract class Tables {
 		for (let i = 0; i < this.queueCount; i++) {
 			const from = (head + i) % capacity, packet = this.queuePacket[from];
 			this.queuePacket[from] = undefined;
-			const kind = flags[Layout.QUEUE_AT + from] & Kind.MASK;
+			const kind = flags[Layout.QUEUE_AT + from]! & Kind.MASK;
 			if (kind !== Kind.PUBLISH1 && kind !== Kind.PUBLISH2)
 				continue;
 			const to = (head + kept++) % capacity;
 			this.queuePacket[to] = packet;
-			flags[Layout.QUEUE_AT + to] = flags[Layout.QUEUE_AT + from];
-			words[Layout.QUEUE_AT + to] = words[Layout.QUEUE_AT + from];
+			flags[Layout.QUEUE_AT + to] = flags[Layout.QUEUE_AT + from]!;
+			words[Layout.QUEUE_AT + to] = words[Layout.QUEUE_AT + from]!;
 			if (journal && to !== from)
 				journal.moved(from, to);
 		}
@@ -433,11 +433,11 @@ export abstract class Tables {
 	}
 
 	protected slotState(slot: number): number {
-		return this.flags[this.flightAt + slot];
+		return this.flags[this.flightAt + slot]!;
 	}
 
 	protected slotId(slot: number): number {
-		return this.words[this.flightAt + slot];
+		return this.words[this.flightAt + slot]!;
 	}
 
 	/** A free slot starts waiting: `state` is the acknowledgement it waits for. Last in the order of sending. */
@@ -510,7 +510,7 @@ export abstract class Tables {
 	protected nextResend(): number {
 		let found = -1;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			if (this.flags[this.flightAt + i] !== Slot.FREE && this.flags[this.resendAt + i] && (found < 0 || this.times[2 * i + 1] < this.times[2 * found + 1]))
+			if (this.flags[this.flightAt + i] !== Slot.FREE && this.flags[this.resendAt + i] && (found < 0 || this.times[2 * i + 1]! < this.times[2 * found + 1]!))
 				found = i;
 		}
 		return found;
@@ -520,7 +520,7 @@ export abstract class Tables {
 	protected oldestSent(): number {
 		let oldest = -1;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			const sent = this.times[2 * i];
+			const sent = this.times[2 * i]!;
 			if (this.flags[this.flightAt + i] !== Slot.FREE && !this.flags[this.resendAt + i] && (oldest < 0 || sent < oldest))
 				oldest = sent;
 		}
@@ -648,10 +648,10 @@ export abstract class Tables {
 	protected deliverPosted(): void {
 		while (this.eventCount) {
 			const head = this.eventHead;
-			const kind = this.flags[Layout.EVENTS_AT + head];
+			const kind = this.flags[Layout.EVENTS_AT + head]!;
 			const args = this.eventArgs, at = 2 * head;
 			const a = args[at], b = args[at + 1];
-			let n = this.words[Layout.EVENTS_AT + head];
+			let n = this.words[Layout.EVENTS_AT + head]!;
 			args[at] = args[at + 1] = undefined;
 			this.eventHead = (head + 1) % Layout.EVENT_CAPACITY;
 			this.eventCount--;

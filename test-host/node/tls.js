@@ -10,6 +10,7 @@
 // costs a record's overhead on top of its bytes (69: header, CBC IV, SHA-256 MAC, padding),
 // and read() takes a count only: Moddable's ignored a buffer argument before May 2023, so this one
 // throws for it rather than let a test pass that an older SDK would fail.
+import { isIP } from "node:net";
 import tls from "node:tls";
 import { HostSocket } from "./tcp.js";
 
@@ -27,7 +28,7 @@ export default class TLSSocket extends HostSocket {
 			const socket = tls.connect({
 				host: o.address,
 				port: o.port,
-				servername,
+				servername: isIP(servername) ? undefined : servername,	// SNI carries names only (RFC 6066, 3)
 				ca: secure.certificate ? [pem(secure.certificate)] : undefined,
 				rejectUnauthorized: secure.verify !== false,
 				maxVersion: "TLSv1.2",	// Moddable's TLS speaks 1.2 only (it sets protocolVersion 0x303)

@@ -5,13 +5,27 @@ import assert from "node:assert/strict";
 import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
+import { FaultBroker } from "../brokers/fault-broker.js";
 
 const constructorCases = [
 	[[5, 60], "TypeError", /mqtt.Client: clientid must be a string, got number/],
 	[["id", -1], "RangeError", /keepalive must be an integer from 0 to 65535 seconds, got -1/],
 	[["id", 70_000], "RangeError", /keepalive .* got 70000/],
 	[["id", 1.5], "RangeError", /keepalive/],
-	[["id", "60"], "RangeError", /keepalive .* got "60"/],
+	// a string of decimal digits is the number it spells, as NodeMCU's Lua has it; nothing else is
+	[["id", "60s"], "RangeError", /keepalive must be an integer from 0 to 65535 seconds, got "60s"/],
+	[["id", " 60"], "RangeError", /keepalive .* got " 60"/],
+	[["id", "6e1"], "RangeError", /keepalive .* got "6e1"/],
+	[["id", "0x3C"], "RangeError", /keepalive .* got "0x3C"/],
+	[["id", "-1"], "RangeError", /keepalive .* got "-1"/],
+	[["id", ""], "RangeError", /keepalive .* got ""/],
+	[["id", "70000"], "RangeError", /keepalive .* got 70000/],
+	[["id", "00000000060"], "RangeError", /keepalive .* got "00000000060"/],
+	[["id", 60, null, null, "2"], "TypeError", /cleansession must be a boolean or 0\/1, got "2"/],
+	[["id", 60, null, null, "true"], "TypeError", /cleansession must be a boolean or 0\/1, got "true"/],
+	[["id", 60, null, null, 1, "16"], "RangeError", /max_message_length must be an integer from 32 .* got 16/],
+	[["id", 60, null, null, 1, "1 KB"], "RangeError", /max_message_length .* got "1 KB"/],
+	[["id", 60, null, null, 1, 1024, { window: "4" }], "RangeError", /options.window must be an integer from 1 to 255 .*got "4"/],
 	[["id", 60, 7], "TypeError", /username must be a string, got number/],
 	[["id", 60, null, "secret"], "RangeError", /password requires a non-empty username/],
 	[["id", 60, "", "secret"], "RangeError", /password requires a non-empty username/],
@@ -49,6 +63,12 @@ const methodCases = [
 	["connect", [42], "TypeError", /connect: host must be a host name or IP address string, got 42/],
 	["connect", ["h", 0], "RangeError", /connect: port must be an integer from 1 to 65535, got 0/],
 	["connect", ["h", 70_000], "RangeError", /connect: port .* got 70000/],
+	["connect", ["h", "1883x"], "RangeError", /connect: port must be an integer from 1 to 65535, got "1883x"/],
+	["connect", ["h", "+1883"], "RangeError", /connect: port .* got "\+1883"/],
+	["connect", ["h", "1883.0"], "RangeError", /connect: port .* got "1883.0"/],
+	["connect", ["h", "0"], "RangeError", /connect: port .* got 0/],
+	["lwt", ["a", "x", "3"], "RangeError", /lwt: qos must be 0, 1 or 2, got "3"/],
+	["lwt", ["a", "x", 0, "yes"], "TypeError", /lwt: retain must be a boolean or 0\/1, got "yes"/],
 	["connect", ["h", 1883, "yes"], "TypeError", /connect: secure must be a boolean, got "yes"/],
 	["connect", ["h", 1883, false, 5], "TypeError", /connect: onConnected must be a function/],
 	["publish", ["a", "x", 0, 0], "Error", /publish: not connected/],
@@ -63,7 +83,12 @@ const connectedCases = [
 	["publish", [5, "x", 0, 0], "TypeError", /publish: topic must be a string/],
 	["publish", ["a", "x", 3, 0], "RangeError", /publish: qos must be 0, 1 or 2, got 3/],
 	["publish", ["a", "x", -1, 0], "RangeError", /publish: qos must be 0, 1 or 2, got -1/],
-	["publish", ["a", "x", "1", 0], "RangeError", /publish: qos must be 0, 1 or 2, got "1"/],
+	["publish", ["a", "x", "1.0", 0], "RangeError", /publish: qos must be 0, 1 or 2, got "1.0"/],
+	["publish", ["a", "x", "3", 0], "RangeError", /publish: qos must be 0, 1 or 2, got "3"/],
+	["publish", ["a", "x", "", 0], "RangeError", /publish: qos must be 0, 1 or 2, got ""/],
+	["publish", ["a", "x", 0, "2"], "TypeError", /publish: retain must be a boolean or 0\/1, got "2"/],
+	["subscribe", ["a", " 1"], "RangeError", /subscribe: qos must be 0, 1 or 2, got " 1"/],
+	["subscribe", [{ a: "one" }], "RangeError", /subscribe: qos of "a" must be 0, 1 or 2, got "one"/],
 	["publish", ["a", "x"], "RangeError", /publish: qos must be 0, 1 or 2, got undefined/],
 	["publish", ["a", 42, 0, 0], "TypeError", /publish: payload must be a string, ArrayBuffer or typed array, got number/],
 	["publish", ["a", null, 0, 0], "TypeError", /publish: payload .* got null/],
@@ -150,6 +175,38 @@ for (const name of ENGINES) {
 			assert.equal(await got, "yes");
 			peer.end(true);
 			await client.call("close");
+		});
+
+		it("takes a string of decimal digits where NodeMCU's Lua would, and it means the number on the wire", async () => {
+			const fault = await FaultBroker.start();
+			try {
+				// keepalive, cleansession and max_message_length as mcconfig's command line gives them
+				const client = await engine.newClient(`digits-${process.pid}`, "45", null, null, "0", "64");
+				assert.equal((await client.call("lwt", "will/t", "bye", "1", "1")).error, undefined);
+				assert.equal((await client.call("on", "overflow", engine.fn("overflow"))).error, undefined);
+				assert.deepEqual(await client.call("connect", "127.0.0.1", String(fault.port), false, engine.fn("connected")), { value: true });
+				const conn = await fault.nextConnection();
+				await conn.acceptConnect();
+				await client.next("connected");
+				const { keepalive, clean, will } = conn.connect;
+				assert.deepEqual([keepalive, clean, will.qos, will.retain], [45, false, 1, true]);
+				for (const [qos, retain] of [["1", "1"], ["0", "0"], ["2", "0"]]) {
+					assert.deepEqual(await client.call("publish", "t", "x", qos, retain), { value: true });
+					const packet = await conn.nextPacket();
+					assert.deepEqual([packet.cmd, packet.qos, packet.retain], ["publish", Number(qos), retain === "1"], `publish qos ${qos} retain ${retain}`);
+				}
+				assert.deepEqual(await client.call("subscribe", "s", "2"), { value: true });
+				assert.deepEqual((await conn.nextPacket()).subscriptions, [{ topic: "s", qos: 2 }]);
+				assert.deepEqual(await client.call("subscribe", { u: "1" }), { value: true });
+				assert.deepEqual((await conn.nextPacket()).subscriptions, [{ topic: "u", qos: 1 }]);
+				conn.send({ cmd: "publish", topic: "big", payload: Buffer.alloc(100, 0x61), qos: 0 });
+				const [, topic] = await client.next("overflow");
+				assert.equal(topic, "big", "max_message_length \"64\" is 64 bytes");
+				await client.call("close");
+			}
+			finally {
+				await fault.close();
+			}
 		});
 	});
 }

@@ -126,6 +126,32 @@ for (const name of ENGINES) {
 			await binary.call("close");
 		});
 
+		it("in string mode, what XS 8.2.3's String.fromArrayBuffer lets through arrives decoded; the rest one character per byte", async () => {
+			const client = await connected();
+			const t = topic("utf8");
+			value(await client.call("on", "message", engine.fn("message")));
+			value(await client.call("subscribe", `${t}/#`, 0, engine.fn("suback")));
+			await client.next("suback");
+			// XS checks only that a lead byte (C0-DF, E0-EF, F0-FF) has its continuation bytes: the
+			// overlong forms and the surrogates pass, decoded from their bits (README, "Payloads that are not UTF-8")
+			const cases = [
+				[[0x41, 0xC0, 0x80], "A\u0000"],	// the overlong U+0000
+				[[0xC1, 0x81], "A"],	// an overlong "A"
+				[[0xE0, 0x80, 0x80], "\u0000"],
+				[[0xED, 0xA0, 0x80], "\uD800"],	// a surrogate
+				[[0x41, 0x80], "A\u0080"],	// a continuation byte without a lead: per byte
+				[[0x41, 0xC3], "A\u00C3"],	// a lead byte cut short: per byte
+				[[0xC3, 0x41], "\u00C3A"],	// a lead byte without its continuation: per byte
+				[[0xC3, 0xA9], "é"],
+			];
+			for (const [i, [bytes, expected]] of cases.entries()) {
+				await peer.publishAsync(`${t}/${i}`, Buffer.from(bytes), { qos: 0 });
+				const [, , data] = await client.next("message");
+				assert.equal(data, expected, `bytes ${bytes.map((b) => b.toString(16))}`);
+			}
+			await client.call("close");
+		});
+
 		it("subscribes to a table of topics in one SUBSCRIBE and reports the granted QoS per topic", async () => {
 			const client = await connected();
 			const t = topic("table");

@@ -96,6 +96,19 @@ describe("the API documentation's examples", () => {
 			}
 		});
 
+		it(`the default app on ${name} takes port=1883 as mcconfig gives it, a string, and traces a bad one instead of aborting`, async () => {
+			for (const [port, pattern] of [[String(broker.port), /connected\n/], ["18x83", /cannot connect: RangeError: connect: port must be an integer from 1 to 65535, got "18x83"\n/]]) {
+				const engine = await startEngine(name, { config: { broker: "127.0.0.1", port, clientid: `port-${name}`, interval: 60_000 } });
+				try {
+					await engine.run("main");
+					await traced(engine, pattern);
+				}
+				finally {
+					await engine.close();
+				}
+			}
+		});
+
 		it(`MC_CONFIG reaches the app on ${name}, as mcconfig's key=value arguments do on a device`, async () => {
 			process.env.MC_CONFIG = JSON.stringify({ broker: "127.0.0.1", port: await closedPort() });
 			try {

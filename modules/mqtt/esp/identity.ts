@@ -11,7 +11,7 @@ export default function defaultClientId(): string {
 	let hex = "";
 	for (let i = 0; i < mac.length; i++) {
 		if (mac[i] !== ":")
-			hex += mac[i].toLowerCase();
+			hex += mac[i]!.toLowerCase();
 	}
 	return `NodeMCU_${hex}`;
 }

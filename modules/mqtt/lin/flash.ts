@@ -52,7 +52,7 @@ export default class Flash {
 			throw new Error("invalid");
 		const bytes = new Uint8Array(this.read(offset, byteLength));
 		for (let i = 0; i < byteLength; i++)
-			bytes[i] &= source[i];
+			bytes[i]! &= source[i]!;
 		this.put(offset, bytes);
 	}
 
