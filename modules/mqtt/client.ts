@@ -11,7 +11,7 @@ import type { ConnectFields } from "./encode.js";
 import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
-import type { TLSOptions } from "./link.js";
+import type { TLSOptions, WebSocketTarget } from "./link.js";
 import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Ev, Fail, Publish } from "./tables.js";
@@ -78,6 +78,11 @@ export interface MQTTClient<D extends Data = string> {
 	lwt(topic: string, message: Payload, qos?: QoS, retain?: Flag): undefined;
 	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
 	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
+	/**
+	 * MQTT over WebSocket (with modules/mqtt/manifest_ws.json; wss:// also needs manifest_tls.json):
+	 * `ws://host[:port][/path]` or `wss://host[:port][/path]`, port 80 or 443 by default, path "/".
+	 */
+	connect(url: `ws://${string}` | `wss://${string}`, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: number | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: number | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
@@ -97,6 +102,17 @@ export type FailedHandler = Events["connfail"];
 // Internally every handler takes the client and up to two values; the public overloads type them.
 type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
+/** A ws:// or wss:// URL checked by mqtt/websocket; the error says what to include when the image lacks it. */
+function webSocketTarget(m: string, url: string): WebSocketTarget {
+	const scheme = url.slice(0, 6).toLowerCase();
+	if (scheme.slice(0, 5) !== "ws://" && scheme !== "wss://")
+		fail(m, "host", `must be a host name, an IP address, or a ws:// or wss:// URL, got ${describe(url)}`);
+	const websocket = Transport.websocket;
+	if (!websocket)
+		throw new Error("connect: a ws:// or wss:// host needs WebSocket in the image: include modules/mqtt/manifest_ws.json in the app's manifest");
+	return websocket.parse(m, url);
+}
+
 // Handler slots, by event: the index of its name here, which is its Ev number.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
 
@@ -114,7 +130,7 @@ class Client implements MQTTClient, SessionOwner {
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
 		this.fields = settings.fields;
-		this.session = new Session(new Transport(), this, settings.session);
+		this.session = new Session(Transport.link(), this, settings.session);
 	}
 
 	get packetId(): number {
@@ -153,7 +169,8 @@ class Client implements MQTTClient, SessionOwner {
 		const closing = this.session.closing;
 		if (!closing && !this.session.idle)
 			throw new Error("connect: already connected");
-		if (typeof host !== "string" || !host.length || host.length > 253)
+		const url = typeof host === "string" && host.indexOf("/") >= 0 ? webSocketTarget(m, host) : undefined;
+		if (!url && (typeof host !== "string" || !host.length || host.length > 253))
 			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		let i = 0;
 		let port: unknown = Default.PORT, secure: unknown = false;
@@ -161,6 +178,15 @@ class Client implements MQTTClient, SessionOwner {
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
+		if (url) {	// the URL holds the port, and wss:// is secure
+			for (let j = 0; j < i; j++) {
+				if (rest[j] !== null && rest[j] !== undefined)
+					fail(m, j ? "secure" : "port", `must be left out with a ws:// or wss:// URL, which holds the port and whether it is secure, got ${describe(rest[j])}`);
+			}
+			host = url.host;
+			port = url.port;
+			secure = url.secure;
+		}
 		checkInteger(m, "port", port, 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {

@@ -59,6 +59,22 @@ export interface Secure {
 	open(host: SecureHost, address: string, port: number, name: string, tls: TLSOptions | undefined): void;
 }
 
+/** A broker's address from a ws:// or wss:// URL, as the client gives it to the session. */
+export interface WebSocketTarget {
+	/** The host name, then the path the upgrade asks for: "broker.example/mqtt". */
+	host: string;
+	port: number;
+	secure: boolean;
+}
+
+/** websocket.ts, found with Modules.importNow("mqtt/websocket") in an image with WebSocket. */
+export interface WebSocketModule {
+	/** Throws, naming the method, `host` and the rule, when `url` is not a ws:// or wss:// URL it takes. */
+	parse(method: string, url: string): WebSocketTarget;
+	/** A link over `inner` that speaks WebSocket when the session's host holds a path ("name/path"), and passes through otherwise. */
+	link(inner: Link): Link;
+}
+
 export interface Link {
 	attach(owner: LinkOwner): void;
 	resolve(host: string): void;

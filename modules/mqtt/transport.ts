@@ -25,9 +25,10 @@ import Modules from "modules";
 import Net from "net";
 import Time from "time";
 import Timer from "timer";
-import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions } from "./link.js";
+import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions, WebSocketModule } from "./link.js";
 
 const SECURE = "mqtt/secure";
+const WEBSOCKET = "mqtt/websocket";
 const enum Tls { RECORD = 96 }	// the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
@@ -55,6 +56,17 @@ export class Transport implements Link, SecureHost {
 	/** mqtt/secure when this image has TLS (the app included manifest_tls.json), else undefined. */
 	static get secure(): Secure | undefined {
 		return Modules.has(SECURE) ? Modules.importNow(SECURE) as Secure : undefined;
+	}
+
+	/** mqtt/websocket when this image has WebSocket (the app included manifest_ws.json), else undefined. */
+	static get websocket(): WebSocketModule | undefined {
+		return Modules.has(WEBSOCKET) ? Modules.importNow(WEBSOCKET) as WebSocketModule : undefined;
+	}
+
+	/** The link a client's session drives: a transport, under WebSocket's when the image has it. */
+	static link(): Link {
+		const websocket = Transport.websocket;
+		return websocket ? websocket.link(new Transport()) : new Transport();
 	}
 
 	owner: LinkOwner | undefined;
