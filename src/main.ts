@@ -10,6 +10,9 @@
  * With `cert` and `key` (resources: the device's certificate and its PKCS#8 key, DER) it proves
  * who it is, as managed brokers require (src/examples/mutual-tls); `alpn` names a protocol to
  * offer, e.g. x-amzn-mqtt-ca for AWS IoT Core on port 443.
+ *
+ * A `broker` given as a ws:// or wss:// URL connects over WebSocket, the port in the URL
+ * (src/examples/websocket builds it so); wss:// also needs `secure` for the TLS settings above.
  */
 
 import mqtt from "mqtt/client";
@@ -65,11 +68,17 @@ function connect(): void {
 	retry = undefined;
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
-	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
-	client.connect(config.broker, Number(config.port), secure, connected, (_client: MQTTClient, reason: number) => {
+	const failed = (_client: MQTTClient, reason: number) => {
 		trace(`connect failed, reason ${reason}\n`);
 		retryLater();
-	});
+	};
+	if (config.broker.indexOf("://") >= 0) {	// ws://host[:port][/path] or wss://...
+		trace(`connecting to ${config.broker}${secure ? " over TLS" : ""}\n`);
+		client.connect(config.broker, connected, failed);
+		return;
+	}
+	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
+	client.connect(config.broker, Number(config.port), secure, connected, failed);
 }
 
 function setClock(): void {

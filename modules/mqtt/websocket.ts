@@ -136,6 +136,11 @@ function base64(bytes: Uint8Array): string {
 	return text;
 }
 
+/** The Sec-WebSocket-Accept that answers a Sec-WebSocket-Key (RFC 6455 4.2.2). */
+export function acceptFor(key: string): string {
+	return base64(sha1(key + GUID));
+}
+
 /** A fresh 32-bit masking key (RFC 6455 5.3). */
 function randomWord(): number {
 	return (Math.random() * 0x100000000) >>> 0;
@@ -337,7 +342,7 @@ class WebSocketLink implements Link, LinkOwner {
 		for (let i = 0; i < 16; i++)
 			nonce[i] = (Math.random() * 256) | 0;
 		const key = base64(nonce);
-		this.accept = base64(sha1(key + GUID));
+		this.accept = acceptFor(key);
 		const text = `GET ${this.path} HTTP/1.1\r\nHost: ${this.authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`;
 		const bytes = new Uint8Array(ArrayBuffer.fromString(text));
 		if (this.free < bytes.length + (this.secure ? Size.TLS_RECORD : 0))
