@@ -68,17 +68,12 @@ function connect(): void {
 	retry = undefined;
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
-	const failed = (_client: MQTTClient, reason: number) => {
+	const url = config.broker.indexOf("/") >= 0;	// ws://host[:port][/path] or wss://...: the port is in it
+	trace(`connecting to ${config.broker}${url ? "" : `:${config.port}`}${secure ? " over TLS" : ""}\n`);
+	client.connect(config.broker, url ? null : Number(config.port), url ? null : secure, connected, (_client: MQTTClient, reason: number) => {
 		trace(`connect failed, reason ${reason}\n`);
 		retryLater();
-	};
-	if (config.broker.indexOf("://") >= 0) {	// ws://host[:port][/path] or wss://...
-		trace(`connecting to ${config.broker}${secure ? " over TLS" : ""}\n`);
-		client.connect(config.broker, connected, failed);
-		return;
-	}
-	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
-	client.connect(config.broker, Number(config.port), secure, connected, failed);
+	});
 }
 
 function setClock(): void {

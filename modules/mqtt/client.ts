@@ -11,7 +11,7 @@ import type { ConnectFields } from "./encode.js";
 import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOwner } from "./session.js";
-import type { TLSOptions, WebSocketTarget } from "./link.js";
+import type { TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Ev, Fail, Publish } from "./tables.js";
@@ -102,17 +102,6 @@ export type FailedHandler = Events["connfail"];
 // Internally every handler takes the client and up to two values; the public overloads type them.
 type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
-/** A ws:// or wss:// URL checked by mqtt/websocket; the error says what to include when the image lacks it. */
-function webSocketTarget(m: string, url: string): WebSocketTarget {
-	const scheme = url.slice(0, 6).toLowerCase();
-	if (scheme.slice(0, 5) !== "ws://" && scheme !== "wss://")
-		fail(m, "host", `must be a host name, an IP address, or a ws:// or wss:// URL, got ${describe(url)}`);
-	const websocket = Transport.websocket;
-	if (!websocket)
-		throw new Error("connect: a ws:// or wss:// host needs WebSocket in the image: include modules/mqtt/manifest_ws.json in the app's manifest");
-	return websocket.parse(m, url);
-}
-
 // Handler slots, by event: the index of its name here, which is its Ev number.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
 
@@ -169,24 +158,16 @@ class Client implements MQTTClient, SessionOwner {
 		const closing = this.session.closing;
 		if (!closing && !this.session.idle)
 			throw new Error("connect: already connected");
-		const url = typeof host === "string" && host.indexOf("/") >= 0 ? webSocketTarget(m, host) : undefined;
-		if (!url && (typeof host !== "string" || !host.length || host.length > 253))
-			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		let i = 0;
 		let port: unknown = Default.PORT, secure: unknown = false;
 		if (i < rest.length && typeof rest[i] !== "function")
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
-		if (url) {	// the URL holds the port, and wss:// is secure
-			for (let j = 0; j < i; j++) {
-				if (rest[j] !== null && rest[j] !== undefined)
-					fail(m, j ? "secure" : "port", `must be left out with a ws:// or wss:// URL, which holds the port and whether it is secure, got ${describe(rest[j])}`);
-			}
-			host = url.host;
-			port = url.port;
-			secure = url.secure;
-		}
+		if (typeof host === "string" && host.indexOf("/") >= 0)	// a ws:// or wss:// URL, which holds the port and whether it is secure
+			({ host, port, secure } = Transport.url(m, host, rest.slice(0, i)));
+		else if (typeof host !== "string" || !host.length || host.length > 253)
+			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		checkInteger(m, "port", port, 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {

@@ -69,8 +69,11 @@ export interface WebSocketTarget {
 
 /** websocket.ts, found with Modules.importNow("mqtt/websocket") in an image with WebSocket. */
 export interface WebSocketModule {
-	/** Throws, naming the method, `host` and the rule, when `url` is not a ws:// or wss:// URL it takes. */
-	parse(method: string, url: string): WebSocketTarget;
+	/**
+	 * Throws, naming the method, the argument and the rule, when `url` is not a ws:// or wss:// URL
+	 * it takes, or when `given` (connect's port and secure) holds more than null or undefined.
+	 */
+	parse(method: string, url: string, given: unknown[]): WebSocketTarget;
 	/** A link over `inner` that speaks WebSocket when the session's host holds a path ("name/path"), and passes through otherwise. */
 	link(inner: Link): Link;
 }
@@ -79,8 +82,12 @@ export interface Link {
 	attach(owner: LinkOwner): void;
 	resolve(host: string): void;
 	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void;
-	/** Reads exactly `length` bytes into `into` at `offset`; length is at most what was reported readable. */
-	read(into: Uint8Array, offset: number, length: number): void;
+	/**
+	 * Reads exactly `length` bytes of the stream (length is at most what was reported readable)
+	 * into `into` at `offset`, and returns how many of them are data there: `length`, or fewer
+	 * when the link takes framing out of them (WebSocket).
+	 */
+	read(into: Uint8Array, offset: number, length: number): number;
 	/** Writes exactly `length` bytes; length is at most the free space. Returns what is left of it. */
 	write(from: Uint8Array, offset: number, length: number): number;
 	/** Idempotent; no owner call follows. */

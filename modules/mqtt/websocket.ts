@@ -9,13 +9,16 @@
  * (101, Upgrade, Connection, Sec-WebSocket-Accept against the key, the subprotocol, no
  * extension); then every write of the session goes out as binary frames of at most CHUNK
  * bytes, masked with a fresh key per frame (Math.random, as Moddable's modules have no other
- * source). Received frames are parsed here, and their payload is read by the session straight
- * into its receive buffer: an MQTT packet may span frames, and a frame may hold several
- * packets. Pings are answered; a close frame, and anything RFC 6455 says a client must fail
- * the connection for, ends the link with its cause traced by the session (connfail -5 during
- * the upgrade, as for a refused TLS handshake; offline once the session is up).
+ * source) by Moddable's native `logical` module. The session reads the socket's bytes straight
+ * into its receive buffer, and read() takes the frame headers (and control frames) out of them
+ * there, so an MQTT packet may span frames, a frame may hold several packets, and many frames
+ * are parsed in one turn as over TCP. Pings are answered; a close frame, and anything RFC 6455
+ * says a client must fail the connection for, ends the link with its cause traced by the
+ * session (connfail -5 during the upgrade, as for a refused TLS handshake; offline once the
+ * session is up), from a turn of its own.
  */
 
+import Logical from "logical";
 import Timer from "timer";
 import { fail } from "./arguments.js";
 import type { Link, LinkOwner, TLSOptions, WebSocketModule, WebSocketTarget } from "./link.js";
@@ -38,12 +41,16 @@ function isNameCharacter(c: number): boolean {
 	return (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c === 0x2D || c === 0x2E || c === 0x5F;
 }
 
-function parse(m: string, url: string): WebSocketTarget {
+function parse(m: string, url: string, given: unknown[]): WebSocketTarget {
 	const rule = (why: string): never => fail(m, "host", `must be a ws://host[:port][/path] or wss://host[:port][/path] URL: ${why}, got "${url}"`);
 	const scheme = url.slice(0, 6).toLowerCase();
 	const secure = scheme === "wss://";
 	if (!secure && scheme.slice(0, 5) !== "ws://")
-		rule("the scheme is ws or wss");
+		fail(m, "host", `must be a host name, an IP address, or a ws:// or wss:// URL, got "${url}"`);
+	for (let i = 0; i < given.length; i++) {
+		if (given[i] !== null && given[i] !== undefined)
+			fail(m, i ? "secure" : "port", `must be left out with a ws:// or wss:// URL, which holds the port and whether it is secure, got ${typeof given[i] === "string" ? `"${given[i]}"` : given[i]}`);
+	}
 	let at = secure ? 6 : 5;
 	let end = at;
 	while (end < url.length && isNameCharacter(url.charCodeAt(end)))
@@ -141,11 +148,6 @@ export function acceptFor(key: string): string {
 	return base64(sha1(key + GUID));
 }
 
-/** A fresh 32-bit masking key (RFC 6455 5.3). */
-function randomWord(): number {
-	return (Math.random() * 0x100000000) >>> 0;
-}
-
 // the link
 
 class WebSocketLink implements Link, LinkOwner {
@@ -159,18 +161,22 @@ class WebSocketLink implements Link, LinkOwner {
 	private response: Uint8Array | undefined;	// the answer to the upgrade, while it comes
 	private responseFill = 0;
 	private out: Uint8Array | undefined;	// the frame we write: header before AT, payload from AT
-	private words: Uint32Array | undefined;	// `out` from AT - 4: the mask key, then the payload
-	private head = new Uint8Array(2 + 8 + Size.CONTROL);	// a frame's header, then a control frame's payload
+	private payload: Uint8Array | undefined;	// `out` from AT
+	private key: Uint8Array | undefined;	// `out` from AT - 4: the mask key
+	private keyWord: Uint32Array | undefined;	// the same 4 bytes, written at once
+	private cost = Size.HEADER;	// what a frame costs beyond its payload: its header, and a TLS record
+	private head = new Uint8Array(10 + Size.CONTROL);	// a frame's header, then a control frame's payload from 10
 	private headFill = 0;
 	private headNeed = 2;
-	private unread = 0;	// bytes the inner link reported and nobody has read
-	private left = 0;	// payload bytes of the current frame not yet read (the session's for data, ours for control)
+	private unread = 0;	// during the upgrade: bytes the inner link reported and we have not read
+	private left = 0;	// payload bytes of the current frame not yet read
 	private control = 0;	// the opcode of the control frame being read, 0 for data
 	private fragmented = false;	// a binary message continues in the next data frame
 	private pong = -1;	// payload length of a ping still to answer
 	private closeCode = 1000;	// what our close frame says
+	private failure = "";	// why the link must end, found inside read(): reported from a turn of its own
 	private free = 0;	// the inner link's send space
-	private reading = false;	// inside owner.linkReadable: the session reads from there
+	private pending = false;	// a turn is scheduled for the pong or the failure
 	private generation = 0;
 
 	constructor(inner: Link) {
@@ -197,6 +203,7 @@ class WebSocketLink implements Link, LinkOwner {
 		const name = host.slice(0, slash);
 		this.phase = Phase.UPGRADE;
 		this.secure = secure;
+		this.cost = secure ? Size.HEADER + Size.TLS_RECORD : Size.HEADER;
 		this.path = host.slice(slash);
 		this.authority = port === (secure ? 443 : 80) ? name : `${name}:${port}`;
 		this.headFill = this.left = this.unread = this.control = this.free = 0;
@@ -204,28 +211,23 @@ class WebSocketLink implements Link, LinkOwner {
 		this.fragmented = false;
 		this.pong = -1;
 		this.closeCode = 1000;
+		this.failure = "";
 		this.inner.open(address, port, name, secure, tls);
 	}
 
-	read(into: Uint8Array, offset: number, length: number): void {
+	read(into: Uint8Array, offset: number, length: number): number {
+		const got = this.inner.read(into, offset, length);
 		if (this.phase === Phase.PLAIN)
-			return this.inner.read(into, offset, length);
-		this.inner.read(into, offset, length);
-		this.unread -= length;
-		this.left -= length;
-		if (!this.left && this.unread && !this.reading) {	// the session read the rest of a frame after a pause: the next header waits
-			const generation = this.generation;
-			Timer.set(() => {
-				if (generation === this.generation)
-					this.consume();
-			}, 0);
-		}
+			return got;
+		return this.failure ? 0 : this.unframe(into, offset, offset + length) - offset;
 	}
 
 	write(from: Uint8Array, offset: number, length: number): number {
 		if (this.phase === Phase.PLAIN)
 			return this.inner.write(from, offset, length);
-		while (length > 0) {
+		if (length <= Size.CHUNK)	// a packet, as a rule
+			this.frame(Op.FIN | Op.BINARY, from, offset, length);
+		else while (length > 0) {
 			const n = length < Size.CHUNK ? length : Size.CHUNK;
 			this.frame(Op.FIN | Op.BINARY, from, offset, n);
 			offset += n;
@@ -295,34 +297,39 @@ class WebSocketLink implements Link, LinkOwner {
 	}
 
 	linkReadable(count: number): void {
-		if (this.phase === Phase.PLAIN)
-			return this.owner!.linkReadable(count);
-		this.unread = count;
-		this.consume();
+		if (this.phase === Phase.RESPONSE) {
+			this.unread = count;
+			while (this.unread && this.phase === Phase.RESPONSE)
+				this.readResponse();
+			return;
+		}
+		if (this.phase === Phase.PLAIN || this.phase === Phase.OPEN)
+			this.owner!.linkReadable(count);	// frames and all: read() takes the framing out
 	}
 
 	// sending
 
 	/** What the session may write: the inner space less a header (and a TLS record) per frame. */
 	private room(): number {
-		const cost = Size.HEADER + (this.secure ? Size.TLS_RECORD : 0);
-		const free = this.free;
-		const frames = Math.floor(free / (Size.CHUNK + cost));
+		const cost = this.cost, free = this.free;
+		const frames = (free / (Size.CHUNK + cost)) | 0;
 		const rest = free - frames * (Size.CHUNK + cost) - cost;
 		return frames * Size.CHUNK + (rest > 0 ? rest : 0);
 	}
 
 	/** One frame of `length` (at most CHUNK) bytes, masked, in one write of the inner link. */
 	private frame(first: number, from: Uint8Array, offset: number, length: number): void {
-		let out = this.out, words = this.words!;
+		let out = this.out;
 		if (!out) {
 			out = this.out = new Uint8Array(Size.AT + Size.CHUNK);
-			words = this.words = new Uint32Array(out.buffer, Size.AT - 4, (Size.CHUNK >> 2) + 1);
+			this.payload = out.subarray(Size.AT);
+			this.key = out.subarray(Size.AT - 4, Size.AT);
+			this.keyWord = new Uint32Array(out.buffer, Size.AT - 4, 1);
 		}
 		out.set(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length), Size.AT);
-		const key = words[0] = randomWord();	// the key's bytes in memory order, as the payload is masked
-		for (let i = 1, last = (length + 3) >> 2; i <= last; i++)
-			words[i] ^= key;
+		this.keyWord![0] = Math.random() * 0x100000000;	// a fresh key (RFC 6455 5.3), ToUint32 by the store
+		if (length)
+			Logical.xor(this.payload!, this.key!, length);
 		let at = Size.AT - 6;
 		if (length < 126)
 			out[at + 1] = 0x80 | length;
@@ -330,7 +337,7 @@ class WebSocketLink implements Link, LinkOwner {
 			at -= 2;
 			out[at + 1] = 0x80 | 126;
 			out[at + 2] = length >> 8;
-			out[at + 3] = length & 0xFF;
+			out[at + 3] = length;
 		}
 		out[at] = first;
 		this.free = this.inner.write(out, at, Size.AT - at + length);
@@ -371,25 +378,29 @@ class WebSocketLink implements Link, LinkOwner {
 		this.phase = Phase.CLOSED;
 	}
 
-	/** Reads what the inner link holds: the upgrade's answer, frame headers, control frames; the session reads data. */
-	private consume(): void {
-		const generation = this.generation;
-		while (this.unread && generation === this.generation) {
-			const phase = this.phase;
-			if (phase === Phase.RESPONSE)
-				this.readResponse();
-			else if (phase !== Phase.OPEN)
-				return;
-			else if (this.left && !this.control) {
-				this.reading = true;
-				this.owner!.linkReadable(this.left < this.unread ? this.left : this.unread);
-				this.reading = false;
-				if (this.left && generation === this.generation)
-					return;	// the session paused; it reads the rest when it can (read() resumes us)
-			}
-			else
-				this.readFrame();
+	/** As failWith, found inside read(): nothing more is read, and the session hears of it in a turn of its own. */
+	private fault(cause: string, code = 1002): void {
+		if (!this.failure) {
+			this.failure = cause;
+			this.closeCode = code;
+			this.later();
 		}
+	}
+
+	private later(): void {
+		if (this.pending)
+			return;
+		this.pending = true;
+		const generation = this.generation;
+		Timer.set(() => {
+			this.pending = false;
+			if (generation !== this.generation)
+				return;
+			if (this.failure)
+				this.failWith(this.failure, this.closeCode);
+			else if (this.pong >= 0 && this.answer())
+				this.owner!.linkWritable(this.room());	// the pong took space the session counted on
+		}, 0);
 	}
 
 	private readResponse(): void {
@@ -461,80 +472,116 @@ class WebSocketLink implements Link, LinkOwner {
 		if (extensions)
 			return this.failWith(`the server named extensions the client did not offer (${extensions})`);
 		this.phase = Phase.OPEN;
+		const generation = this.generation;
 		this.owner!.linkWritable(this.room());	// the session sees its link up, and writes CONNECT
+		if (this.unread && generation === this.generation)
+			this.owner!.linkReadable(this.unread);	// frames that came with the answer
 	}
 
-	/** Reads a frame's header, or a control frame's payload, as far as the inner link holds it. */
-	private readFrame(): void {
+	/**
+	 * Takes the framing out of the bytes just read into `into` from `from` to `end`: headers and
+	 * control frames go, data payload moves down over them (copyWithin). Returns where the data ends.
+	 */
+	private unframe(into: Uint8Array, from: number, end: number): number {
 		const head = this.head;
-		if (this.control) {	// a control frame's payload, into head from 10
-			const n = this.left < this.unread ? this.left : this.unread;
-			this.inner.read(head, 10 + this.headFill, n);
-			this.headFill += n;
-			this.left -= n;
-			this.unread -= n;
-			if (!this.left)
-				this.controlFrame();
-			return;
+		let to = from;
+		while (from < end) {
+			const left = this.left;
+			if (!left) {	// a header byte
+				head[this.headFill++] = into[from++];
+				if (this.headFill === this.headNeed && !this.header())
+					return to;
+				continue;
+			}
+			const n = left < end - from ? left : end - from;
+			this.left = left - n;
+			if (this.control) {	// a control frame's payload, into head from 10
+				head.set(into.subarray(from, from + n), 10 + this.headFill);
+				this.headFill += n;
+				if (!this.left)
+					this.controlFrame();
+			}
+			else {
+				if (to !== from)
+					into.copyWithin(to, from, from + n);
+				to += n;
+			}
+			from += n;
 		}
-		let n = this.headNeed - this.headFill;
-		if (n > this.unread)
-			n = this.unread;
-		this.inner.read(head, this.headFill, n);
-		this.headFill += n;
-		this.unread -= n;
-		if (this.headFill < this.headNeed)
-			return;
+		return to;
+	}
+
+	/** The header in head is complete: false when the link must end (fault). */
+	private header(): boolean {
+		const head = this.head;
 		const first = head[0], second = head[1];
+		if (first === (Op.FIN | Op.BINARY) && second < 126 && !this.fragmented) {	// a whole message of up to 125 bytes, as a rule
+			this.headFill = 0;
+			this.left = second;
+			return true;
+		}
 		let length = second & 0x7F;
 		if (this.headNeed === 2) {
+			let why = "";
 			if (first & 0x70)
-				return this.failWith(`a frame with reserved bits set (0x${(first & 0x70).toString(16)}), no extension having been agreed`);
-			if (second & 0x80)
-				return this.failWith("the server masked a frame (RFC 6455 5.1: it must not)");
-			if (length > 125) {
+				why = `a frame with reserved bits set (0x${(first & 0x70).toString(16)}), no extension having been agreed`;
+			else if (second & 0x80)
+				why = "the server masked a frame (RFC 6455 5.1: it must not)";
+			else if (length > 125) {
 				this.headNeed = length === 126 ? 4 : 10;
-				return;
+				return true;
+			}
+			if (why) {
+				this.fault(why);
+				return false;
 			}
 		}
 		else if (length === 126)
 			length = (head[2] << 8) | head[3];
 		else {
-			if (head[2] & 0x80)
-				return this.failWith("a frame announced 2^63 bytes or more");
 			const high = ((head[2] << 24) | (head[3] << 16) | (head[4] << 8) | head[5]) >>> 0;
-			if (high > 0x1FFFFF)
-				return this.failWith("a frame announced more than 2^53 bytes");
+			if (high > 0x1FFFFF) {
+				this.fault(high >= 0x80000000 ? "a frame announced 2^63 bytes or more" : "a frame announced more than 2^53 bytes");
+				return false;
+			}
 			length = high * 0x100000000 + (((head[6] << 24) | (head[7] << 16) | (head[8] << 8) | head[9]) >>> 0);
 		}
 		this.headFill = 0;
 		this.headNeed = 2;
 		const op = first & 0x0F, fin = (first & Op.FIN) !== 0;
+		let why = "";
 		if (op >= Op.CLOSE) {
 			if (op > Op.PONG)
-				return this.failWith(`a frame with the unknown opcode ${op}`);
-			if (!fin)
-				return this.failWith("a fragmented control frame");
-			if (length > Size.CONTROL)
-				return this.failWith(`a control frame of ${length} bytes (at most ${Size.CONTROL})`);
-			this.control = op;
-			this.left = length;
-			if (!length)
-				this.controlFrame();
-			return;
+				why = `a frame with the unknown opcode ${op}`;
+			else if (!fin)
+				why = "a fragmented control frame";
+			else if (length > Size.CONTROL)
+				why = `a control frame of ${length} bytes (at most ${Size.CONTROL})`;
+			else {
+				this.control = op;
+				this.left = length;
+				if (!length)
+					this.controlFrame();
+				return !this.failure;
+			}
 		}
-		if (op === Op.TEXT)
-			return this.failWith("a text frame (MQTT travels in binary frames)");
-		if (op === Op.BINARY) {
+		else if (op === Op.TEXT)
+			why = "a text frame (MQTT travels in binary frames)";
+		else if (op === Op.BINARY) {
 			if (this.fragmented)
-				return this.failWith("a new message before the last one's final frame");
+				why = "a new message before the last one's final frame";
 		}
 		else if (op !== Op.CONTINUATION)
-			return this.failWith(`a frame with the unknown opcode ${op}`);
+			why = `a frame with the unknown opcode ${op}`;
 		else if (!this.fragmented)
-			return this.failWith("a continuation frame with no message to continue");
+			why = "a continuation frame with no message to continue";
+		if (why) {
+			this.fault(why);
+			return false;
+		}
 		this.fragmented = !fin;
 		this.left = length;
+		return true;
 	}
 
 	private controlFrame(): void {
@@ -542,9 +589,8 @@ class WebSocketLink implements Link, LinkOwner {
 		this.control = 0;
 		this.headFill = 0;
 		if (op === Op.PING) {
-			this.pong = length;
-			if (this.answer())
-				this.owner!.linkWritable(this.room());	// the pong took space the session counted on
+			this.pong = length;	// answered from a turn of its own: the session is reading now
+			this.later();
 		}
 		else if (op === Op.CLOSE) {
 			const head = this.head;
@@ -557,7 +603,7 @@ class WebSocketLink implements Link, LinkOwner {
 				catch {
 				}
 			}
-			this.failWith(`the server closed the connection${code}${reason}`, 1000);
+			this.fault(`the server closed the connection${code}${reason}`, 1000);
 		}
 	}
 }
