@@ -69,7 +69,7 @@ function connect(): void {
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
 	const url = config.broker.indexOf("/") >= 0;	// ws://host[:port][/path] or wss://...: the port is in it
-	trace(`connecting to ${config.broker}${url ? "" : `:${config.port}`}${secure ? " over TLS" : ""}\n`);
+	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
 	client.connect(config.broker, url ? null : Number(config.port), url ? null : secure, connected, (_client: MQTTClient, reason: number) => {
 		trace(`connect failed, reason ${reason}\n`);
 		retryLater();

@@ -66,7 +66,7 @@ export class Transport implements Link, SecureHost {
 	/** connect()'s ws:// or wss:// URL, checked by mqtt/websocket with the port and secure given beside it. */
 	static url(m: string, url: string, given: unknown[]): WebSocketTarget {
 		if (!Modules.has(WEBSOCKET))
-			throw new Error(`${m}: a host with "/" is a ws:// or wss:// URL, which needs modules/mqtt/manifest_ws.json in the app's manifest`);
+			throw new Error(`${m}: a ws:// or wss:// host needs modules/mqtt/manifest_ws.json`);
 		return (Modules.importNow(WEBSOCKET) as WebSocketModule).parse(m, url, given);
 	}
 

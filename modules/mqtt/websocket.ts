@@ -9,10 +9,10 @@
  * (101, Upgrade, Connection, Sec-WebSocket-Accept against the key, the subprotocol, no
  * extension); then every write of the session goes out as binary frames of at most CHUNK
  * bytes, masked with a fresh key per frame (Math.random, as Moddable's modules have no other
- * source) by Moddable's native `logical` module. The session reads the socket's bytes straight
- * into its receive buffer, and read() takes the frame headers (and control frames) out of them
- * there, so an MQTT packet may span frames, a frame may hold several packets, and many frames
- * are parsed in one turn as over TCP. Pings are answered; a close frame, and anything RFC 6455
+ * source) by Moddable's native `logical` module. The session is told of every byte the socket
+ * holds, and its read() takes the frame headers (and control frames) aside while it reads the
+ * data straight into the session's receive buffer, so an MQTT packet may span frames, a frame
+ * may hold several packets, and many frames are parsed in one turn as over TCP. Pings are answered; a close frame, and anything RFC 6455
  * says a client must fail the connection for, ends the link with its cause traced by the
  * session (connfail -5 during the upgrade, as for a refused TLS handshake; offline once the
  * session is up), from a turn of its own.
@@ -165,7 +165,8 @@ class WebSocketLink implements Link, LinkOwner {
 	private key: Uint8Array | undefined;	// `out` from AT - 4: the mask key
 	private keyWord: Uint32Array | undefined;	// the same 4 bytes, written at once
 	private cost = Size.HEADER;	// what a frame costs beyond its payload: its header, and a TLS record
-	private head = new Uint8Array(10 + Size.CONTROL);	// a frame's header, then a control frame's payload from 10
+	private head!: Uint8Array;	// a frame's header, then a control frame's payload from 10: made at the first upgrade
+	private two!: Uint8Array;	// head's first two bytes
 	private headFill = 0;
 	private headNeed = 2;
 	private unread = 0;	// during the upgrade: bytes the inner link reported and we have not read
@@ -201,6 +202,10 @@ class WebSocketLink implements Link, LinkOwner {
 			return this.inner.open(address, port, host, secure, tls);
 		}
 		const name = host.slice(0, slash);
+		if (!this.head) {	// a client that never speaks WebSocket holds none of it
+			this.head = new Uint8Array(10 + Size.CONTROL);
+			this.two = this.head.subarray(0, 2);
+		}
 		this.phase = Phase.UPGRADE;
 		this.secure = secure;
 		this.cost = secure ? Size.HEADER + Size.TLS_RECORD : Size.HEADER;
@@ -215,11 +220,48 @@ class WebSocketLink implements Link, LinkOwner {
 		this.inner.open(address, port, name, secure, tls);
 	}
 
+	/**
+	 * Reads `length` bytes of the stream: frame headers and control frames into head, data
+	 * payload straight into `into` from `offset`. Returns how many bytes of data it put there.
+	 */
 	read(into: Uint8Array, offset: number, length: number): number {
-		const got = this.inner.read(into, offset, length);
+		const inner = this.inner;
 		if (this.phase === Phase.PLAIN)
-			return got;
-		return this.failure ? 0 : this.unframe(into, offset, offset + length) - offset;
+			return inner.read(into, offset, length);
+		let to = offset;
+		while (length) {
+			if (this.failure) {	// the rest of what the session asked for is read and dropped
+				inner.read(into, to, length);
+				break;
+			}
+			const left = this.left;
+			if (!left) {
+				const headFill = this.headFill;
+				let n = this.headNeed - headFill;
+				if (n > length)
+					n = length;
+				if (n === 2 && !headFill)	// a header's first two bytes at once, as a rule: a view of head, read whole
+					inner.read(this.two, 0, 2);
+				else
+					inner.read(this.head, headFill, n);
+				length -= n;
+				if ((this.headFill = headFill + n) === this.headNeed)
+					this.header();
+				continue;
+			}
+			const n = left < length ? left : length;
+			this.left = left - n;
+			length -= n;
+			if (this.control) {	// a control frame's payload, into head from 10
+				inner.read(this.head, 10 + this.headFill, n);
+				this.headFill += n;
+				if (!this.left)
+					this.controlFrame();
+			}
+			else
+				to += inner.read(into, to, n);
+		}
+		return to - offset;
 	}
 
 	write(from: Uint8Array, offset: number, length: number): number {
@@ -476,39 +518,6 @@ class WebSocketLink implements Link, LinkOwner {
 		this.owner!.linkWritable(this.room());	// the session sees its link up, and writes CONNECT
 		if (this.unread && generation === this.generation)
 			this.owner!.linkReadable(this.unread);	// frames that came with the answer
-	}
-
-	/**
-	 * Takes the framing out of the bytes just read into `into` from `from` to `end`: headers and
-	 * control frames go, data payload moves down over them (copyWithin). Returns where the data ends.
-	 */
-	private unframe(into: Uint8Array, from: number, end: number): number {
-		const head = this.head;
-		let to = from;
-		while (from < end) {
-			const left = this.left;
-			if (!left) {	// a header byte
-				head[this.headFill++] = into[from++];
-				if (this.headFill === this.headNeed && !this.header())
-					return to;
-				continue;
-			}
-			const n = left < end - from ? left : end - from;
-			this.left = left - n;
-			if (this.control) {	// a control frame's payload, into head from 10
-				head.set(into.subarray(from, from + n), 10 + this.headFill);
-				this.headFill += n;
-				if (!this.left)
-					this.controlFrame();
-			}
-			else {
-				if (to !== from)
-					into.copyWithin(to, from, from + n);
-				to += n;
-			}
-			from += n;
-		}
-		return to;
 	}
 
 	/** The header in head is complete: false when the link must end (fault). */
