@@ -6,6 +6,7 @@
 // 3. RAM held by one client inside XS (tools/memory.mjs)
 // 4. codec operations per second vs mqtt-packet
 // 5. flash proxy: minified size of modules/mqtt
+// 6. MQTT over WebSocket: XS cost against TCP, host throughput against MQTT.js over ws://
 import { spawnSync } from "node:child_process";
 import net from "node:net";
 import os from "node:os";
@@ -105,9 +106,12 @@ async function throughputRaw(broker, qos, count, payload) {
 	return count / ((last - first) / 1000);
 }
 
-async function throughputMqttjs(broker, qos, count, payload) {
+/** Where a client connects: mosquitto's TCP port, or the WebSocket listener in front of it. */
+const mqttjsTarget = (broker, ws) => (ws ? `ws://127.0.0.1:${broker.wsPort}/mqtt` : `mqtt://127.0.0.1:${broker.port}`);
+
+async function throughputMqttjs(broker, qos, count, payload, ws = false) {
 	const topic = `bench/mqttjs/${qos}`;
-	const subscriber = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+	const subscriber = mqttjs.connect(mqttjsTarget(broker, ws), { protocolVersion: 4, reconnectPeriod: 0 });
 	await new Promise((resolve) => subscriber.once("connect", resolve));
 	await subscriber.subscribeAsync(topic, { qos });
 	let seen = 0, first = 0, last = 0;
@@ -119,7 +123,7 @@ async function throughputMqttjs(broker, qos, count, payload) {
 			resolve();
 		}
 	}));
-	const publisher = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 4, reconnectPeriod: 0 });
+	const publisher = mqttjs.connect(mqttjsTarget(broker, ws), { protocolVersion: 4, reconnectPeriod: 0 });
 	await new Promise((resolve) => publisher.once("connect", resolve));
 	for (let i = 0; i < count; i++) {
 		publisher.publish(topic, payload, { qos });
@@ -132,7 +136,10 @@ async function throughputMqttjs(broker, qos, count, payload) {
 	return count / ((last - first) / 1000);
 }
 
-async function throughputOurs(broker, qos, count, payload) {
+/** connect()'s arguments for our client: mosquitto's TCP port, or the WebSocket listener in front of it. */
+const ourTarget = (broker, ws) => (ws ? [`ws://127.0.0.1:${broker.wsPort}/mqtt`] : ["127.0.0.1", broker.port, false]);
+
+async function throughputOurs(broker, qos, count, payload, ws = false) {
 	const topic = `bench/ours/${qos}`;
 	const subscriber = mqtt.Client(`bench-sub-${qos}`, 60, null, null, 1, Math.max(1024, payload.length + 64), { binary: true });
 	let seen = 0, first = 0, last = 0, resolveDone;
@@ -147,10 +154,10 @@ async function throughputOurs(broker, qos, count, payload) {
 			resolveDone();
 		}
 	});
-	await new Promise((resolve) => subscriber.connect("127.0.0.1", broker.port, false, () => subscriber.subscribe(topic, qos, resolve)));
+	await new Promise((resolve) => subscriber.connect(...ourTarget(broker, ws), () => subscriber.subscribe(topic, qos, resolve)));
 
 	const publisher = mqtt.Client(`bench-pub-${qos}`, 60, null, null, 1, 1024, { queue: 255, window: 255 });
-	await new Promise((resolve) => publisher.connect("127.0.0.1", broker.port, false, resolve));
+	await new Promise((resolve) => publisher.connect(...ourTarget(broker, ws), resolve));
 	let sent = 0, waiting;
 	publisher.on("puback", () => {	// room in the queue again
 		const wake = waiting;
@@ -198,6 +205,27 @@ async function throughput(broker) {
 	}
 }
 
+/**
+ * Both clients through the WebSocket listener in front of mosquitto (test-host/brokers/ws-front.js,
+ * in this process), taking turns round after round; the ratio is taken within each round.
+ */
+async function throughputWebSocket(broker) {
+	for (const [size, count0, count1] of [[100, QOS0_MESSAGES / 5, QOS1_MESSAGES / 4], [1024, QOS0_MESSAGES / 10, QOS1_MESSAGES / 8]]) {
+		const payload = Buffer.alloc(size, 0x61);
+		for (const [qos, count] of [[0, count0], [1, count1]]) {
+			const ratios = [], ours = [], peers = [];
+			for (let round = 0; round < ROUNDS; round++) {
+				ours.push(await throughputOurs(broker, qos, count, payload, true));
+				peers.push(await throughputMqttjs(broker, qos, count, payload, true));
+				ratios.push(ours.at(-1) / peers.at(-1));
+			}
+			row("host throughput over WebSocket", `QoS ${qos}, ${count} x ${size} B over ws://, msg/s at the subscriber, median of ${ROUNDS} rounds`, median(ours), median(peers), "MQTT.js over ws://", "msg/s",
+				`ours / MQTT.js round by round: ${ratios.map((r) => r.toFixed(2)).join(", ")}; both through the ws-package listener in front of mosquitto, which runs in the benchmark's process`,
+				{ size, qos });
+		}
+	}
+}
+
 // ---- 2. cost inside XS -----------------------------------------------------------------------
 
 /**
@@ -227,6 +255,33 @@ async function xsCost() {
 		}
 	}
 	await storeRows(engine, run);
+	await engine.close();
+}
+
+/**
+ * What MQTT over WebSocket adds inside XS: the same session, publishing or receiving the same
+ * messages, over mqtt/websocket's link (frames masked on the way out, each received PUBLISH in a
+ * frame of its own) and over the bare in-memory link.
+ */
+async function webSocketRows() {
+	const engine = await startEngine("xs");
+	const here = new URL(".", import.meta.url).pathname;
+	await engine.evaluate(await bundle(`import ${JSON.stringify(`${here}xs-session.js`)};`));
+	const run = (setup, action, messages) => perMessage(engine, `bench.setup(${JSON.stringify(setup)})`, action, messages);
+	const MESSAGES = 64;
+	for (const size of [100, 1000]) {
+		for (const [what, action] of [["publish", (qos) => `bench.publish(${qos})`], ["receive", () => "bench.receive()"]]) {
+			for (const qos of [0, 1]) {
+				const tcp = await run({ size, qos, messages: MESSAGES }, action(qos), MESSAGES);
+				const ws = await run({ size, qos, messages: MESSAGES, websocket: true }, action(qos), MESSAGES);
+				const standIn = (await engine.evaluate("bench.xorOnly()")).compute / MESSAGES;
+				const device = ws.compute - standIn;
+				const verdict = size === 100 ? `; target ≤ 1.15×: ${device / tcp.compute <= 1.15 ? "met" : "**missed**"}` : "";
+				row("XS over WebSocket", `${what} QoS ${qos}, ${size} B payload, per message`, device, tcp.compute, "the same session over TCP", "computrons",
+					`over WebSocket measured ${Math.round(ws.compute)}, less ${Math.round(standIn)} for masking by the stand-in of Moddable's native logical module; slots allocated per message: over WebSocket ${ws.slots.toFixed(1)}, over TCP ${tcp.slots.toFixed(1)}${verdict}`, { size, qos, what });
+			}
+		}
+	}
 	await engine.close();
 }
 
@@ -398,6 +453,10 @@ function sections(machine) {
 			return [`XS computrons per QoS 0 message, ${what}`, band(list), `≤ ${target}×`, "Moddable's `mqtt.js` (QoS 0 only)", verdict(list.every((r) => ratio(r) <= target))];
 		}), `, Moddable's client from SDK ${sdk}`),
 		...section("xs", "Cost per message inside XS", of("XS cost")),
+		...section("websocket", "MQTT over WebSocket, next to TCP and to MQTT.js", of("XS over WebSocket", "host throughput over WebSocket"), (() => {
+			const list = of("XS over WebSocket").filter((r) => r.size === 100);
+			return list.length ? [["XS computrons per message over ws:// against TCP, 100 B, publish and receive, QoS 0 and 1", band(list), "≤ 1.15×", "the same session over TCP", verdict(list.every((r) => ratio(r) <= 1.15))]] : [];
+		})()),
 		...section("store", "What the store costs", of("store", "store wear")),
 		...section("codec", "Codec speed, next to mqtt-packet", of("codec")),
 		...section("flash", "Size of the JavaScript, next to mqtt-packet", of("flash proxy")),
@@ -405,7 +464,7 @@ function sections(machine) {
 }
 
 const cpu = (readFileSync("/proc/cpuinfo", "utf8").match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;
-const broker = await startMosquitto({ extraConfig: ["max_inflight_messages 0"] });
+const broker = await startMosquitto({ extraConfig: ["max_inflight_messages 0"], websocket: true });
 const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
 const sdk = process.env.MODDABLE && spawnSync("git", ["-C", process.env.MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout?.trim();
 const machine = `${os.cpus().length} cores, ${cpu}, Node ${process.version}, mosquitto ${broker.version}, XS from \`@agoric/xsnap\` ${xsnap}`;
@@ -414,6 +473,10 @@ const only = process.env.BENCH_ONLY?.split(",");
 const want = (name) => !only || only.includes(name);
 if (want("throughput"))
 	await throughput(broker);
+if (want("websocket")) {
+	await webSocketRows();
+	await throughputWebSocket(broker);
+}
 if (want("codec"))
 	codecRows();
 if (want("flash"))

@@ -3,8 +3,12 @@
 // globalThis.bench.setup(options) builds a connected session and a stream of K PUBLISH packets;
 // bench.receive() feeds the stream; bench.publish(qos) publishes K messages; bench.decodeOnly()
 // is the peer: only what any client must do, turning each payload into a string;
-// bench.payloadOnly() is the payload string alone.
+// bench.payloadOnly() is the payload string alone. With setup({ websocket: true }) the session
+// runs over mqtt/websocket's link over the in-memory one, the upgrade answered, each received
+// PUBLISH in a binary frame of its own (as mosquitto and the ws package send them).
 import { Session } from "mqtt/session";
+import websocket, { acceptFor } from "mqtt/websocket";
+import Logical from "logical";
 import { Store } from "mqtt/store";
 import { CRC16 } from "crc";
 import { Packet, decodeHeader } from "mqtt/codec";
@@ -49,6 +53,7 @@ class MemoryLink {
 	owner;
 	input;
 	offset = 0;
+	request = "";	// what the client wrote before it was answered: the upgrade
 	attach(owner) {
 		this.owner = owner;
 	}
@@ -57,8 +62,11 @@ class MemoryLink {
 	read(into, offset, length) {
 		into.set(this.input.subarray(this.offset, this.offset + length), offset);
 		this.offset += length;
+		return length;
 	}
 	write(from, offset, length) {
+		if (!this.request)
+			this.request = String.fromArrayBuffer(from.buffer, from.byteOffset + offset, length);
 		return 1_000_000;
 	}
 	close() {}
@@ -70,10 +78,40 @@ class MemoryLink {
 }
 
 const owner = { connected() {}, connectFailed() {}, offline() {}, message() {}, overflow() {}, published() {}, subscribed() {}, unsubscribed() {} };
+/** Each packet in `packets` (one after another, `one` bytes each) in a binary frame of its own. */
+function framed(packets, one) {
+	const head = one < 126 ? 2 : 4, out = new Uint8Array((packets.length / one) * (head + one));
+	for (let from = 0, to = 0; from < packets.length; from += one, to += head + one) {
+		out[to] = 0x82;
+		if (head === 2)
+			out[to + 1] = one;
+		else
+			out.set([126, one >> 8, one & 0xff], to + 1);
+		out.set(packets.subarray(from, from + one), to + head);
+	}
+	return out;
+}
+
+/** Feeds `bytes` to the session's link owner, as the socket would report them. */
+function feed(bytes) {
+	link.input = bytes;
+	link.offset = 0;
+	link.owner.linkReadable(bytes.length);
+}
+
+// Logical.xor is native on the device and metered JavaScript here: each call's length is logged,
+// and bench.xorOnly() replays them alone so that their price can be taken off.
+const xor = Logical.xor;
+let xorLog = [];
+Logical.xor = (dst, src, count) => {
+	xorLog.push(count);
+	xor(dst, src, count);
+};
+
 let session, link, stream, count, payloadText, topic, topicUtf8, flash, replay, acks;
 
 globalThis.bench = {
-	setup({ size, qos, messages, sectors }) {
+	setup({ size, qos, messages, sectors, websocket: ws }) {
 		link = new MemoryLink();
 		const options = { maxMessageLength: 2048, keepalive: 60, cleanSession: true, binary: false, window: 64, queueLength: 64, receiveMaximum: 32, ackTimeout: 60_000 };
 		flash = undefined;
@@ -82,13 +120,18 @@ globalThis.bench = {
 			options.store = new Store(flash, { sectors });
 			options.offlineQueue = true;	// as mqtt.Client sets it beside a store
 		}
-		session = new Session(link, owner, options);
-		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, "h", 1, false);
-		session.linkResolved("10.0.0.1");
-		session.linkWritable(1_000_000);
-		link.input = new Uint8Array([0x20, 2, 0, 0]);
-		link.offset = 0;
-		session.linkReadable(4);
+		session = new Session(ws ? websocket.link(link) : link, owner, options);
+		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, ws ? "h/mqtt" : "h", 1, false);
+		link.owner.linkResolved("10.0.0.1");
+		link.owner.linkWritable(1_000_000);
+		if (ws) {
+			const key = /Sec-WebSocket-Key: (\S+)/.exec(link.request)[1];
+			feed(new Uint8Array(ArrayBuffer.fromString(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`)));
+		}
+		feed(ws ? framed(new Uint8Array([0x20, 2, 0, 0]), 4) : new Uint8Array([0x20, 2, 0, 0]));
+		if (!session.connected)
+			throw new Error("bench: the session did not connect");
+		xorLog = [];
 		topic = "bench/topic";
 		topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
 		payloadText = "p".repeat(size);
@@ -97,6 +140,8 @@ globalThis.bench = {
 		stream = new Uint8Array(one * messages);
 		for (let i = 0; i < messages; i++)
 			stream.set(encodePublish(topicUtf8, payload, qos, false, (i % 60_000) + 1), i * one);
+		if (ws)
+			stream = framed(stream, one);
 		count = messages;
 		// the broker's side of each publish's exchange: PUBACK, or PUBREC then PUBCOMP
 		acks = new Uint8Array(messages * (qos === 2 ? 8 : 4));
@@ -156,13 +201,17 @@ globalThis.bench = {
 		}
 	},
 	receive() {
-		link.input = stream;
-		link.offset = 0;
-		session.linkReadable(stream.length);
+		feed(stream);
 	},
 	publish(qos) {	// as the client does it: the topic's UTF-8 cached, the payload's from XS
 		for (let i = 0; i < count; i++)
 			session.publish(topicUtf8, new Uint8Array(ArrayBuffer.fromString(payloadText)), qos, false);
+	},
+	/** The stand-in Logical.xor alone, over the lengths the last run masked (a full collection first, as perMessage does). */
+	xorOnly() {
+		const scratch = new Uint8Array(4096), key = new Uint8Array(4);
+		for (const count of xorLog)
+			xor(scratch, key, count);
 	},
 	/** What handing the app its payload string costs by itself: the floor for any client. */
 	payloadOnly() {

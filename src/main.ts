@@ -10,6 +10,9 @@
  * With `cert` and `key` (resources: the device's certificate and its PKCS#8 key, DER) it proves
  * who it is, as managed brokers require (src/examples/mutual-tls); `alpn` names a protocol to
  * offer, e.g. x-amzn-mqtt-ca for AWS IoT Core on port 443.
+ *
+ * A `broker` given as a ws:// or wss:// URL connects over WebSocket, the port in the URL
+ * (src/examples/websocket builds it so); wss:// also needs `secure` for the TLS settings above.
  */
 
 import mqtt from "mqtt/client";
@@ -65,9 +68,10 @@ function connect(): void {
 	retry = undefined;
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
+	const url = config.broker.indexOf("/") >= 0;	// ws://host[:port][/path] or wss://...: the port is in it
 	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
 	try {	// the port arrives as a string from mcconfig's command line (port=1883), which connect takes
-		client.connect(config.broker, config.port, secure, connected, (_client: MQTTClient, reason: number) => {
+		client.connect(config.broker, url ? null : config.port, url ? null : secure, connected, (_client: MQTTClient, reason: number) => {
 			trace(`connect failed, reason ${reason}\n`);
 			retryLater();
 		});

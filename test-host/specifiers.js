@@ -19,6 +19,7 @@ export const PLATFORM = {
 	"Resource": { node: "test-host/node/resource.js", xs: "test-host/xs/resource.js" },
 	"flash": { node: "test-host/node/flash.js", xs: "test-host/xs/flash.js" },
 	"crc": { node: "test-host/crc.js", xs: "test-host/crc.js" },
+	"logical": { node: "test-host/logical.js", xs: "test-host/logical.js" },
 };
 
 /** Absolute path of the file that implements `specifier` on `engine` ("node" or "xs"), or undefined. */

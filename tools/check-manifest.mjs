@@ -27,6 +27,7 @@ const SDK = {
 	"embedded:io/socket/tcp": "modules/mqtt/manifest.json (the SDK's socket per platform)",
 	"flash": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/files/flash; on lin our modules/mqtt/lin/flash)",
 	"crc": "modules/mqtt/manifest_store.json ($(MODDABLE)/modules/data/crc)",
+	"logical": "modules/mqtt/manifest_ws.json ($(MODDABLE)/modules/data/logical)",
 	"file": "modules/mqtt/manifest_store.json on lin ($(MODDABLE)/modules/files/file)",
 };
 

@@ -4,7 +4,7 @@
 //   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--only NAME,...] [--out DIR]
 //
 // Each numbered check below has a NAME; --only runs just those named (e.g. --only outage):
-// default, secure, mutual-tls, store, consumer, outage, esp.
+// default, secure, mutual-tls, websocket, store, consumer, outage, esp.
 //
 // 1. default: builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
@@ -12,6 +12,10 @@
 // 2. secure, mutual-tls: builds the secure example (src/examples/secure) for `lin` with the test CA as a resource,
 //    and the mutual-TLS one (src/examples/mutual-tls) with a client certificate and key against
 //    a mosquitto that requires one, and checks that each connects over TLS and publishes.
+// 2b. websocket: builds src/examples/websocket for `lin` against the WebSocket listener in front
+//    of the test mosquitto (ws://): `online`, status messages, `ping` answered, the will on a
+//    hard kill (wss:// is checked on the host only: the test certificate names 127.0.0.1 by an IP
+//    subjectAltName, which Moddable's TLS does not match, and "localhost" does not resolve in mcsim).
 // 3. store: builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
 //    mcsim killed with SIGKILL at least 10 times while it publishes 5,000 QoS 1 and 5,000 QoS 2
 //    readings, restarted on the same flash file; nothing accepted lost, QoS 2 exactly once.
@@ -38,7 +42,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const CHECKS = ["default", "secure", "mutual-tls", "store", "consumer", "outage", "esp"];
+const CHECKS = ["default", "secure", "mutual-tls", "websocket", "store", "consumer", "outage", "esp"];
 const only = option("only")?.split(",");
 const unknown = only?.filter((name) => !CHECKS.includes(name)) ?? [];
 if (unknown.length || (only && !only.length)) {
@@ -202,6 +206,32 @@ async function secureApp(broker, screen, { example, name, port, files, config })
 	}
 }
 
+/** src/examples/websocket built for lin, through the WebSocket listener in front of mosquitto. */
+async function websocketApp(broker, screen) {
+	const clientid = "device-check-ws";
+	const base = `nodemcu-mqtt/${clientid}`;
+	const build = mcconfig(join(root, "src/examples/websocket"), "lin", join(out, "lin-websocket"), [`broker=ws://127.0.0.1:${broker.wsPort}/mqtt`, `clientid=${clientid}`, "interval=500"]);
+	const watcher = operator(broker.port);
+	await watcher.ready;
+	await watcher.client.subscribeAsync(`${base}/#`);
+	const sim = simulate(find(build, "mc.so"), screen);
+	try {
+		const texts = (topic) => watcher.messages.filter((m) => m.topic === `${base}/${topic}`).map((m) => m.text);
+		check(await until(() => texts("state").includes("online"), 15_000), "lin: the websocket example publishes state online over ws://");
+		check(broker.fronts[0].requests.some((request) => request.url === "/mqtt" && request.headers["sec-websocket-protocol"] === "mqtt"), "lin: its upgrade asks for /mqtt and the mqtt subprotocol");
+		check(await until(() => texts("status").length >= 3, 10_000), `lin: status messages over ws:// (${texts("status").length})`);
+		watcher.client.publish(`${base}/command`, "ping", { qos: 1 });
+		check(await until(() => texts("reply").includes("pong"), 5000), "lin: ping over ws:// is answered with pong");
+		const states = texts("state").length;
+		sim.kill();
+		check(await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000), "lin: the will arrives after a hard kill over ws://");
+	}
+	finally {
+		sim.kill();
+		watcher.client.end(true);
+	}
+}
+
 /**
  * src/examples/store built for lin, its flash the SDK's file module under modules/mqtt/lin/flash:
  * the power-cut test of tools/power-cut.mjs with mcsim killed (SIGKILL) mid-stream and started
@@ -332,7 +362,7 @@ function esp() {
 	return true;
 }
 
-const broker = await startMosquitto({ tls: true });
+const broker = await startMosquitto({ tls: true, websocket: true });
 const screen = await display();
 try {
 	if (wanted("default"))
@@ -345,6 +375,8 @@ try {
 			files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
 		});
 	}
+	if (wanted("websocket"))
+		await websocketApp(broker, screen);
 	if (wanted("store"))
 		await storeApp(broker, screen);
 	if (wanted("consumer"))

@@ -16,14 +16,14 @@ function ready() {
 	trace("memory: ready\n");
 }
 
-on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors }) => {
+on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors, websocket }) => {
 	const options = sectors ? { store: new Store(new Flash("storage"), { sectors }) } : undefined;
 	const client = mqtt.Client("memory", 60, null, null, 1, maxMessageLength, options);
 	kept.push(client);
 	if (!connect)
 		return ready();
 	client.on("message", message);
-	client.connect("127.0.0.1", config.port, false, () => {
+	client.connect(...(websocket ? [`ws://127.0.0.1:${config.wsPort}/mqtt`] : ["127.0.0.1", config.port, false]), () => {
 		const table = {};
 		for (let i = 0; i < subscriptions; i++)
 			table[`memory/topic/${i}`] = 1;

@@ -17,11 +17,13 @@ const DEVICE_SLOT = 16;	// on the ESP8266
 const DEVICE_HEAP = 32_768;	// creation.static of modules/mqtt/manifest.json for esp
 const APP = fileURLToPath(new URL("memory-app.js", import.meta.url));
 
+/** `command` in a fresh engine; the image holds WebSocket (manifest_ws.json) only when the command asks for it. */
 async function held(broker, command) {
 	let ready;
 	const isReady = new Promise((resolve) => ready = resolve);
 	const engine = await startEngine("xs", {
-		config: { port: broker.port },
+		config: { port: broker.port, wsPort: broker.wsPort },
+		websocket: !!command.websocket,
 		onTrace: (text) => text === "memory: ready\n" ? ready() : process.stderr.write(text),
 	});
 	try {
@@ -43,8 +45,8 @@ async function held(broker, command) {
 const standinsFor = new WeakMap();	// broker -> what the stand-ins of a connection hold: the same for every client, so measured once
 
 /** What a client holds; `device` is the ESP8266 estimate, stand-ins taken off when connected. */
-export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0 } = {}) {
-	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors });
+export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0, websocket = false } = {}) {
+	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors, websocket });
 	if (connect && !standinsFor.has(broker))
 		standinsFor.set(broker, held(broker, { op: "memory.standins" }));
 	const standins = connect ? await standinsFor.get(broker) : { slots: 0, chunks: 0, device: 0 };
@@ -52,15 +54,17 @@ export async function measure(broker, { maxMessageLength = 1024, subscriptions =
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-	const broker = await startMosquitto();
+	const broker = await startMosquitto({ websocket: true });
 	const DEFAULTS = "connected, 1 subscription (defaults)";
 	const WITH_STORE = "connected, 1 subscription, with a store of 8 sectors (options.store)";
+	const OVER_WS = "connected over ws:// (manifest_ws.json), 1 subscription";
 	const rows = [
 		["created, not connected (max_message_length 1024)", { connect: false }],
 		[DEFAULTS, {}],
 		["connected, 10 subscriptions", { subscriptions: 10 }],
 		["connected, 1 subscription, max_message_length 16384", { maxMessageLength: 16_384 }],
 		[WITH_STORE, { sectors: 8 }],
+		[OVER_WS, { websocket: true }],
 	];
 	const lines = [];
 	const devices = {};
@@ -73,14 +77,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	// the Flash object is the host's stand-in here, a host object with a 12-byte chunk on the device
 	const store = devices[WITH_STORE] - devices[DEFAULTS], target = 1024 + 4096;
 	const storeLine = `The store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`;
-	console.log(`${heap}\n\n${storeLine}`);
+	const ws = devices[OVER_WS] - devices[DEFAULTS];
+	const wsLine = `WebSocket (its link, a 135-byte header buffer, the 528-byte frame buffer) beyond the client over TCP: ${ws} B.`;
+	console.log(`${heap}\n\n${storeLine}\n${wsLine}`);
 	await broker.stop();
 	if (process.argv.includes("--write")) {
 		const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
 		const n = (value) => value.toLocaleString("en-US");
 		writeSections([{
 			name: "memory", title: "Heap of one client inside XS",
-			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}`,
+			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}\n${wsLine}`,
 			summary: [
 				["heap of a connected client (defaults, one subscription)", `${n(devices[DEFAULTS])} B`, `≤ ${n(target)} B (max_message_length + 4 KB)`, "", devices[DEFAULTS] <= target ? "met" : "**missed**"],
 				["heap the store adds (8 sectors)", `${n(store)} B`, "≤ 1,024 B", "", store < 1024 ? "met" : "**missed**"],

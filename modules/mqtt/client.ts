@@ -90,6 +90,11 @@ export interface MQTTClient<D extends Data = string> {
 	lwt<Q extends number | string = 0, F extends Flag | number | null | undefined = 0>(topic: string, message: Payload, qos?: QoSArgument<Q> | null, retain?: FlagArgument<F>): undefined;
 	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
 	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
+	/**
+	 * MQTT over WebSocket (with modules/mqtt/manifest_ws.json; wss:// also needs manifest_tls.json):
+	 * `ws://host[:port][/path]` or `wss://host[:port][/path]`, port 80 or 443 by default, path "/".
+	 */
+	connect(url: `ws://${string}` | `wss://${string}`, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: Numeric | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: Numeric | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
@@ -127,7 +132,7 @@ class Client implements MQTTClient, SessionOwner {
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
 		this.fields = settings.fields;
-		this.session = new Session(new Transport(), this, settings.session);
+		this.session = new Session(Transport.link(), this, settings.session);
 	}
 
 	get packetId(): number {
@@ -165,14 +170,16 @@ class Client implements MQTTClient, SessionOwner {
 		const closing = this.session.closing;
 		if (!closing && !this.session.idle)
 			throw new Error("connect: already connected");
-		if (typeof host !== "string" || !host.length || host.length > 253)
-			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		let i = 0;
 		let port: unknown = Default.PORT, secure: unknown = false;
 		if (i < rest.length && typeof rest[i] !== "function")
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
+		if (typeof host === "string" && host.indexOf("/") >= 0)	// a ws:// or wss:// URL, which holds the port and whether it is secure
+			({ host, port, secure } = Transport.url(m, host, rest.slice(0, i)));
+		else if (typeof host !== "string" || !host.length || host.length > 253)
+			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
 		port = checkInteger(m, "port", fromDigits(port), 1, 65_535);
 		if (secure === 0 || secure === 1) {
 			if (!this.warnedSecureNumber) {

@@ -56,14 +56,12 @@ export abstract class Inbox extends Outbox {
 				return;
 			if (this.skip) {	// the unread tail of an oversized message
 				const n = Math.min(this.unread, this.skip, rx.length);
-				this.link.read(rx, 0, n);
-				this.skip -= n;
+				this.skip -= this.link.read(rx, 0, n);
 				this.unread -= n;
 				continue;
 			}
 			const n = Math.min(this.unread, rx.length - this.fill);
-			this.link.read(rx, this.fill, n);
-			this.fill += n;
+			this.fill += this.link.read(rx, this.fill, n);
 			this.unread -= n;
 		}
 	}

@@ -59,12 +59,35 @@ export interface Secure {
 	open(host: SecureHost, address: string, port: number, name: string, tls: TLSOptions | undefined): void;
 }
 
+/** A broker's address from a ws:// or wss:// URL, as the client gives it to the session. */
+export interface WebSocketTarget {
+	/** The host name, then the path the upgrade asks for: "broker.example/mqtt". */
+	host: string;
+	port: number;
+	secure: boolean;
+}
+
+/** websocket.ts, found with Modules.importNow("mqtt/websocket") in an image with WebSocket. */
+export interface WebSocketModule {
+	/**
+	 * Throws, naming the method, the argument and the rule, when `url` is not a ws:// or wss:// URL
+	 * it takes, or when `given` (connect's port and secure) holds more than null or undefined.
+	 */
+	parse(method: string, url: string, given: unknown[]): WebSocketTarget;
+	/** A link over `inner` that speaks WebSocket when the session's host holds a path ("name/path"), and passes through otherwise. */
+	link(inner: Link): Link;
+}
+
 export interface Link {
 	attach(owner: LinkOwner): void;
 	resolve(host: string): void;
 	open(address: string, port: number, host: string, secure: boolean, tls: TLSOptions | undefined): void;
-	/** Reads exactly `length` bytes into `into` at `offset`; length is at most what was reported readable. */
-	read(into: Uint8Array, offset: number, length: number): void;
+	/**
+	 * Reads exactly `length` bytes of the stream (length is at most what was reported readable)
+	 * into `into` at `offset`, and returns how many of them are data there: `length`, or fewer
+	 * when the link takes framing out of them (WebSocket).
+	 */
+	read(into: Uint8Array, offset: number, length: number): number;
 	/** Writes exactly `length` bytes; length is at most the free space. Returns what is left of it. */
 	write(from: Uint8Array, offset: number, length: number): number;
 	/** Idempotent; no owner call follows. */

@@ -25,9 +25,10 @@ import Modules from "modules";
 import Net from "net";
 import Time from "time";
 import Timer from "timer";
-import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions } from "./link.js";
+import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions, WebSocketModule, WebSocketTarget } from "./link.js";
 
 const SECURE = "mqtt/secure";
+const WEBSOCKET = "mqtt/websocket";
 const enum Tls { RECORD = 96 }	// the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
@@ -55,6 +56,18 @@ export class Transport implements Link, SecureHost {
 	/** mqtt/secure when this image has TLS (the app included manifest_tls.json), else undefined. */
 	static get secure(): Secure | undefined {
 		return Modules.has(SECURE) ? Modules.importNow(SECURE) as Secure : undefined;
+	}
+
+	/** The link a client's session drives: a transport, under mqtt/websocket's when the image has it. */
+	static link(): Link {
+		return Modules.has(WEBSOCKET) ? (Modules.importNow(WEBSOCKET) as WebSocketModule).link(new Transport()) : new Transport();
+	}
+
+	/** connect()'s ws:// or wss:// URL, checked by mqtt/websocket with the port and secure given beside it. */
+	static url(m: string, url: string, given: unknown[]): WebSocketTarget {
+		if (!Modules.has(WEBSOCKET))
+			throw new Error(`${m}: a ws:// or wss:// host needs modules/mqtt/manifest_ws.json`);
+		return (Modules.importNow(WEBSOCKET) as WebSocketModule).parse(m, url, given);
 	}
 
 	owner: LinkOwner | undefined;
@@ -119,11 +132,12 @@ export class Transport implements Link, SecureHost {
 		Transport.secure!.open(this, address, port, host, tls);
 	}
 
-	read(into: Uint8Array, offset: number, length: number): void {
+	read(into: Uint8Array, offset: number, length: number): number {
 		if (this.secure)
 			into.set(new Uint8Array(this.socket!.read(length) as ArrayBuffer), offset);
 		else
 			this.socket!.read(offset === 0 && length === into.length ? into : into.subarray(offset, offset + length));
+		return length;
 	}
 
 	write(from: Uint8Array, offset: number, length: number): number {

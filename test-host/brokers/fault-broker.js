@@ -10,8 +10,53 @@
 //   conn.send({ cmd: "publish", topic, payload, qos, messageId });       // mqtt-packet object
 //   conn.sendBytes(bytes); await conn.sendBytesSplit(bytes, 1, 1);       // raw, in pieces
 //   conn.end(); conn.destroy(); await conn.waitClosed(timeoutMs);
+//
+// With { websocket: true } every connection is MQTT over WebSocket (RFC 6455), parsed here by
+// hand so that a test can break any part of it: the upgrade is answered by `answer(request)`
+// (default: a correct 101 choosing "mqtt"; conn.request holds what the client sent), the client's
+// frames are checked and unmasked (conn.frames: { op, fin, masked, payload }), send() puts each
+// packet in one binary frame, and sendBytes() with wsFrame(...) sends frames of any shape.
+import { createHash } from "node:crypto";
 import net from "node:net";
 import mqttPacket from "mqtt-packet";
+
+const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/** Sec-WebSocket-Accept for a Sec-WebSocket-Key. */
+export function wsAccept(key) {
+	return createHash("sha1").update(key + GUID).digest("base64");
+}
+
+/** The correct answer to an upgrade `request` (its header as text), with `extra` header lines. */
+export function wsAnswer(request, { protocol = "mqtt", accept, extra = [] } = {}) {
+	const key = /sec-websocket-key: *(\S+)/i.exec(request)?.[1] ?? "";
+	return ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
+		`Sec-WebSocket-Accept: ${accept ?? wsAccept(key)}`, ...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []), ...extra, "", ""].join("\r\n");
+}
+
+/** A server frame: opcode `op`, `payload` bytes; fin, rsv (bits 4-6), a mask key, or a `length` to announce instead. */
+export function wsFrame(op, payload = [], { fin = true, rsv = 0, mask, length } = {}) {
+	const data = Buffer.from(payload);
+	const announced = length ?? BigInt(data.length);
+	const size = BigInt(announced);
+	const head = [(fin ? 0x80 : 0) | (rsv << 4) | op];
+	const masked = mask ? 0x80 : 0;
+	if (size < 126n)
+		head.push(masked | Number(size));
+	else if (size < 65536n)
+		head.push(masked | 126, Number(size >> 8n), Number(size & 255n));
+	else {
+		head.push(masked | 127);
+		for (let i = 7; i >= 0; i--)
+			head.push(Number((size >> BigInt(8 * i)) & 255n));
+	}
+	if (mask) {
+		head.push(...mask);
+		for (let i = 0; i < data.length; i++)
+			data[i] ^= mask[i & 3];
+	}
+	return Buffer.concat([Buffer.from(head), data]);
+}
 
 class Connection {
 	socket;
@@ -22,8 +67,14 @@ class Connection {
 	#parser = mqttPacket.parser({ protocolVersion: 4 });
 	closed;
 
-	constructor(socket) {
+	frames = [];
+	request;
+	#websocket;
+	#pending = Buffer.alloc(0);
+
+	constructor(socket, websocket) {
 		this.socket = socket;
+		this.#websocket = websocket;
 		socket.setNoDelay(true);
 		this.closed = new Promise((resolve) => socket.once("close", resolve));
 		this.#parser.on("packet", (packet) => {
@@ -37,10 +88,59 @@ class Connection {
 		});
 		socket.on("data", (data) => {
 			this.raw.push(data);
-			this.#parser.parse(data);
+			if (websocket)
+				this.#unframe(data);
+			else
+				this.#parser.parse(data);
 		});
 		socket.on("error", () => {});
 		socket.once("close", () => this.#wake());
+	}
+
+	/** The upgrade, then the client's frames: each must be masked (RFC 6455 5.1); data goes to the parser. */
+	#unframe(data) {
+		let pending = this.#pending = Buffer.concat([this.#pending, data]);
+		if (this.request === undefined) {
+			const end = pending.indexOf("\r\n\r\n");
+			if (end < 0)
+				return;
+			this.request = pending.subarray(0, end + 4).toString("latin1");
+			const answer = this.#websocket.answer?.(this.request) ?? wsAnswer(this.request);
+			if (answer)
+				this.socket.write(answer);
+			pending = this.#pending = pending.subarray(end + 4);
+		}
+		for (;;) {
+			if (pending.length < 2)
+				return;
+			const op = pending[0] & 15, fin = (pending[0] & 0x80) !== 0, masked = (pending[1] & 0x80) !== 0;
+			let length = pending[1] & 127, at = 2;
+			if (length === 126) {
+				if (pending.length < 4)
+					return;
+				length = pending.readUInt16BE(2);
+				at = 4;
+			}
+			else if (length === 127) {
+				if (pending.length < 10)
+					return;
+				length = Number(pending.readBigUInt64BE(2));
+				at = 10;
+			}
+			const key = masked ? pending.subarray(at, at + 4) : undefined;
+			if (masked)
+				at += 4;
+			if (pending.length < at + length)
+				return;
+			const payload = Buffer.from(pending.subarray(at, at + length));
+			for (let i = 0; key && i < payload.length; i++)
+				payload[i] ^= key[i & 3];
+			this.frames.push({ op, fin, masked, rsv: (pending[0] >> 4) & 7, payload });
+			pending = this.#pending = pending.subarray(at + length);
+			if (op === 0 || op === 2)
+				this.#parser.parse(payload);
+			this.#wake();
+		}
 	}
 
 	#wake() {
@@ -83,7 +183,8 @@ class Connection {
 	}
 
 	send(packet) {
-		this.socket.write(mqttPacket.generate(packet, { protocolVersion: 4 }));
+		const bytes = mqttPacket.generate(packet, { protocolVersion: 4 });
+		this.socket.write(this.#websocket ? wsFrame(2, bytes) : bytes);
 	}
 
 	sendBytes(bytes) {
@@ -128,10 +229,10 @@ export class FaultBroker {
 	#pending = [];
 	#waiters = [];
 
-	static async start({ autoConnack = false } = {}) {
+	static async start({ autoConnack = false, websocket } = {}) {
 		const broker = new FaultBroker();
 		broker.server = net.createServer((socket) => {
-			const connection = new Connection(socket);
+			const connection = new Connection(socket, websocket === true ? {} : websocket);
 			broker.connections.push(connection);
 			if (autoConnack)
 				connection.acceptConnect().catch(() => {});

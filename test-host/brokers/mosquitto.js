@@ -7,11 +7,14 @@
 //   with tls, also a listener that requires a client certificate (mutual TLS): broker.mtlsPort, and
 //   broker.client / broker.stranger: { certificate, key } (DER; the key PKCS#8) issued by the test
 //   CA and by a CA the broker does not know
+//   with websocket, a WebSocket listener in front (./ws-front.js): broker.wsPort, and with tls
+//   also broker.wssPort (the same server certificate); they outlive restart()
 import { spawn, spawnSync, execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import { join } from "node:path";
+import { startWebSocketFront } from "./ws-front.js";
 
 const running = new Set();
 process.on("exit", () => {
@@ -153,6 +156,16 @@ export async function startMosquitto(options = {}) {
 		return done;
 	}
 	await start();
+	const fronts = [];
+	if (options.websocket) {
+		fronts.push(await startWebSocketFront({ port }));
+		broker.wsPort = fronts[0].port;
+		if (options.tls) {
+			fronts.push(await startWebSocketFront({ port, tls: { cert: readFileSync(join(dir, "server.crt")), key: readFileSync(join(dir, "server.key")) } }));
+			broker.wssPort = fronts[1].port;
+		}
+		broker.fronts = fronts;
+	}
 	broker.version = spawnSync(mosquitto, ["-h"], { encoding: "utf8" }).stdout.match(/version (\S+)/)?.[1];
 	broker.logs = () => log;
 	broker.restart = async () => {
@@ -161,6 +174,8 @@ export async function startMosquitto(options = {}) {
 	};
 	broker.kill = () => wait("SIGKILL");
 	broker.stop = async () => {
+		for (const front of fronts)
+			await front.close();
 		await wait("SIGTERM");
 		if (!options.keepDir)
 			rmSync(dir, { recursive: true, force: true });

@@ -1,13 +1,15 @@
 // What the host runtime's "image" holds, as an mcconfig build decides it for a device: whether
-// TLS is in (the app included modules/mqtt/manifest_tls.json), which folder holds the app's
+// TLS is in (the app included modules/mqtt/manifest_tls.json), whether WebSocket is in
+// (manifest_ws.json), which folder holds the app's
 // resources, and the flash behind the "storage" partition (a file that outlives the process,
 // or memory). Set by the engine that starts a device app (startEngine's options).
 
-export const image = { tls: true, resources: undefined, flash: undefined, storage: undefined };
+export const image = { tls: true, websocket: true, resources: undefined, flash: undefined, storage: undefined };
 
 /** The medium is made when the app first opens the partition (./flash.js), not for every engine. */
-export function hostImage({ tls = true, resources, flash } = {}) {
+export function hostImage({ tls = true, websocket = true, resources, flash } = {}) {
 	image.tls = tls;
+	image.websocket = websocket;
 	image.resources = resources;
 	image.flash = flash;
 	image.storage?.close();	// the next app opens the file again and reads what this one wrote

@@ -42,6 +42,7 @@ export class FakeLink {
 			else
 				this.inbound[0] = chunk.subarray(n);
 		}
+		return length;
 	}
 	write(from, offset, length) {
 		if (length > this.free)

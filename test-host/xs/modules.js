@@ -1,9 +1,10 @@
-// `modules` inside XS (see ../modules-core.js): whether the host image holds TLS, asked of Node once.
+// `modules` inside XS (see ../modules-core.js): what the host image holds (TLS, WebSocket), asked of Node once.
 import secure from "mqtt/secure";
+import websocket from "mqtt/websocket";
 import TLSSocket from "./tls.js";
 import { call } from "./channel.js";
 import { makeModules } from "../modules-core.js";
 
-const tls = call({ op: "image" }).value.tls;
+const image = call({ op: "image" }).value;
 
-export default makeModules(secure, TLSSocket, () => tls);
+export default makeModules(secure, TLSSocket, websocket, () => image);
