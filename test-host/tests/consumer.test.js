@@ -78,7 +78,7 @@ it("a misspelt event names the valid ones", () => {
 	const [error] = errors(`m.on("conect", () => {});`);
 	const expected = error.match(/Argument of type '"conect"' is not assignable to parameter of type '(.*)'/);
 	assert.ok(expected, error);
-	assert.deepEqual(expected[1].split(" | ").sort(), ['"connect"', '"connfail"', '"message"', '"offline"', '"overflow"', '"puback"', '"suback"', '"unsuback"']);
+	assert.deepEqual(expected[1].split(" | ").sort(), ['"connect"', '"connfail"', '"drained"', '"message"', '"offline"', '"overflow"', '"puback"', '"suback"', '"unsuback"']);
 });
 
 it("a handler of the wrong shape names the expected one", () => {
