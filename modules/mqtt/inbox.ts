@@ -191,6 +191,8 @@ export abstract class Inbox extends Outbox {
 			this.control(Type.PUBREC, packet.id);
 			if (!this.rememberIncoming(packet.id))
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
+			if (!this.options.cleanSession)
+				this.options.store?.received(packet.id);	// in the flash before the PUBREC can go
 		}
 		const topic = this.topicOf(this.rx, packet.topicOffset, packet.topicLength);
 		this.post(event, packet.id, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined);

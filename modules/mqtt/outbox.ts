@@ -48,6 +48,12 @@ export abstract class Outbox extends Tables {
 		return tail;
 	}
 
+	resumeIncoming(id: number): boolean {
+		if (this.incomingCount === this.options.receiveMaximum)
+			return false;
+		return this.rememberIncoming(id);
+	}
+
 	get unacked(): number {
 		return this.publishesHeld() + (this.writing && this.writingSlot === Slot.WRITING_UNACKED ? 1 : 0);	// a QoS 0 one part written
 	}

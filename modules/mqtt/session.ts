@@ -46,7 +46,7 @@ export class Session extends Inbox implements LinkOwner {
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
 		const journal = options.store;	// what it kept over a reset may need a longer queue
-		super(link, options, journal ? journal.open(options.queueLength, options.window) : options.queueLength);
+		super(link, options, journal ? journal.open(options.queueLength, options.window, options.cleanSession ? 0 : options.receiveMaximum) : options.queueLength);
 		this.owner = owner;
 		journal?.restore(this);
 		link.attach(this);
@@ -268,9 +268,12 @@ export class Session extends Inbox implements LinkOwner {
 		this.lastSend = this.upSince = this.link.now();
 		this.pingSentAt = -1;
 		this.bits &= ~Bit.INCOMING_TRACED;
-		if (!sessionPresent)
-			this.incomingCount = 0;
 		const journal = this.options.store;
+		if (!sessionPresent) {
+			this.incomingCount = 0;
+			if (!this.options.cleanSession)
+				journal?.forgetIncoming();
+		}
 		let republished = 0;
 		for (let i = 0; i < this.flightPacket.length; i++) {
 			if (this.slotState(i) !== Slot.WAIT_PUBCOMP)
@@ -375,9 +378,11 @@ export class Session extends Inbox implements LinkOwner {
 			case Ev.OFFLINE:
 				return owner.offline();
 			case Ev.MESSAGE:
-				return owner.message(a as string, b as string | ArrayBuffer | undefined, n);
+				owner.message(a as string, b as string | ArrayBuffer | undefined, n);
+				return this.options.store?.delivered(n);	// a QoS 2 one kept over a reset is marked as delivered
 			case Ev.OVERFLOW:
-				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
+				owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
+				return this.options.store?.delivered(n);
 			case Ev.PUBACK:
 				return owner.published(n);
 			case Ev.SUBACK:

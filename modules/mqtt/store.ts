@@ -95,6 +95,8 @@ export class Store implements Journal {
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(Format.SECTOR_HEADER);	// a header or status bytes on their way to the flash
+	// with cleansession 0, each incoming QoS 2 id awaiting PUBREL and its record's address / 4 (0: a free pair)
+	private incoming: Uint16Array | undefined;
 	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
@@ -292,7 +294,9 @@ export class Store implements Journal {
 	// The Journal (tables.ts): what the session tells the store as its publishes move on. A
 	// session slot's record is where its publish is kept, so that each step is one mark.
 
-	open(queue: number, window: number): number {
+	open(queue: number, window: number, incoming: number): number {
+		if (incoming)
+			this.incoming = new Uint16Array(2 * incoming);
 		const found: number[] = [];
 		this.recover((address, length, state) => {
 			found.push(address, length, state);
@@ -320,6 +324,14 @@ export class Store implements Journal {
 				result = checkHeader(parsed);
 			if (result > 0 && parsed.length === length)
 				result = decodeBody(packet!, 0, length, parsed);
+			if (result > 0 && parsed.type === Type.PUBREC && length === 4) {	// an incoming QoS 2 id (received())
+				const delivered = !(found[i + 2]! & Status.SENT) ? 0 : 1;
+				if (delivered && this.incoming && session.resumeIncoming(parsed.id))
+					this.hold(parsed.id, address);
+				else	// not delivered before the reset: the broker's resend is, once
+					this.mark(address, Status.DONE);
+				continue;
+			}
 			const slot = result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length ? session.resume(packet!, parsed.id, parsed.qos, found[i + 2]!) : -1;
 			if (slot < 0) {
 				trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
@@ -405,6 +417,74 @@ export class Store implements Journal {
 			return trace(`mqtt: store: no room to journal message ${id} again; a reset before its PUBREC would send only its PUBREL\n`);
 		this.mark(old, Status.DONE);
 		this.keep(slot, address, packet.length);
+	}
+
+	/*
+	 * An incoming QoS 2 id is a record of its own whose packet is the PUBREC owed ([0x50, 2, id]):
+	 * SENT marks it delivered to the app, DONE its PUBREL. A journal of an earlier version reads
+	 * such a record as damaged and drops it, with a trace; this version reads theirs unchanged.
+	 */
+
+	received(id: number): void {
+		if (!this.incoming)
+			return;
+		const pubrec = new Uint8Array(4);	// not this.bytes: append() may format a sector with them
+		pubrec[0] = Type.PUBREC << 4;
+		pubrec[1] = 2;
+		pubrec[2] = id >> 8;
+		pubrec[3] = id;
+		const address = this.append(pubrec);
+		if (address < 0)
+			return trace(`mqtt: store: no room to keep incoming message ${id}; a reset before its PUBREL may deliver it again\n`);
+		this.hold(id, address);
+	}
+
+	delivered(id: number): void {
+		const at = this.find(id);
+		if (at >= 0)
+			this.mark(4 * this.incoming![at + 1]!, Status.SENT);
+	}
+
+	releasedIncoming(id: number): void {
+		const at = this.find(id);
+		if (at >= 0) {
+			this.mark(4 * this.incoming![at + 1]!, Status.DONE);
+			this.incoming![at + 1] = 0;
+		}
+	}
+
+	forgetIncoming(): void {
+		const incoming = this.incoming!;
+		for (let at = 1; at < incoming.length; at += 2) {
+			if (incoming[at]) {
+				this.mark(4 * incoming[at]!, Status.DONE);
+				incoming[at] = 0;
+			}
+		}
+	}
+
+	/** The pair of incoming `id`, or -1. */
+	private find(id: number): number {
+		const incoming = this.incoming;
+		if (incoming) {
+			for (let at = 0; at < incoming.length; at += 2) {
+				if (incoming[at + 1] && incoming[at] === id)
+					return at;
+			}
+		}
+		return -1;
+	}
+
+	private hold(id: number, address: number): void {
+		const incoming = this.incoming!;
+		for (let at = 0; at < incoming.length; at += 2) {
+			if (!incoming[at + 1]) {
+				incoming[at] = id;
+				incoming[at + 1] = address / 4;
+				return;
+			}
+		}
+		this.mark(address, Status.DONE);	// the session remembers no more than receiveMaximum: it forgot one first
 	}
 
 	/** Session slot `slot`'s publish is the record at `address`, of a `length`-byte packet. */

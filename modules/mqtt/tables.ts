@@ -167,10 +167,11 @@ export interface Journal {
 	/** The largest PUBLISH packet a record holds. */
 	readonly maxPacket: number;
 	/**
-	 * Reads what was kept over a reset and makes room for the records of `queue` queue slots and
-	 * `window` window slots; returns the queue length the session needs to take back what it found.
+	 * Reads what was kept over a reset and makes room for the records of `queue` queue slots,
+	 * `window` window slots and `incoming` QoS 2 ids received (0: the session ends with the
+	 * connection, none is kept); returns the queue length the session needs to take back what it found.
 	 */
-	open(queue: number, window: number): number;
+	open(queue: number, window: number, incoming: number): number;
 	/** Hands what open() found to the session, in the order accepted. */
 	restore(session: Resumer): void;
 	/** Throws a RangeError naming the limit when a QoS 1/2 packet of `length` bytes cannot be kept. */
@@ -191,6 +192,17 @@ export interface Journal {
 	done(slot: number): void;
 	/** The broker lost the session after window slot `slot`'s PUBREC: its whole PUBLISH goes again. */
 	again(slot: number, packet: Uint8Array, id: number): void;
+	/**
+	 * A QoS 2 message `id` came and is new: kept before it is delivered or its PUBREC goes, so that
+	 * after a reset the broker's resend is known (4.3.3). Only when open() was given `incoming`.
+	 */
+	received(id: number): void;
+	/** The app's handler had message `id` (a QoS 2 one kept by received(), or none). */
+	delivered(id: number): void;
+	/** Incoming `id`'s PUBREL came (or it was forgotten beyond receiveMaximum): no longer kept. */
+	releasedIncoming(id: number): void;
+	/** The broker kept no session: no incoming id awaits its PUBREL any more. */
+	forgetIncoming(): void;
 }
 
 /** What a journal's restore() may ask of the session. */
@@ -200,6 +212,8 @@ export interface Resumer {
 	 * journal's slot it now occupies, or -1 when its id is in use (the record is then dropped).
 	 */
 	resume(packet: Uint8Array, id: number, qos: number, state: number): number;
+	/** Takes back an incoming QoS 2 id delivered before a reset and awaiting its PUBREL; false when there is no room. */
+	resumeIncoming(id: number): boolean;
 }
 
 export abstract class Tables {
@@ -576,6 +590,7 @@ export abstract class Tables {
 				this.bits |= Bit.INCOMING_TRACED;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
+			this.options.store?.releasedIncoming(ids[from]);
 			ids.copyWithin(from, from + 1, end);
 			this.incomingCount--;
 		}
@@ -584,6 +599,7 @@ export abstract class Tables {
 	}
 
 	protected forgetIncoming(id: number): void {
+		this.options.store?.releasedIncoming(id);
 		const ids = this.words, from = this.incomingAt, end = from + this.incomingCount;
 		for (let i = from; i < end; i++) {
 			if (ids[i] === id) {
