@@ -95,8 +95,9 @@ export class Store implements Journal {
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(Format.SECTOR_HEADER);	// a header or status bytes on their way to the flash
-	// with cleansession 0, each incoming QoS 2 id awaiting PUBREL and its record's address / 4 (0: a free pair)
-	private incoming: Uint16Array | undefined;
+	// with cleansession 0 only: where table's last region begins, which holds each incoming QoS 2
+	// id awaiting PUBREL and its record's address / 4 (0: a free pair); no slot without it
+	declare private incoming?: number;
 	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
@@ -295,17 +296,17 @@ export class Store implements Journal {
 	// session slot's record is where its publish is kept, so that each step is one mark.
 
 	open(queue: number, window: number, incoming: number): number {
-		if (incoming)
-			this.incoming = new Uint16Array(2 * incoming);
 		const found: number[] = [];
 		this.recover((address, length, state) => {
 			found.push(address, length, state);
 		});
 		queue = Math.max(queue, found.length / 3);
-		const sectors = this.sectors, table = new Uint16Array(sectors + 2 * (queue + window));
+		const sectors = this.sectors, slots = sectors + 2 * (queue + window), table = new Uint16Array(slots + 2 * incoming);
 		for (let s = 0; s < sectors; s++)
 			table[s] = this.table[s]!;
 		this.table = table;
+		if (incoming)
+			this.incoming = slots;
 		this.found = found;
 		return queue;
 	}
@@ -326,7 +327,7 @@ export class Store implements Journal {
 				result = decodeBody(packet!, 0, length, parsed);
 			if (result > 0 && parsed.type === Type.PUBREC && length === 4) {	// an incoming QoS 2 id (received())
 				const delivered = !(found[i + 2]! & Status.SENT) ? 0 : 1;
-				if (delivered && this.incoming && session.resumeIncoming(parsed.id))
+				if (delivered && this.incoming !== undefined && session.resumeIncoming(parsed.id))
 					this.hold(parsed.id, address);
 				else	// not delivered before the reset: the broker's resend is, once
 					this.mark(address, Status.DONE);
@@ -426,7 +427,7 @@ export class Store implements Journal {
 	 */
 
 	received(id: number): void {
-		if (!this.incoming)
+		if (this.incoming === undefined)
 			return;
 		const pubrec = new Uint8Array(4);	// not this.bytes: append() may format a sector with them
 		pubrec[0] = Type.PUBREC << 4;
@@ -442,45 +443,43 @@ export class Store implements Journal {
 	delivered(id: number): void {
 		const at = this.find(id);
 		if (at >= 0)
-			this.mark(4 * this.incoming![at + 1]!, Status.SENT);
+			this.mark(4 * this.table[at + 1]!, Status.SENT);
 	}
 
 	releasedIncoming(id: number): void {
 		const at = this.find(id);
 		if (at >= 0) {
-			this.mark(4 * this.incoming![at + 1]!, Status.DONE);
-			this.incoming![at + 1] = 0;
+			this.mark(4 * this.table[at + 1]!, Status.DONE);
+			this.table[at + 1] = 0;
 		}
 	}
 
 	forgetIncoming(): void {
-		const incoming = this.incoming!;
-		for (let at = 1; at < incoming.length; at += 2) {
-			if (incoming[at]) {
-				this.mark(4 * incoming[at]!, Status.DONE);
-				incoming[at] = 0;
+		const table = this.table;
+		for (let at = (this.incoming ?? table.length) + 1; at < table.length; at += 2) {
+			if (table[at]) {
+				this.mark(4 * table[at]!, Status.DONE);
+				table[at] = 0;
 			}
 		}
 	}
 
-	/** The pair of incoming `id`, or -1. */
+	/** The pair of incoming `id` in table, or -1. */
 	private find(id: number): number {
-		const incoming = this.incoming;
-		if (incoming) {
-			for (let at = 0; at < incoming.length; at += 2) {
-				if (incoming[at + 1] && incoming[at] === id)
-					return at;
-			}
+		const table = this.table;
+		for (let at = this.incoming ?? table.length; at < table.length; at += 2) {
+			if (table[at + 1] && table[at] === id)
+				return at;
 		}
 		return -1;
 	}
 
 	private hold(id: number, address: number): void {
-		const incoming = this.incoming!;
-		for (let at = 0; at < incoming.length; at += 2) {
-			if (!incoming[at + 1]) {
-				incoming[at] = id;
-				incoming[at + 1] = address / 4;
+		const table = this.table;
+		for (let at = this.incoming!; at < table.length; at += 2) {
+			if (!table[at + 1]) {
+				table[at] = id;
+				table[at + 1] = address / 4;
 				return;
 			}
 		}
