@@ -23,7 +23,9 @@ const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Runs `cycles` wakes; resolves to the counts. `kill` is the share of wakes cut by SIGKILL at a
  * random moment (0 to 400 ms after the start); `commands` the number of QoS 2 commands sent,
- * spread over the cycles. `launch` (tools/device-check.mjs) starts the lin build in mcsim instead.
+ * spread over the cycles. `launch(config)` starts one wake of the app with that config (the
+ * broker's port in it) on the same flash every time: by default on the host runtime in `engine`;
+ * tools/device-check.mjs gives one that starts the lin build in mcsim.
  */
 export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25, commands = 20, log = () => {}, launch, clientid = `sleepy-${engine}` } = {}) {
 	const broker = await startMosquitto({ persistence: true });
@@ -31,7 +33,7 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 	const prefix = "sleepy";
 	const base = `${prefix}/${clientid}`;
 	const config = { broker: "127.0.0.1", port: broker.port, clientid, prefix, sectors: 8, qos: 0, sleep: 1000, awake: 3000 };
-	launch ??= () => spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(config), "examples/sleepy/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	launch ??= (settings) => spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(settings), "examples/sleepy/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	const accepted = new Map();	// reading -> qos, as the app traced it
 	const arrived = new Map();	// reading -> times
 	const delivered = new Map();	// command -> times the app had it
@@ -46,8 +48,8 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 		await Promise.all([subscriber, sender].map((c) => new Promise((resolve, reject) => c.once("connect", resolve).once("error", reject))));
 		await subscriber.subscribeAsync(`${base}/readings`, { qos: 2 });
 		const wake = async (cut) => {
+			child = launch(config);	// first, as it may build the app
 			const started = Date.now();
-			child = launch();
 			let pending = "", asleep = false;
 			child.stdout.on("data", (chunk) => {
 				const lines = (pending + chunk).split("\n");
