@@ -381,7 +381,7 @@ export abstract class Tables {
 
 	/** Whether the head of the queue is a QoS 1/2 publish, which may go before CONNACK. */
 	protected heldPublishFirst(): boolean {
-		const kind = this.flags[Layout.QUEUE_AT + this.queueHead] & Kind.MASK;
+		const kind = this.flags[Layout.QUEUE_AT + this.queueHead]! & Kind.MASK;
 		return kind === Kind.PUBLISH1 || kind === Kind.PUBLISH2;
 	}
 
@@ -443,11 +443,11 @@ export abstract class Tables {
 		const flags = this.flags, capacity = this.queuePacket.length;
 		let count = 0;
 		for (let i = 0; i < this.queueCount; i++) {
-			if ((flags[Layout.QUEUE_AT + (this.queueHead + i) % capacity] & Kind.MASK) <= Kind.PUBLISH2)
+			if ((flags[Layout.QUEUE_AT + (this.queueHead + i) % capacity]! & Kind.MASK) <= Kind.PUBLISH2)
 				count++;
 		}
 		for (let i = this.flightAt, end = this.incomingAt; i < end; i++) {
-			const state = flags[i];
+			const state = flags[i]!;
 			if (state >= Slot.WAIT_PUBACK && state <= Slot.WAIT_PUBCOMP)
 				count++;
 		}
@@ -590,7 +590,7 @@ export abstract class Tables {
 				this.bits |= Bit.INCOMING_TRACED;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
-			this.options.store?.releasedIncoming(ids[from]);
+			this.options.store?.releasedIncoming(ids[from]!);
 			ids.copyWithin(from, from + 1, end);
 			this.incomingCount--;
 		}
