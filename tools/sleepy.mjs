@@ -68,10 +68,17 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 			while (!asleep && Date.now() < deadline && child.exitCode === null)
 				await pause(2);
 			const running = child;
-			await new Promise((resolve) => {
-				running.once("exit", resolve);
-				process.kill(-running.pid, "SIGKILL");
-			});
+			if (running.exitCode === null && running.signalCode === null) {
+				await new Promise((resolve) => {
+					running.once("exit", resolve);
+					try {
+						process.kill(-running.pid, "SIGKILL");
+					}
+					catch {	// it ended by itself between the check and the kill
+						resolve();
+					}
+				});
+			}
 			if (asleep) {
 				slept++;
 				awakeMs += Date.now() - started;
