@@ -26,6 +26,7 @@ export class FlashMedium {
 	#quiet = false;	// a cut leaves the medium dead rather than throwing (cutAfter's quiet)
 	#dead = false;	// the power went: nothing more is programmed or erased
 	erased = 0;
+	programmed = 0;	// bytes written, for the wear figures (bench/wake.mjs)
 
 	/** `path`: a file that keeps the partition across processes; without it, memory only. */
 	constructor({ path, byteLength = STORAGE_BYTES } = {}) {
@@ -76,6 +77,7 @@ export class FlashMedium {
 		const bytes = this.#bytes;
 		if (this.#dead)
 			return;
+		this.programmed += byteLength;
 		for (let i = 0; i < byteLength; i++) {
 			if (this.#cut === 0) {
 				bytes[offset + i] &= source[i] | Math.floor(this.#random() * 256);	// some of its bits

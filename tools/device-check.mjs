@@ -4,7 +4,7 @@
 //   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--only NAME,...] [--out DIR]
 //
 // Each numbered check below has a NAME; --only runs just those named (e.g. --only outage):
-// default, secure, mutual-tls, websocket, store, consumer, outage, esp.
+// default, secure, mutual-tls, websocket, store, sleepy, consumer, outage, esp.
 //
 // 1. default: builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
@@ -19,6 +19,9 @@
 // 3. store: builds the store example (src/examples/store) for `lin` and runs tools/power-cut.mjs on it:
 //    mcsim killed with SIGKILL at least 10 times while it publishes 5,000 QoS 1 and 5,000 QoS 2
 //    readings, restarted on the same flash file; nothing accepted lost, QoS 2 exactly once.
+// 3b. sleepy: builds the sleepy sensor (src/examples/sleepy) for `lin` and runs tools/sleepy.mjs on
+//    it: 200 wakes of mcsim on one flash file, ended when the app says it sleeps or killed at a
+//    random moment, a broker restart; every reading arrives (QoS 2 once), every command once.
 // 4. consumer: packs the package (npm pack), installs it in a fresh app as the README says
 //    (test-host/fixtures/consumer), builds that for `lin` and checks that it exchanges a message.
 // 5. outage: builds src/examples/reconnect (options.reconnect, backoff 1 to 4 s) for `lin` and
@@ -37,12 +40,13 @@ import { fileURLToPath } from "node:url";
 import mqttjs from "mqtt";
 import { freePort, startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { powerCut, summary } from "./power-cut.mjs";
+import { passed as sleepyPassed, sleepyCycles, summary as sleepySummary } from "./sleepy.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const CHECKS = ["default", "secure", "mutual-tls", "websocket", "store", "consumer", "outage", "esp"];
+const CHECKS = ["default", "secure", "mutual-tls", "websocket", "store", "sleepy", "consumer", "outage", "esp"];
 const only = option("only")?.split(",");
 const unknown = only?.filter((name) => !CHECKS.includes(name)) ?? [];
 if (unknown.length || (only && !only.length)) {
@@ -251,6 +255,22 @@ async function storeApp(broker, screen) {
 	check(result.duplicatesQos2 === 0, "lin: QoS 2 arrives exactly once over the kills");
 }
 
+/**
+ * src/examples/sleepy built for lin once tools/sleepy.mjs has started its broker (the port is built
+ * into the config), then woken 200 times in mcsim on one flash file.
+ */
+async function sleepyApp(screen) {
+	const flashFile = join(out, "lin-sleepy-flash.bin");
+	rmSync(flashFile, { force: true });
+	let so;
+	const launch = (config) => {
+		so ??= find(mcconfig(join(root, "src/examples/sleepy"), "lin", join(out, "lin-sleepy"), Object.entries({ ...config, flashFile }).map(([key, value]) => `${key}=${value}`)), "mc.so");
+		return mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	};
+	const result = await sleepyCycles({ engine: "lin", cycles: 200, launch, clientid: "sleepy-lin", log: (line) => console.log(`  [sleepy] ${line}`) });
+	check(result.slept >= 100 && sleepyPassed(result), `lin: sleepy example over its wakes (${sleepySummary(result)})`);
+}
+
 async function consumer(broker, screen) {
 	const pack = spawnSync("npm", ["pack", "--pack-destination", out], { cwd: root, env, encoding: "utf8" });
 	if (pack.status !== 0)
@@ -345,16 +365,18 @@ function esp() {
 	const plain = espSizes(root, "main");
 	const secure = espSizes(join(root, "src/examples/secure"), "secure");
 	const store = espSizes(join(root, "src/examples/store"), "store");
+	const sleepy = espSizes(join(root, "src/examples/sleepy"), "sleepy");
 	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
 	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
 	const n = (v) => v.toLocaleString("en-US");
 	const ours = (s) => Object.entries(s.xsb).filter(([k]) => k.startsWith("mqtt/"));
 	console.log(`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${new Date().toISOString().slice(0, 10)})`);
 	console.log("| build | main.bin | static RAM | IRAM | .xsb of modules/mqtt |\n|---|---:|---:|---:|---:|");
-	for (const s of [peer, plain, secure, store, consumerApp].filter(Boolean))
+	for (const s of [peer, plain, secure, store, sleepy, consumerApp].filter(Boolean))
 		console.log(`| ${s.name} | ${n(s.bin)} | ${n(s.ram)} | ${n(s.iram)} | ${s === peer ? "" : n(ours(s).reduce((t, [, v]) => t + v, 0))} |`);
 	console.log(`\nmodules/mqtt .xsb: ${ours(plain).map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
 	console.log(`mqtt/store ${n(store.xsb["mqtt/store"] ?? 0)} B of bytecode; the store example against the default app: ${n(store.bin - plain.bin)} B of main.bin, ${n(store.ram - plain.ram)} B static RAM, ${n(store.iram - plain.iram)} B IRAM`);
+	console.log(`the sleepy example against the store example: ${n(sleepy.bin - store.bin)} B of main.bin (Moddable's system module for deepSleep, and the IO provider it imports), ${n(sleepy.ram - store.ram)} B static RAM, ${n(sleepy.iram - store.iram)} B IRAM`);
 	console.log(`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${n(secure.ram - plain.ram)} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`);
 	check(plain.bin <= peer.bin * 1.1, `esp budget: main.bin ${n(plain.bin)} <= mqttbasic + 10 % (${n(Math.floor(peer.bin * 1.1))})`);
 	check(plain.ram <= peer.ram + 1024, `esp budget: static RAM ${n(plain.ram)} <= mqttbasic + 1 KB (${n(peer.ram + 1024)})`);
@@ -379,6 +401,8 @@ try {
 		await websocketApp(broker, screen);
 	if (wanted("store"))
 		await storeApp(broker, screen);
+	if (wanted("sleepy"))
+		await sleepyApp(screen);
 	if (wanted("consumer"))
 		await consumer(broker, screen);
 	if (wanted("outage"))

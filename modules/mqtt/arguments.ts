@@ -197,6 +197,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		offlineQueue: !!(o.offlineQueue || o.store),	// a store implies it
 		// properties only when given: a slot of heap each without
 		...o.tls ? { tls: o.tls } : undefined,
+		...o.waitConnack ? { waitConnack: true } : undefined,
 		...o.store ? { store: o.store } : undefined,
 	};
 	return { fields, session };

@@ -63,6 +63,13 @@ export interface ClientOptions {
 	 */
 	offlineQueue?: boolean;
 	/**
+	 * Held QoS 1/2 publishes (a store's, offlineQueue's, those a lost connection left) go right
+	 * behind CONNECT, before CONNACK, as MQTT 3.1.1 allows (3.1.4): a reading is acknowledged
+	 * one round trip sooner. True makes them wait for CONNACK, for a broker that will not take
+	 * packets before its CONNACK is out. Default false.
+	 */
+	waitConnack?: boolean;
+	/**
 	 * A Store (mqtt/store) in which every accepted QoS 1/2 publish is kept until acknowledged,
 	 * so that it survives a reset; a client made with the same store after a restart sends what
 	 * it finds after its first CONNACK. Implies offlineQueue. Default none.
@@ -83,13 +90,18 @@ export interface Events<D extends Data = string> {
 	/** One granted QoS per topic asked for; 0x80 marks a refusal. */
 	suback: (client: MQTTClient<D>, packetId: number, granted: number[]) => void;
 	unsuback: (client: MQTTClient<D>, packetId: number) => void;
+	/**
+	 * Ours: every publish accepted is done (QoS 0 written to the socket, QoS 1 PUBACK, QoS 2
+	 * PUBCOMP), after the puback events of the acknowledgements that finished it.
+	 */
+	drained: (client: MQTTClient<D>) => void;
 }
 export type EventName = keyof Events;
 
 export interface MQTTClient<D extends Data = string> {
 	lwt<Q extends number | string = 0, F extends Flag | number | null | undefined = 0>(topic: string, message: Payload, qos?: QoSArgument<Q> | null, retain?: FlagArgument<F>): undefined;
 	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
-	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events<D>[E] | null | undefined): undefined;
+	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback" | "drained">(event: E, handler: Events<D>[E] | null | undefined): undefined;
 	/**
 	 * MQTT over WebSocket (with modules/mqtt/manifest_ws.json; wss:// also needs manifest_tls.json):
 	 * `ws://host[:port][/path]` or `wss://host[:port][/path]`, port 80 or 443 by default, path "/".
@@ -106,6 +118,11 @@ export interface MQTTClient<D extends Data = string> {
 	close(): boolean;
 	/** Packet id given to the latest publish, subscribe or unsubscribe (0 for QoS 0). */
 	readonly packetId: number;
+	/**
+	 * Ours: publishes accepted and not yet done (QoS 0 not yet written, QoS 1/2 not yet
+	 * acknowledged, with a store those it found after a reset); 0 when drained.
+	 */
+	readonly unacked: number;
 }
 
 /** The handlers' client with a string payload; kept for apps written before the generic. */
@@ -116,7 +133,7 @@ export type FailedHandler = Events["connfail"];
 type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
 
 // Handler slots, by event: the index of its name here, which is its Ev number.
-const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback"]);
+const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback", "drained"]);
 
 const enum Default { PORT = 1883 }
 
@@ -137,6 +154,10 @@ class Client implements MQTTClient, SessionOwner {
 
 	get packetId(): number {
 		return this.lastId;
+	}
+
+	get unacked(): number {
+		return this.session.unacked;
 	}
 
 	lwt(topic: string, message: Payload, qos?: unknown, retain?: unknown): undefined {
@@ -162,6 +183,8 @@ class Client implements MQTTClient, SessionOwner {
 		this.handlers[index] = handler ?? undefined;
 		if (index === Ev.PUBACK)
 			this.session.reportWritten = !!handler;
+		else if (index === Ev.DRAINED)
+			this.session.reportDrained = !!handler;
 		return undefined;
 	}
 
@@ -317,6 +340,10 @@ class Client implements MQTTClient, SessionOwner {
 
 	unsubscribed(id: number): void {
 		this.emit(Ev.UNSUBACK, 1, id);
+	}
+
+	drained(): void {
+		this.emit(Ev.DRAINED, 0);
 	}
 
 	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */

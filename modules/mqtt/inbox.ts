@@ -12,7 +12,7 @@ import { subscribeTopicCount } from "./encode.js";
 import { Outbox } from "./outbox.js";
 import type { Link } from "./link.js";
 import type { SessionOptions } from "./tables.js";
-import { Ev, Fail, Layout, Slot, State } from "./tables.js";
+import { Bit, Ev, Fail, Layout, Slot, State } from "./tables.js";
 
 export abstract class Inbox extends Outbox {
 	protected rx: Uint8Array;
@@ -191,6 +191,8 @@ export abstract class Inbox extends Outbox {
 			this.control(Type.PUBREC, packet.id);
 			if (!this.rememberIncoming(packet.id))
 				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
+			if (!this.options.cleanSession)
+				this.options.store?.received(packet.id);	// in the flash before the PUBREC can go
 		}
 		const topic = this.topicOf(this.rx, packet.topicOffset, packet.topicLength);
 		this.post(event, packet.id, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined);
@@ -217,6 +219,8 @@ export abstract class Inbox extends Outbox {
 		this.options.store?.done(this.queuePacket.length + slot);
 		this.release(slot);
 		this.post(event, id, undefined, undefined);
+		if (event === Ev.PUBACK && (this.bits & Bit.WANT_DRAINED))
+			this.bits |= Bit.DRAINED_DUE;
 	}
 
 	protected decodePayload(offset: number, length: number): string | ArrayBuffer {

@@ -48,6 +48,16 @@ export abstract class Outbox extends Tables {
 		return tail;
 	}
 
+	resumeIncoming(id: number): boolean {
+		if (this.incomingCount === this.options.receiveMaximum)
+			return false;
+		return this.rememberIncoming(id);
+	}
+
+	get unacked(): number {
+		return this.publishesHeld() + (this.writing && this.writingSlot === Slot.WRITING_UNACKED ? 1 : 0);	// a QoS 0 one part written
+	}
+
 	/**
 	 * Queues a PUBLISH of UTF-8 topic and payload bytes. Returns its packet id (0 for QoS 0), -1
 	 * when the queue or the store is full, Publish.NOT_CONNECTED without a session to take it.
@@ -111,15 +121,26 @@ export abstract class Outbox extends Tables {
 		this.pumping = false;
 	}
 
+	/**
+	 * Before CONNACK (HANDSHAKE) only the CONNECT goes and, unless options.waitConnack, the QoS
+	 * 1/2 publishes held: those the window marked to go again and those at the head of the queue,
+	 * in order (3.1.4: a server that refuses the CONNECT processes none of them [MQTT-3.1.4-5],
+	 * and each stays held until acknowledged). PUBRELs, subscriptions and QoS 0 wait for CONNACK:
+	 * a PUBREL's fate depends on the session present flag (established()). While one is owed,
+	 * everything waits: should the broker have lost the session, that message is published
+	 * again, and it goes ahead of those accepted after it.
+	 */
 	protected pumpOnce(): void {
 		const state = this.state;
 		if (state < State.HANDSHAKE)
 			return;
 		if (this.writing && !this.continueWriting())
 			return;
-		if (state === State.HANDSHAKE)
-			return;
-		if (this.controlCount) {
+		if (state === State.HANDSHAKE) {
+			if (this.options.waitConnack || this.releaseOwed())
+				return;
+		}
+		else if (this.controlCount) {
 			for (let type: number; (type = this.takeControl(this.writable));) {
 				this.send(this.ack, 0, type >= Type.PINGREQ ? 2 : 4);	// as takeControl wrote it
 				if (type === Type.DISCONNECT) {
@@ -132,12 +153,12 @@ export abstract class Outbox extends Tables {
 			if (this.controlCount)
 				return;	// an acknowledgement owed waits for room, and nothing goes before it
 		}
-		if (state !== State.CONNECTED)
+		if (state !== State.CONNECTED && state !== State.HANDSHAKE)
 			return;
 		for (;;) {
 			const resend = this.resendCount ? this.nextResend() : -1;	// none after the first round of a session
 			if (resend >= 0) {
-				const release = this.slotState(resend) === Slot.WAIT_PUBCOMP;
+				const release = this.slotState(resend) === Slot.WAIT_PUBCOMP;	// marked only once CONNACK came
 				if (release && this.writable < 4)
 					return;
 				this.resent(resend, this.link.now());
@@ -153,6 +174,8 @@ export abstract class Outbox extends Tables {
 				}
 			}
 			else if (this.queueCount) {
+				if (state === State.HANDSHAKE && !this.heldPublishFirst())
+					return;
 				let packet = this.queuePacket[this.queueHead];
 				const slot = this.takeQueued();
 				if (slot === Slot.BLOCKED)
@@ -166,7 +189,7 @@ export abstract class Outbox extends Tables {
 			}
 			else
 				return;
-			if (this.writing || this.state !== State.CONNECTED)
+			if (this.writing || this.state !== state)
 				return;	// a packet is only part written: wait for space
 		}
 	}
@@ -191,8 +214,12 @@ export abstract class Outbox extends Tables {
 		this.writing = undefined;
 		if (this.writingSlot === Slot.WRITING_CONNECT)
 			this.arm(Timeout.CONNACK);
-		else if (this.writingSlot === Slot.WRITING_UNACKED && (this.bits & Bit.WANT_WRITTEN))
-			this.post(Ev.PUBACK, 0, undefined, undefined);	// QoS 0 is done once handed to the network
+		else if (this.writingSlot === Slot.WRITING_UNACKED) {	// QoS 0 is done once handed to the network
+			if ((this.bits & Bit.WANT_WRITTEN))
+				this.post(Ev.PUBACK, 0, undefined, undefined);
+			if ((this.bits & Bit.WANT_DRAINED))
+				this.bits |= Bit.DRAINED_DUE;
+		}
 		return true;
 	}
 

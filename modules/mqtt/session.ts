@@ -31,6 +31,8 @@ export interface SessionOwner {
 	published(id: number): void;
 	subscribed(id: number, granted: number[]): void;
 	unsubscribed(id: number): void;
+	/** Every publish accepted is done (asked for with reportDrained). */
+	drained(): void;
 }
 
 export class Session extends Inbox implements LinkOwner {
@@ -44,7 +46,7 @@ export class Session extends Inbox implements LinkOwner {
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
 		const journal = options.store;	// what it kept over a reset may need a longer queue
-		super(link, options, journal ? journal.open(options.queueLength, options.window) : options.queueLength);
+		super(link, options, journal ? journal.open(options.queueLength, options.window, options.cleanSession ? 0 : options.receiveMaximum) : options.queueLength);
 		this.owner = owner;
 		journal?.restore(this);
 		link.attach(this);
@@ -62,6 +64,10 @@ export class Session extends Inbox implements LinkOwner {
 	/** Whether a QoS 0 publish is reported (Ev.PUBACK) once written: the app has a puback handler. */
 	set reportWritten(on: boolean) {
 		this.bits = on ? this.bits | Bit.WANT_WRITTEN : this.bits & ~Bit.WANT_WRITTEN;
+	}
+	/** Whether the owner is told when every publish accepted is done (the app has a drained handler). */
+	set reportDrained(on: boolean) {
+		this.bits = on ? this.bits | Bit.WANT_DRAINED : this.bits & ~(Bit.WANT_DRAINED | Bit.DRAINED_DUE);
 	}
 	/** The receive buffer's size: no packet but a PUBLISH may be larger. */
 	get maxMessageLength(): number {
@@ -165,6 +171,7 @@ export class Session extends Inbox implements LinkOwner {
 			this.writingOffset = 0;
 			this.writingSlot = Slot.WRITING_CONNECT;
 			this.arm(Timeout.SEND);
+			this.heldGoAgain();
 		}
 		this.pump();
 		if ((this.unread || this.fill) && this.receiving()) {
@@ -198,8 +205,8 @@ export class Session extends Inbox implements LinkOwner {
 				return Fail.DNS;
 			case State.OPENING:
 				return Fail.SERVER_NOT_FOUND;
-			default:	// HANDSHAKE, which writes nothing but the CONNECT
-				return this.writing ? Fail.TIMEOUT_SENDING : Fail.TIMEOUT_RECEIVING;
+			default:	// HANDSHAKE: the CONNECT not all written, or no CONNACK
+				return this.writing && this.writingSlot === Slot.WRITING_CONNECT ? Fail.TIMEOUT_SENDING : Fail.TIMEOUT_RECEIVING;
 		}
 	}
 
@@ -233,10 +240,27 @@ export class Session extends Inbox implements LinkOwner {
 	}
 
 	/**
-	 * 4.4: unacknowledged PUBLISH and PUBREL go again, in their original order, before anything
-	 * new. Session present 0 (3.2.2.2) means the broker holds nothing of ours: no PUBREL will come
-	 * for the QoS 2 messages it sent us, and it no longer has the messages we still owe a PUBREL
-	 * for, so those are published again (at least once, rather than lost).
+	 * 4.4: with a new connection, unacknowledged PUBLISHes go again (DUP), in their original
+	 * order, before anything new, right behind CONNECT unless options.waitConnack (pumpOnce). A
+	 * subscription request cut off by the link loss is not replayed. PUBRELs wait for CONNACK
+	 * (established()).
+	 */
+	protected heldGoAgain(): void {
+		for (let i = 0; i < this.flightPacket.length; i++) {
+			const state = this.slotState(i);
+			if (state === Slot.WAIT_SUBACK || state === Slot.WAIT_UNSUBACK)
+				this.release(i);
+			else if (state === Slot.WAIT_PUBACK || state === Slot.WAIT_PUBREC)
+				this.markResend(i);
+		}
+	}
+
+	/**
+	 * The PUBRELs owed go again, in the order of their PUBRECs (4.6). Session present 0 (3.2.2.2)
+	 * means the broker holds nothing of ours: no PUBREL will come for the QoS 2 messages it sent
+	 * us, and it no longer has the messages we still owe a PUBREL for, so those are published
+	 * again (at least once, rather than lost). What went behind CONNECT reached the session the
+	 * CONNACK describes, new or kept, and waits for its acknowledgement as usual.
 	 */
 	protected established(sessionPresent: boolean): void {
 		this.state = State.CONNECTED;
@@ -244,22 +268,22 @@ export class Session extends Inbox implements LinkOwner {
 		this.lastSend = this.upSince = this.link.now();
 		this.pingSentAt = -1;
 		this.bits &= ~Bit.INCOMING_TRACED;
-		if (!sessionPresent)
-			this.incomingCount = 0;
 		const journal = this.options.store;
+		if (!sessionPresent) {
+			this.incomingCount = 0;
+			if (!this.options.cleanSession)
+				journal?.forgetIncoming();
+		}
 		let republished = 0;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			const state = this.slotState(i);
-			if (state === Slot.WAIT_SUBACK || state === Slot.WAIT_UNSUBACK)
-				this.release(i);	// a subscription request cut off by the link loss is not replayed
-			else if (state !== Slot.FREE) {
-				if (state === Slot.WAIT_PUBCOMP && !sessionPresent) {
-					this.advance(i, Slot.WAIT_PUBREC);
-					journal?.again(this.queuePacket.length + i, this.flightPacket[i]!, this.slotId(i));
-					republished++;
-				}
-				this.markResend(i);
+			if (this.slotState(i) !== Slot.WAIT_PUBCOMP)
+				continue;
+			if (!sessionPresent) {
+				this.advance(i, Slot.WAIT_PUBREC);
+				journal?.again(this.queuePacket.length + i, this.flightPacket[i]!, this.slotId(i));
+				republished++;
 			}
+			this.markResend(i);
 		}
 		if (republished)
 			trace(`mqtt: the broker kept no session; ${republished} QoS 2 messages awaiting PUBCOMP are published again\n`);
@@ -354,13 +378,17 @@ export class Session extends Inbox implements LinkOwner {
 			case Ev.OFFLINE:
 				return owner.offline();
 			case Ev.MESSAGE:
-				return owner.message(a as string, b as string | ArrayBuffer | undefined, n);
+				owner.message(a as string, b as string | ArrayBuffer | undefined, n);
+				return this.options.store?.delivered(n);	// a QoS 2 one kept over a reset is marked as delivered
 			case Ev.OVERFLOW:
-				return owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
+				owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
+				return this.options.store?.delivered(n);
 			case Ev.PUBACK:
 				return owner.published(n);
 			case Ev.SUBACK:
 				return owner.subscribed(n, a as number[]);
+			case Ev.DRAINED:
+				return owner.drained();
 			default:
 				return owner.unsubscribed(n);
 		}

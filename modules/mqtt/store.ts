@@ -95,6 +95,9 @@ export class Store implements Journal {
 	private at = 0;	// the next record's offset in the head sector; size when the head is closed
 	private sequence = 0;	// the head's
 	private bytes = new Uint8Array(Format.SECTOR_HEADER);	// a header or status bytes on their way to the flash
+	// with cleansession 0 only: where table's last region begins, which holds each incoming QoS 2
+	// id awaiting PUBREL and its record's address / 4 (0: a free pair); no slot without it
+	declare private incoming?: number;
 	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
@@ -292,16 +295,18 @@ export class Store implements Journal {
 	// The Journal (tables.ts): what the session tells the store as its publishes move on. A
 	// session slot's record is where its publish is kept, so that each step is one mark.
 
-	open(queue: number, window: number): number {
+	open(queue: number, window: number, incoming: number): number {
 		const found: number[] = [];
 		this.recover((address, length, state) => {
 			found.push(address, length, state);
 		});
 		queue = Math.max(queue, found.length / 3);
-		const sectors = this.sectors, table = new Uint16Array(sectors + 2 * (queue + window));
+		const sectors = this.sectors, slots = sectors + 2 * (queue + window), table = new Uint16Array(slots + 2 * incoming);
 		for (let s = 0; s < sectors; s++)
 			table[s] = this.table[s]!;
 		this.table = table;
+		if (incoming)
+			this.incoming = slots;
 		this.found = found;
 		return queue;
 	}
@@ -320,6 +325,14 @@ export class Store implements Journal {
 				result = checkHeader(parsed);
 			if (result > 0 && parsed.length === length)
 				result = decodeBody(packet!, 0, length, parsed);
+			if (result > 0 && parsed.type === Type.PUBREC && length === 4) {	// an incoming QoS 2 id (received())
+				const delivered = !(found[i + 2]! & Status.SENT) ? 0 : 1;
+				if (delivered && this.incoming !== undefined && session.resumeIncoming(parsed.id))
+					this.hold(parsed.id, address);
+				else	// not delivered before the reset: the broker's resend is, once
+					this.mark(address, Status.DONE);
+				continue;
+			}
 			const slot = result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length ? session.resume(packet!, parsed.id, parsed.qos, found[i + 2]!) : -1;
 			if (slot < 0) {
 				trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
@@ -405,6 +418,72 @@ export class Store implements Journal {
 			return trace(`mqtt: store: no room to journal message ${id} again; a reset before its PUBREC would send only its PUBREL\n`);
 		this.mark(old, Status.DONE);
 		this.keep(slot, address, packet.length);
+	}
+
+	/*
+	 * An incoming QoS 2 id is a record of its own whose packet is the PUBREC owed ([0x50, 2, id]):
+	 * SENT marks it delivered to the app, DONE its PUBREL. A journal of an earlier version reads
+	 * such a record as damaged and drops it, with a trace; this version reads theirs unchanged.
+	 */
+
+	received(id: number): void {
+		if (this.incoming === undefined)
+			return;
+		const pubrec = new Uint8Array(4);	// not this.bytes: append() may format a sector with them
+		pubrec[0] = Type.PUBREC << 4;
+		pubrec[1] = 2;
+		pubrec[2] = id >> 8;
+		pubrec[3] = id;
+		const address = this.append(pubrec);
+		if (address < 0)
+			return trace(`mqtt: store: no room to keep incoming message ${id}; a reset before its PUBREL may deliver it again\n`);
+		this.hold(id, address);
+	}
+
+	delivered(id: number): void {
+		const at = this.find(id);
+		if (at >= 0)
+			this.mark(4 * this.table[at + 1]!, Status.SENT);
+	}
+
+	releasedIncoming(id: number): void {
+		const at = this.find(id);
+		if (at >= 0) {
+			this.mark(4 * this.table[at + 1]!, Status.DONE);
+			this.table[at + 1] = 0;
+		}
+	}
+
+	forgetIncoming(): void {
+		const table = this.table;
+		for (let at = (this.incoming ?? table.length) + 1; at < table.length; at += 2) {
+			if (table[at]) {
+				this.mark(4 * table[at]!, Status.DONE);
+				table[at] = 0;
+			}
+		}
+	}
+
+	/** The pair of incoming `id` in table, or -1. */
+	private find(id: number): number {
+		const table = this.table;
+		for (let at = this.incoming ?? table.length; at < table.length; at += 2) {
+			if (table[at + 1] && table[at] === id)
+				return at;
+		}
+		return -1;
+	}
+
+	private hold(id: number, address: number): void {
+		const table = this.table;
+		for (let at = this.incoming!; at < table.length; at += 2) {
+			if (!table[at + 1]) {
+				table[at] = id;
+				table[at + 1] = address / 4;
+				return;
+			}
+		}
+		this.mark(address, Status.DONE);	// the session remembers no more than receiveMaximum: it forgot one first
 	}
 
 	/** Session slot `slot`'s publish is the record at `address`, of a `length`-byte packet. */

@@ -48,7 +48,7 @@ import type { Link, TLSOptions } from "./link.js";
 // device bytecode and a symbol in every module that names it).
 
 // What the event ring holds; each kind is handed to the owner by the method of its name.
-export const enum Ev { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK }
+export const enum Ev { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK, DRAINED }
 
 // Failure reasons, the NodeMCU values (mqtt.CONN_FAIL_*).
 export const enum Fail {
@@ -69,6 +69,8 @@ export const enum Bit {
 	RETRYING = 16,	// IDLE, the timer armed for the next attempt
 	STOPPED = 32,	// close(): no attempt by itself until the next connect()
 	CONNECT_AFTER_CLOSE = 64,	// connect() while closing: the attempt starts once DISCONNECT is out
+	WANT_DRAINED = 128,	// the app has a drained handler: a publish done sets DRAINED_DUE
+	DRAINED_DUE = 256,	// a publish is done: drain() counts what is held, and tells the owner when nothing is
 }
 
 /** What publish() returns when there is no session and nothing may wait for one. */
@@ -144,6 +146,8 @@ export interface SessionOptions {
 	reconnect: { min: number; max: number } | undefined;
 	/** The jitter's source, 0 <= r < 1 (Math.random; the tests give their own). */
 	random: () => number;
+	/** Held QoS 1/2 publishes wait for CONNACK rather than going right behind CONNECT (3.1.4); present only when true. */
+	waitConnack?: boolean;
 	/** QoS 1/2 publishes outlive the session: queued while offline, sent again after a clean one ends. */
 	offlineQueue: boolean;
 	/** Certificate settings for a secure connect(). */
@@ -163,10 +167,11 @@ export interface Journal {
 	/** The largest PUBLISH packet a record holds. */
 	readonly maxPacket: number;
 	/**
-	 * Reads what was kept over a reset and makes room for the records of `queue` queue slots and
-	 * `window` window slots; returns the queue length the session needs to take back what it found.
+	 * Reads what was kept over a reset and makes room for the records of `queue` queue slots,
+	 * `window` window slots and `incoming` QoS 2 ids received (0: the session ends with the
+	 * connection, none is kept); returns the queue length the session needs to take back what it found.
 	 */
-	open(queue: number, window: number): number;
+	open(queue: number, window: number, incoming: number): number;
 	/** Hands what open() found to the session, in the order accepted. */
 	restore(session: Resumer): void;
 	/** Throws a RangeError naming the limit when a QoS 1/2 packet of `length` bytes cannot be kept. */
@@ -187,6 +192,17 @@ export interface Journal {
 	done(slot: number): void;
 	/** The broker lost the session after window slot `slot`'s PUBREC: its whole PUBLISH goes again. */
 	again(slot: number, packet: Uint8Array, id: number): void;
+	/**
+	 * A QoS 2 message `id` came and is new: kept before it is delivered or its PUBREC goes, so that
+	 * after a reset the broker's resend is known (4.3.3). Only when open() was given `incoming`.
+	 */
+	received(id: number): void;
+	/** The app's handler had message `id` (a QoS 2 one kept by received(), or none). */
+	delivered(id: number): void;
+	/** Incoming `id`'s PUBREL came (or it was forgotten beyond receiveMaximum): no longer kept. */
+	releasedIncoming(id: number): void;
+	/** The broker kept no session: no incoming id awaits its PUBREL any more. */
+	forgetIncoming(): void;
 }
 
 /** What a journal's restore() may ask of the session. */
@@ -196,6 +212,8 @@ export interface Resumer {
 	 * journal's slot it now occupies, or -1 when its id is in use (the record is then dropped).
 	 */
 	resume(packet: Uint8Array, id: number, qos: number, state: number): number;
+	/** Takes back an incoming QoS 2 id delivered before a reset and awaiting its PUBREL; false when there is no room. */
+	resumeIncoming(id: number): boolean;
 }
 
 export abstract class Tables {
@@ -320,7 +338,7 @@ export abstract class Tables {
 		if (this.draining)
 			return;	// called from a handler: drain() writes it once the handler returns
 		this.pump();
-		if (this.eventCount)	// writing it posted an event (puback for QoS 0)
+		if (this.eventCount || (this.bits & Bit.DRAINED_DUE))	// writing it finished a QoS 0 publish: puback, drained
 			this.drain();
 	}
 
@@ -359,6 +377,12 @@ export abstract class Tables {
 		if (slot >= 0 && !this.flightPacket[slot])	// its record no longer matches its CRC: dropped, never sent
 			this.release(slot);
 		return slot;
+	}
+
+	/** Whether the head of the queue is a QoS 1/2 publish, which may go before CONNACK. */
+	protected heldPublishFirst(): boolean {
+		const kind = this.flags[Layout.QUEUE_AT + this.queueHead]! & Kind.MASK;
+		return kind === Kind.PUBLISH1 || kind === Kind.PUBLISH2;
 	}
 
 	/**
@@ -414,6 +438,22 @@ export abstract class Tables {
 		return false;
 	}
 
+	/** Publishes accepted and not done: queued ones (QoS 0 included) and those the window holds for their acknowledgement. */
+	protected publishesHeld(): number {
+		const flags = this.flags, capacity = this.queuePacket.length;
+		let count = 0;
+		for (let i = 0; i < this.queueCount; i++) {
+			if ((flags[Layout.QUEUE_AT + (this.queueHead + i) % capacity]! & Kind.MASK) <= Kind.PUBLISH2)
+				count++;
+		}
+		for (let i = this.flightAt, end = this.incomingAt; i < end; i++) {
+			const state = flags[i]!;
+			if (state >= Slot.WAIT_PUBACK && state <= Slot.WAIT_PUBCOMP)
+				count++;
+		}
+		return count;
+	}
+
 	// the window
 
 	/** The window slot in `state` for packet `id`, or -1. */
@@ -424,6 +464,12 @@ export abstract class Tables {
 				return i - from;
 		}
 		return -1;
+	}
+
+	/** Whether a window slot waits for PUBCOMP: a PUBREL is owed, or its PUBLISH goes again (established()). */
+	protected releaseOwed(): boolean {
+		const at = this.flags.indexOf(Slot.WAIT_PUBCOMP, this.flightAt);
+		return at >= 0 && at < this.resendAt;
 	}
 
 	/** A free window slot, or -1 when the window is full. */
@@ -544,6 +590,7 @@ export abstract class Tables {
 				this.bits |= Bit.INCOMING_TRACED;
 				trace(`mqtt: more than receiveMaximum (${capacity}) QoS 2 messages await PUBREL; the oldest loses duplicate detection\n`);
 			}
+			this.options.store?.releasedIncoming(ids[from]!);
 			ids.copyWithin(from, from + 1, end);
 			this.incomingCount--;
 		}
@@ -552,6 +599,7 @@ export abstract class Tables {
 	}
 
 	protected forgetIncoming(id: number): void {
+		this.options.store?.releasedIncoming(id);
 		const ids = this.words, from = this.incomingAt, end = from + this.incomingCount;
 		for (let i = from; i < end; i++) {
 			if (ids[i] === id) {
@@ -585,9 +633,12 @@ export abstract class Tables {
 
 	// timing
 
-	/** A packet just went on the wire: its acknowledgement may be due before the timer's next firing. */
+	/**
+	 * A packet just went on the wire: its acknowledgement may be due before the timer's next
+	 * firing. Before CONNACK the timer waits for the CONNACK; established() arms the rest.
+	 */
 	protected armAckDeadline(): void {
-		if (this.link.now() + this.options.ackTimeout < this.due)
+		if (this.state === State.CONNECTED && this.link.now() + this.options.ackTimeout < this.due)
 			this.arm(this.options.ackTimeout);
 	}
 
@@ -636,12 +687,17 @@ export abstract class Tables {
 		this.draining = true;
 		do {
 			this.deliverPosted();
+			if ((this.bits & Bit.DRAINED_DUE)) {	// after the pubacks of the same batch
+				this.bits &= ~Bit.DRAINED_DUE;
+				if (!this.unacked)	// unless a handler published again
+					this.dispatch(Ev.DRAINED, 0, undefined, undefined);
+			}
 			this.pump();
 			if ((this.bits & Bit.CLOSE_PENDING)) {
 				this.bits &= ~Bit.CLOSE_PENDING;
 				this.beginClose();
 			}
-		} while (this.eventCount);
+		} while (this.eventCount || (this.bits & Bit.DRAINED_DUE));
 		this.draining = false;
 	}
 
@@ -666,6 +722,8 @@ export abstract class Tables {
 		}
 	}
 
+	/** Publishes accepted and not yet done (QoS 0 written, QoS 1 PUBACK, QoS 2 PUBCOMP). */
+	abstract get unacked(): number;
 	/** Writes what waits, as the socket allows. */
 	protected abstract pump(): void;
 	/** Sends DISCONNECT: close() called from a handler, carried out by drain(). */

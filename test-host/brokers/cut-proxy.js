@@ -2,11 +2,15 @@
 // both sides of every open connection, so the broker sees a dropped client (its will fires, its
 // session stays) and the client sees a dropped broker.
 //
-//   const proxy = await startCutProxy({ targetPort });
-//   proxy.port, proxy.cutAll() → number cut, proxy.cuts, proxy.connections, await proxy.close()
+//   const proxy = await startCutProxy({ targetPort, delay });
+//   proxy.port, proxy.cutAll() → number cut, proxy.cuts, proxy.connections, proxy.bytesUp,
+//   proxy.bytesDown, await proxy.close()
+// `delay` (ms, default 0) holds every chunk that long each way, as a slow link would; the TCP
+// handshake to the proxy itself is not delayed.
 import net from "node:net";
 
-export async function startCutProxy({ targetPort, targetHost = "127.0.0.1" }) {
+export async function startCutProxy({ targetPort, targetHost = "127.0.0.1", delay = 0 }) {
+	const pass = delay ? (to, data) => setTimeout(() => to.destroyed || to.write(data), delay) : (to, data) => to.write(data);
 	const open = new Set();
 	const proxy = { port: 0, cuts: 0, connections: 0, bytesUp: 0, bytesDown: 0 };
 	const server = net.createServer((client) => {
@@ -23,11 +27,11 @@ export async function startCutProxy({ targetPort, targetHost = "127.0.0.1" }) {
 		};
 		client.on("data", (data) => {
 			proxy.bytesUp += data.length;
-			upstream.write(data);
+			pass(upstream, data);
 		});
 		upstream.on("data", (data) => {
 			proxy.bytesDown += data.length;
-			client.write(data);
+			pass(client, data);
 		});
 		client.on("error", drop);
 		upstream.on("error", drop);

@@ -133,6 +133,9 @@ export class Recorder {
 	unsubscribed(id) {
 		this.record("unsuback", id);
 	}
+	drained() {
+		this.record("drained");
+	}
 	record(name, a, b, c) {
 		this.events.push([name, a, b, c]);
 		this.onDeliver?.(name, a, b, c);

@@ -57,7 +57,7 @@ const methodCases = [
 	["lwt", ["a", {}], "TypeError", /lwt: message must be a string, ArrayBuffer or typed array, got object/],
 	["lwt", ["a", "x", 3], "RangeError", /lwt: qos must be 0, 1 or 2, got 3/],
 	["lwt", ["a", "x", 0, 2], "TypeError", /lwt: retain must be a boolean or 0\/1, got 2/],
-	["on", ["mesage", null], "RangeError", /on: event must be one of connect, connfail, offline, message, overflow, puback, suback, unsuback, got "mesage"/],
+	["on", ["mesage", null], "RangeError", /on: event must be one of connect, connfail, offline, message, overflow, puback, suback, unsuback, drained, got "mesage"/],
 	["on", ["message", 5], "TypeError", /on: handler must be a function, got number/],
 	["connect", [""], "RangeError", /connect: host must be a host name or IP address string/],
 	["connect", [42], "TypeError", /connect: host must be a host name or IP address string, got 42/],

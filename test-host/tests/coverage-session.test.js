@@ -81,7 +81,7 @@ describe("the socket is full", () => {
 
 describe("acknowledgements across a reconnect", () => {
 	it("a PUBACK that comes before its resend could be written stops the resend", () => {
-		const s = connected({ cleanSession: false });
+		const s = connected({ cleanSession: false, waitConnack: true });	// the resends wait for CONNACK
 		const big = publish(s.session, "a", "b".repeat(5_000), 1);
 		const small = publish(s.session, "a", "s", 1);
 		reconnect(s, true, 100);	// the big one goes again first, and only in part

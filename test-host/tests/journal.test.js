@@ -68,6 +68,20 @@ class RecordingJournal {
 	again(slot, packet, id) {
 		this.calls.push(["again", slot, id]);
 	}
+	// the incoming QoS 2 ids, recorded apart: the tests of the outgoing path list every call
+	incoming = [];
+	received(id) {
+		this.incoming.push(["received", id, this.link?.written.length]);
+	}
+	delivered(id) {
+		this.incoming.push(["delivered", id]);
+	}
+	releasedIncoming(id) {
+		this.incoming.push(["releasedIncoming", id]);
+	}
+	forgetIncoming() {
+		this.incoming.push(["forgetIncoming"]);
+	}
 	names() {
 		return this.calls.map((call) => call[0]);
 	}
@@ -202,6 +216,38 @@ describe("the journal a store supplies", () => {
 		session.linkError();
 		assert.deepEqual(journal.calls, [["moved", 2, 1]]);
 		assert.equal(session.queueCount, 1);
+	});
+});
+
+describe("the journal and the incoming QoS 2 ids (cleansession 0)", () => {
+	it("an id is received before its PUBREC is written, delivered after its handler, released at PUBREL; a resend is neither", () => {
+		const { journal, link, owner, connect } = withJournal();
+		connect();
+		link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: true }));
+		const written = link.written.length;
+		let during;
+		owner.onDeliver = (name) => {
+			if (name === "message")
+				during = journal.incoming.map((call) => call[0]);
+		};
+		link.receive(generate({ cmd: "publish", topic: "in", payload: "x", qos: 2, messageId: 9 }));
+		assert.deepEqual(during, ["received"], "kept before the handler ran");
+		assert.deepEqual(journal.incoming[0], ["received", 9, written], "kept before the PUBREC was written");
+		link.receive(generate({ cmd: "publish", topic: "in", payload: "x", qos: 2, messageId: 9, dup: true }));
+		link.receive(generate({ cmd: "pubrel", messageId: 9 }));
+		assert.deepEqual(journal.incoming, [["received", 9, written], ["delivered", 9], ["releasedIncoming", 9]]);
+	});
+
+	it("session present 0 forgets every kept id; with cleansession 1 nothing is kept", () => {
+		const kept = withJournal();
+		kept.connect();
+		kept.link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+		assert.deepEqual(kept.journal.incoming, [["forgetIncoming"]]);
+		const clean = withJournal({ cleanSession: true });
+		clean.connect();
+		clean.link.receive(generate({ cmd: "connack", returnCode: 0, sessionPresent: false }));
+		clean.link.receive(generate({ cmd: "publish", topic: "in", payload: "x", qos: 2, messageId: 9 }));
+		assert.deepEqual(clean.journal.incoming, [["delivered", 9]], "delivered() finds nothing kept: the store ignores it");
 	});
 });
 
