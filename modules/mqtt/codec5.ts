@@ -835,3 +835,75 @@ export function writeSubscribe5(buffer: Uint8Array, offset: number, id: number, 
 export function subscriptionOptions(qos: number, noLocal: boolean, retainAsPublished: boolean, retainHandling: number): number {
 	return qos | (noLocal ? 4 : 0) | (retainAsPublished ? 8 : 0) | (retainHandling << 4);
 }
+
+/** Where the property block of an encoded PUBLISH (ours) starts. */
+function publishPropertiesAt(packet: Uint8Array): number {
+	let offset = 1;
+	while (packet[offset++] & 0x80)
+		;
+	offset += 2 + ((packet[offset] << 8) | packet[offset + 1]);
+	return packet[0] & 0x06 ? offset + 2 : offset;
+}
+
+/** The topic alias of an encoded PUBLISH of ours, or 0. */
+export function publishAlias(packet: Uint8Array): number {
+	if ((packet[0] >> 4) !== Type.PUBLISH)
+		return 0;
+	const props = new Properties();
+	props.aliasMaximum = 0xFFFF;
+	const at = publishPropertiesAt(packet);
+	return decodeProperties(packet, at, packet.length, Info.IN_PUBLISH, props) < 0 ? 0 : props.get(Prop.TOPIC_ALIAS, 0);
+}
+
+/**
+ * An encoded PUBLISH of ours that has an alias, written again with the topic the alias stands
+ * for and without the alias: an alias means nothing on another connection (3.3.2.3.4), and a
+ * packet queued on one may go out on the next.
+ */
+export function withTopic(packet: Uint8Array, topic: Uint8Array): Uint8Array {
+	const at = publishPropertiesAt(packet);
+	const props = new Properties();
+	props.aliasMaximum = 0xFFFF;
+	const end = decodeProperties(packet, at, packet.length, Info.IN_PUBLISH, props);
+	const start = props.start;
+	let alias = start;	// the alias entry: three bytes to leave out
+	while (packet[alias] !== Prop.TOPIC_ALIAS)
+		alias = skip(packet, alias + 1, charCodeAt.call(properties, packet[alias]) & Info.KIND);
+	const size = end - start - 3;
+	const remaining = 2 + topic.length + (packet[0] & 0x06 ? 2 : 0) + blockSize(size) + packet.length - end;
+	const out = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
+	let offset = writeFixedHeader(out, 0, packet[0], remaining);
+	out[offset++] = topic.length >> 8;
+	out[offset++] = topic.length & 0xFF;
+	out.set(topic, offset);
+	offset += topic.length;
+	if (packet[0] & 0x06) {
+		out[offset++] = packet[at - 2];
+		out[offset++] = packet[at - 1];
+	}
+	offset = writeVarint(out, offset, size);
+	out.set(packet.subarray(start, alias), offset);
+	offset += alias - start;
+	out.set(packet.subarray(alias + 3, packet.length), offset);
+	return out;
+}
+
+/** How many topic filters an encoded MQTT 5 SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
+export function subscribeTopicCount5(packet: Uint8Array): number {
+	let offset = 1;
+	while (packet[offset++] & 0x80)
+		;
+	offset += 2;	// packet id
+	let size = 0;
+	for (let multiplier = 1; ; multiplier *= 128) {
+		const digit = packet[offset++];
+		size += (digit & 0x7F) * multiplier;
+		if (!(digit & 0x80))
+			break;
+	}
+	offset += size;
+	let count = 0;
+	for (; offset < packet.length; count++)
+		offset += 2 + ((packet[offset] << 8) | packet[offset + 1]) + 1;
+	return count;
+}
