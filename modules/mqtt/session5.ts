@@ -9,11 +9,12 @@
  */
 
 import { Packet, Type } from "./codec.js";
-import { Check5, Prop, Properties, Reason, checkHeader5, connectLength5, decodeBody5, disconnectLength5, disconnectReason, encodePublish5, errorName5, publishAlias, readString, readUserProperties, subscribeLength5, subscribeTopicCount5, withTopic, writeConnect5, writeDisconnect5, writeSubscribe5 } from "./codec5.js";
+import { Check5, Prop, Properties, Reason, checkHeader5, connectLength5, decodeBody5, disconnectLength5, disconnectReason, encodePublish5, errorName5, propertiesSize, publishAlias, publishLength5, readString, readUserProperties, subscribeLength5, subscribeTopicCount5, withTopic, writeConnect5, writeDisconnect5, writeSubscribe5 } from "./codec5.js";
 import type { OutProperties } from "./codec5.js";
 import type { ConnectFields } from "./encode.js";
 import type { Link } from "./link.js";
 import { reasonProperties, receivedProperties } from "./arguments5.js";
+import { describe, fail } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOptions, SessionOwner } from "./session.js";
 import { Ev, Slot, State } from "./tables.js";
@@ -69,8 +70,9 @@ export class Session5 extends Session {
 	private pending = false;
 	private pendingA: unknown;
 	private pendingB: unknown;
-	// the next publish's properties and alias (see publish5 and encode)
+	// the next packet's properties, topic and alias (see prepare and encode)
 	private nextProperties: OutProperties | undefined;
+	private nextTopic: string | undefined;
 	private nextAlias = 0;
 	/** The will's properties, set by lwt: read at every attempt, as the will is (3.1.2.5). */
 	willProperties: OutProperties | undefined;
@@ -84,14 +86,33 @@ export class Session5 extends Session {
 		this.aliasesOut = new Array(settings.topicAliases);
 	}
 
+	/** What the next publish, subscribe or unsubscribe carries: client5.ts sets it around the 3.1.1 facade's call. */
+	prepare(topic: string | undefined, properties: OutProperties | undefined): void {
+		this.nextTopic = topic;
+		this.nextProperties = properties;
+	}
+
 	/**
-	 * Queues a PUBLISH with MQTT 5's properties. A QoS 0 message to a topic that has an alias on
-	 * this connection goes with the alias alone, and a new topic takes a free alias; QoS 1 and 2
-	 * never use one, as they may be sent again on another connection, where aliases mean nothing.
+	 * Queues a PUBLISH with the properties prepared, checked against the broker's limits. A QoS 0
+	 * message to a topic that has an alias on this connection goes with the alias alone, and a
+	 * new topic takes a free alias; QoS 1 and 2 never use one, as they may be sent again on
+	 * another connection, where aliases mean nothing.
 	 */
-	publish5(topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, properties: OutProperties | undefined): number {
+	override publish(topicUtf8: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
+		const m = "publish", properties = this.nextProperties;
+		if (qos > this.maximumQoS)	// 3.2.2-11
+			fail(m, "qos", `must be at most the broker's maximum QoS ${this.maximumQoS}, got ${qos} (MQTT 3.2.2-11)`);
+		if (retain && !this.retainAvailable)	// 3.2.2-14
+			fail(m, "retain", "must be 0: the broker does not keep retained messages (MQTT 3.2.2-14)");
+		const limit = this.maximumPacketSize;
+		if (limit) {	// 3.1.2-24: never more than the broker takes
+			const length = publishLength5(topicUtf8.length, payload.length, qos, propertiesSize(properties, 0));
+			if (length > limit)
+				fail(m, "payload", `makes a packet of ${length} bytes, more than the broker's maximum packet size (${limit}) (MQTT 3.1.2-24)`);
+		}
 		let alias = 0, bytes = topicUtf8, taken = -1;
-		if (!qos && this.aliasesOutUsable && this.state === State.CONNECTED) {
+		const topic = this.nextTopic;
+		if (!qos && this.aliasesOutUsable && this.state === State.CONNECTED && topic !== undefined) {
 			const out = this.aliasesOut;
 			let free = -1;
 			for (let i = 0; i < this.aliasesOutUsable; i++) {
@@ -105,33 +126,37 @@ export class Session5 extends Session {
 			}
 			if (!alias && free >= 0) {
 				out[free] = topic;
-				alias = free + 1;
-				taken = free;
+				alias = taken = free + 1;
 			}
 		}
-		this.nextProperties = properties;
 		this.nextAlias = alias;
-		try {
-			const id = this.publish(bytes, payload, qos, retain);
-			if (id < 0 && taken >= 0)
-				this.aliasesOut[taken] = undefined;	// not sent: the broker never learnt it
-			return id;
-		}
-		finally {
-			this.nextProperties = undefined;
-			this.nextAlias = 0;
-		}
+		const id = super.publish(bytes, payload, qos, retain);
+		this.nextAlias = 0;
+		if (id < 0 && taken > 0)
+			this.aliasesOut[taken - 1] = undefined;	// not sent: the broker never learnt it
+		return id;
 	}
 
-	/** Queues a SUBSCRIBE (options: one options byte per filter) or UNSUBSCRIBE with properties. */
-	request5(topics: readonly string[], topicBytes: readonly number[], options: readonly number[] | undefined, properties: OutProperties | undefined): number {
-		this.nextProperties = properties;
-		try {
-			return this.subscribe(topics, topicBytes, options);
+	/** A SUBSCRIBE (one options byte per filter, 3.8.3.1) or UNSUBSCRIBE with the properties prepared. */
+	override subscribe(topics: readonly string[], topicBytes: readonly number[], options: readonly number[] | undefined): number {
+		if (options) {
+			const m = "subscribe";
+			if (this.nextProperties?.subscriptionIdentifier !== undefined && !this.identifiersAvailable)	// 3.2.2.3.12
+				fail(m, "properties.subscriptionIdentifier", "is not supported by the broker (CONNACK: subscription identifiers not available)");
+			for (let i = 0; i < topics.length; i++) {
+				const topic = topics[i];
+				if (!this.wildcardAvailable && (topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0))	// 3.2.2.3.11
+					fail(m, "topic", `${describe(topic)} has a wildcard, which the broker does not support (CONNACK: wildcard subscriptions not available)`);
+				if (!this.sharedAvailable && topic.startsWith("$share/"))	// 3.2.2.3.13
+					fail(m, "topic", `${describe(topic)} is a shared subscription, which the broker does not support (CONNACK: shared subscriptions not available)`);
+			}
 		}
-		finally {
-			this.nextProperties = undefined;
-		}
+		return super.subscribe(topics, topicBytes, options);
+	}
+
+	/** The Session Expiry Interval CONNECT asks for: close() may change it only when it is not 0 (3.14.2.2.2). */
+	get sessionExpiryAsked(): number {
+		return this.settings.connect.sessionExpiry ?? 0;
 	}
 
 	/** close() with a reason code (0 or 4) and properties for its DISCONNECT. */
