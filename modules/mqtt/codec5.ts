@@ -358,7 +358,6 @@ export function checkHeader5(packet: Packet): number {
  */
 export function decodeBody5(buffer: Uint8Array, offset: number, available: number, packet: Packet, props: Properties): number {
 	const body = offset + packet.headerLength, end = offset + packet.length;
-	props.seenLow = props.seenHigh = props.users = props.subscriptionIds = 0;
 	let result: number;
 	switch (packet.type) {
 		case Type.PUBLISH: {
@@ -384,6 +383,14 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			}
 			else
 				packet.id = 0;
+			if (!buffer[position]) {	// no properties, the common case: nothing to walk
+				clear(props);
+				if (!topicLength)	// 3.3.2.3.4
+					return Check5.ERR_TOPIC_ALIAS;
+				packet.payloadOffset = position + 1;
+				packet.payloadLength = end - position - 1;
+				return Check.VALID;
+			}
 			// an oversized message is read in part: its properties must be in what is here
 			const limit = offset + available < end ? offset + available : end;
 			result = decodeProperties(buffer, position, limit, Info.IN_PUBLISH, props);
@@ -430,8 +437,10 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			return Check.VALID;
 		}
 		case Type.PINGRESP:
+			clear(props);
 			return Check.VALID;
 		case Type.DISCONNECT:
+			clear(props);
 			packet.returnCode = body < end ? buffer[body] : Reason.SUCCESS;	// 3.14.2.1: absent means 0
 			if (!allowed(disconnectCodes, packet.returnCode))
 				return Check5.ERR_REASON_CODE;
@@ -443,6 +452,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			packet.id = (buffer[body] << 8) | buffer[body + 1];
 			if (!packet.id)
 				return Check.ERR_PACKET_ID;
+			clear(props);
 			packet.returnCode = body + 2 < end ? buffer[body + 2] : Reason.SUCCESS;
 			if (!allowed(packet.type <= Type.PUBREC ? pubackCodes : pubrelCodes, packet.returnCode))
 				return Check5.ERR_REASON_CODE;
@@ -454,6 +464,11 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 	if (result < 0)
 		return result;
 	return result === end ? Check.VALID : Check.ERR_LENGTH;
+}
+
+/** No properties: what a packet without a property block leaves. */
+function clear(props: Properties): void {
+	props.seenLow = props.seenHigh = props.users = props.subscriptionIds = 0;
 }
 
 /** The string property whose length prefix is at `at`, as a string. */
@@ -762,9 +777,14 @@ export function publishLength5(topicLength: number, payloadLength: number, qos: 
 export function encodePublish5(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number, alias: number, p: OutProperties | undefined): Uint8Array {
 	const size = p || alias ? propertiesSize(p, alias) : 0;
 	const topicLength = topic.length;
-	const remaining = 2 + topicLength + (qos ? 2 : 0) + (size < 128 ? 1 + size : blockSize(size)) + payload.length;
+	let remaining = 2 + topicLength + (qos ? 2 : 0) + (size < 128 ? 1 + size : blockSize(size)) + payload.length;
 	const packet = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
-	let offset = writeFixedHeader(packet, 0, (Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0), remaining);
+	packet[0] = (Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
+	let offset = 1;
+	do {	// inline, as encodePublish has it: this runs for every message
+		packet[offset++] = (remaining & 0x7F) | (remaining > 0x7F ? 0x80 : 0);
+		remaining >>>= 7;
+	} while (remaining);
 	packet[offset++] = topicLength >> 8;
 	packet[offset++] = topicLength & 0xFF;
 	packet.set(topic, offset);

@@ -62,13 +62,13 @@ export abstract class Outbox extends Tables {
 			return -1;
 		}
 		if (!qos) {	// the commonest case first, with the fewest steps
-			this.enqueue(this.encode(topic, payload, 0, retain, 0), Kind.PUBLISH0, 0);
+			this.enqueue(this.bits & Bit.V5 ? this.encode(topic, payload, 0, retain, 0) : encodePublish(topic, payload, 0, retain, 0), Kind.PUBLISH0, 0);
 			return 0;
 		}
 		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = this.encode(topic, payload, qos, retain, id), kind = Kind.PUBLISH0 + qos;
+		const packet = this.bits & Bit.V5 ? this.encode(topic, payload, qos, retain, id) : encodePublish(topic, payload, qos, retain, id), kind = Kind.PUBLISH0 + qos;
 		if (!journal) {
 			this.enqueue(packet, kind, id);
 			return id;
@@ -94,7 +94,8 @@ export abstract class Outbox extends Tables {
 		return id;
 	}
 
-	// The packets as methods, so that MQTT 5 (session5.ts) writes its own.
+	// The packets as methods, so that MQTT 5 (session5.ts) writes its own; publish() calls encode
+	// only with Bit.V5, a bit test costing 3.1.1 less than a method.
 	protected encode(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number): Uint8Array {
 		return encodePublish(topic, payload, qos, retain, id);
 	}

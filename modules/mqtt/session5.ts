@@ -17,7 +17,7 @@ import { reasonProperties, receivedProperties } from "./arguments5.js";
 import { describe, fail } from "./arguments.js";
 import { Session } from "./session.js";
 import type { SessionOptions, SessionOwner } from "./session.js";
-import { Ev, Slot, State } from "./tables.js";
+import { Bit, Ev, Slot, State } from "./tables.js";
 
 /** What MQTT 5 adds to a client's settings (mqtt.Client's options, checked by client5.ts). */
 export interface Settings5 {
@@ -80,6 +80,7 @@ export class Session5 extends Session {
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions, settings: Settings5) {
 		super(link, owner, options);
 		this.settings = settings;
+		this.bits |= Bit.V5;
 		this.keepaliveAsked = options.keepalive;
 		this.props.aliasMaximum = settings.topicAliases;
 		this.aliasesIn = new Array(settings.topicAliases);
@@ -231,7 +232,9 @@ export class Session5 extends Session {
 					this.accept();
 				break;
 			case Type.PUBLISH:
-				if (props.has(Prop.TOPIC_ALIAS)) {
+				if (!(props.seenLow | props.seenHigh | props.users | props.subscriptionIds))
+					break;	// no properties, the common case
+				if (props.seenHigh & ALIAS_BIT) {
 					const alias = props.values[Prop.TOPIC_ALIAS] - 1;
 					if (!packet.topicLength) {
 						const topic = this.aliasesIn[alias];
@@ -284,7 +287,7 @@ export class Session5 extends Session {
 		if (!length)
 			return this.aliasTopic;
 		const topic = super.topicOf(bytes, offset, length);
-		if (this.props.has(Prop.TOPIC_ALIAS))
+		if (this.props.seenHigh & ALIAS_BIT)
 			this.aliasesIn[this.props.values[Prop.TOPIC_ALIAS] - 1] = topic;
 		return topic;
 	}
@@ -439,3 +442,4 @@ export class Session5 extends Session {
 Object.freeze(Session5.prototype);
 
 const empty = new Uint8Array(0);
+const ALIAS_BIT = 1 << (Prop.TOPIC_ALIAS - 32);	// its bit in Properties.seenHigh, tested inline on every message

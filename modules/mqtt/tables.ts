@@ -69,6 +69,7 @@ export const enum Bit {
 	RETRYING = 16,	// IDLE, the timer armed for the next attempt
 	STOPPED = 32,	// close(): no attempt by itself until the next connect()
 	CONNECT_AFTER_CLOSE = 64,	// connect() while closing: the attempt starts once DISCONNECT is out
+	V5 = 128,	// MQTT 5 (session5.ts): the hot paths call the seam methods, which 3.1.1 skips with this test
 }
 
 /** What publish() returns when there is no session and nothing may wait for one. */
