@@ -226,6 +226,23 @@ for (const name of ENGINES) {
 			await client.call("close");
 		});
 
+		it("the server's Keep Alive replaces ours for the connection: PINGREQ after 1 s, not 30", async () => {
+			const { client, conn } = await session({ serverKeepAlive: 1 });
+			const ping = await conn.nextPacket(2500);
+			assert.equal(ping.cmd, "pingreq");
+			conn.send({ cmd: "pingresp" });
+			await client.call("close");
+		});
+
+		it("what the server lacks is refused at subscribe: wildcards, subscription identifiers, shared subscriptions", async () => {
+			const { client } = await session({ wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false, sharedSubscriptionAvailable: false });
+			assert.match((await client.call("subscribe", "a/#", 0)).error.message, /^subscribe: topic "a\/#" has a wildcard, which the broker does not support/);
+			assert.match((await client.call("subscribe", "a", 0, null, { subscriptionIdentifier: 1 })).error.message, /^subscribe: properties.subscriptionIdentifier is not supported by the broker/);
+			assert.match((await client.call("subscribe", "$share/g/a", 0)).error.message, /^subscribe: topic "\$share\/g\/a" is a shared subscription, which the broker does not support/);
+			assert.equal(value(await client.call("subscribe", "a", 0)), true);
+			await client.call("close");
+		});
+
 		it("inbound topic aliases: an alias set with a topic stands for it in later messages", async () => {
 			const { client, conn } = await session({}, { topicAliases: 2 });
 			conn.send({ cmd: "publish", topic: "long/topic/name", payload: Buffer.from("one"), qos: 0, properties: { topicAlias: 2 } });
