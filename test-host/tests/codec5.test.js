@@ -157,6 +157,20 @@ describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => 
 	});
 });
 
+describe("MQTT 5: a queued PUBLISH with an alias, written again for another connection", () => {
+	it("withTopic puts the topic back and takes the alias out, every other byte as it was", () => {
+		const p = { messageExpiry: 9, contentType: "c", userProperties: [["k", "v"]] };
+		for (const [topic, qos] of [["", 0], ["a/b", 0], ["", 1]]) {
+			const aliased = v5.encodePublish5(utf8(topic), utf8("payload"), qos, true, 7, 3, p);
+			assert.equal(v5.publishAlias(aliased), 3);
+			const again = v5.withTopic(aliased, utf8("long/topic"));
+			assert.deepEqual([...again], [...v5.encodePublish5(utf8("long/topic"), utf8("payload"), qos, true, 7, 0, p)], `topic "${topic}", QoS ${qos}`);
+			assert.equal(v5.publishAlias(again), 0);
+		}
+		assert.equal(v5.publishAlias(v5.encodePublish5(utf8("t"), utf8("x"), 0, false, 0, 0, undefined)), 0);
+	});
+});
+
 describe("MQTT 5: what a server sends, decoded from mqtt-packet's bytes", () => {
 	it("CONNACK with every property a server may send", () => {
 		const properties = {
