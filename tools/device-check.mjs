@@ -379,7 +379,7 @@ function esp() {
 	const v5App = join(out, "mqtt5-default-app");	// the default app, MQTT 5 included: what the opt-in costs an image
 	mkdirSync(v5App, { recursive: true });
 	writeFileSync(join(v5App, "manifest.json"), JSON.stringify({ include: [join(root, "manifest.json"), join(root, "modules/mqtt/manifest_v5.json")] }, null, "\t"));
-	const v5 = espSizes(v5App, "main + manifest_v5");
+	const v5 = espSizes(v5App, "mqtt5");
 	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
 	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
 	const n = (v) => v.toLocaleString("en-US");
