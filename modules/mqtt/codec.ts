@@ -174,7 +174,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				return Check.NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
-			if (!checkText(buffer, body + 2, topicLength, true))
+			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B))	// no wildcards in a topic name
 				return Check.ERR_TOPIC;
 			if (qos) {
 				packet.id = (buffer[position]! << 8) | buffer[position + 1]!;
@@ -217,15 +217,16 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 
 /**
  * A string from the server: no U+0000 and well-formed UTF-8 (1.5.3): shortest forms only, no
- * surrogates, nothing above U+10FFFF; a topic name has no wildcards either (4.7.1). Checked here
- * rather than left to String.fromArrayBuffer, which on the device checks lead and continuation
- * bytes only. MQTT 5's string properties (codec5.ts) are checked by the same rules.
+ * surrogates, nothing above U+10FFFF; nor the two ASCII characters given (a topic name's
+ * wildcards, 4.7.1; 0 for none). Checked here rather than left to String.fromArrayBuffer, which
+ * on the device checks lead and continuation bytes only. MQTT 5's string properties (codec5.ts)
+ * are checked by the same rules. Three compares per ASCII byte, as for a topic alone.
  */
-export function checkText(buffer: Uint8Array, offset: number, length: number, topic: boolean): boolean {
+export function checkText(buffer: Uint8Array, offset: number, length: number, not1: number, not2: number): boolean {
 	for (let i = offset, end = offset + length; i < end;) {
 		const c = buffer[i++]!;
 		if (c < 0x80) {
-			if (c === 0 || (topic && (c === 0x23 || c === 0x2B)))
+			if (c === not1 || c === not2 || c === 0)
 				return false;
 			continue;
 		}

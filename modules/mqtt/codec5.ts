@@ -262,7 +262,7 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 					const size = (buffer[at] << 8) | buffer[at + 1];
 					if (at + 2 + size > stop)
 						return Check5.ERR_PROPERTY_LENGTH;
-					if ((info & Info.KIND) !== Info.BINARY && !checkText(buffer, at + 2, size, false))
+					if ((info & Info.KIND) !== Info.BINARY && !checkText(buffer, at + 2, size, 0, 0))
 						return Check5.ERR_STRING;
 					at += 2 + size;
 				}
@@ -373,7 +373,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 				return Check.NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
-			if (!checkText(buffer, body + 2, topicLength, true))
+			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B))
 				return Check.ERR_TOPIC;
 			if (qos) {
 				packet.id = (buffer[position] << 8) | buffer[position + 1];
