@@ -76,6 +76,7 @@ export abstract class Inbox extends Outbox {
 	protected parse(): string | undefined {
 		const rx = this.rx;
 		const packet = this.packet;
+		const v5 = (this.bits & Bit.V5) !== 0;	// read once per call: a local costs 3.1.1 least
 		let offset = 0, error: string | undefined;
 		this.parsing = true;
 		while (this.eventCount < Layout.EVENT_CAPACITY && this.controlCount <= Layout.CONTROL_ROOM && this.receiving()) {
@@ -83,7 +84,7 @@ export abstract class Inbox extends Outbox {
 			if (result === Check.NEED_MORE)
 				break;
 			if (result > 0)
-				result = this.bits & Bit.V5 ? this.check(packet) : checkHeader(packet);	// a bit test costs 3.1.1 less than a method
+				result = v5 ? this.check(packet) : checkHeader(packet);
 			if (result < 0) {
 				error = this.errorText(result);
 				break;
@@ -100,7 +101,7 @@ export abstract class Inbox extends Outbox {
 				}
 				if (this.fill < rx.length)
 					break;
-				result = this.bits & Bit.V5 ? this.decode(rx, 0, this.fill, packet) : decodeBody(rx, 0, this.fill, packet);
+				result = v5 ? this.decode(rx, 0, this.fill, packet) : decodeBody(rx, 0, this.fill, packet);
 				if (result <= 0) {
 					error = result === Check.NEED_MORE ? "topic longer than max_message_length" : this.errorText(result);
 					break;
@@ -112,7 +113,7 @@ export abstract class Inbox extends Outbox {
 			}
 			if (this.fill - offset < packet.length)
 				break;
-			result = this.bits & Bit.V5 ? this.decode(rx, offset, packet.length, packet) : decodeBody(rx, offset, packet.length, packet);
+			result = v5 ? this.decode(rx, offset, packet.length, packet) : decodeBody(rx, offset, packet.length, packet);
 			if (result < 0) {
 				error = this.errorText(result);
 				break;
