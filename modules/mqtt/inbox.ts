@@ -84,7 +84,7 @@ export abstract class Inbox extends Outbox {
 			if (result === Check.NEED_MORE)
 				break;
 			if (result > 0)
-				result = v5 ? this.check(packet) : checkHeader(packet);
+				result = v5 ? this.check!(packet) : checkHeader(packet);
 			if (result < 0) {
 				error = this.errorText(result);
 				break;
@@ -101,7 +101,7 @@ export abstract class Inbox extends Outbox {
 				}
 				if (this.fill < rx.length)
 					break;
-				result = v5 ? this.decode(rx, 0, this.fill, packet) : decodeBody(rx, 0, this.fill, packet);
+				result = v5 ? this.decode!(rx, 0, this.fill, packet) : decodeBody(rx, 0, this.fill, packet);
 				if (result <= 0) {
 					error = result === Check.NEED_MORE ? "topic longer than max_message_length" : this.errorText(result);
 					break;
@@ -113,7 +113,7 @@ export abstract class Inbox extends Outbox {
 			}
 			if (this.fill - offset < packet.length)
 				break;
-			result = v5 ? this.decode(rx, offset, packet.length, packet) : decodeBody(rx, offset, packet.length, packet);
+			result = v5 ? this.decode!(rx, offset, packet.length, packet) : decodeBody(rx, offset, packet.length, packet);
 			if (result < 0) {
 				error = this.errorText(result);
 				break;
@@ -233,14 +233,8 @@ export abstract class Inbox extends Outbox {
 		}
 	}
 
-	// The decoder's steps as methods, so that MQTT 5 (session5.ts) puts its own in their place;
-	// parse() calls the first two only with Bit.V5.
-	protected check(packet: Packet): number {
-		return checkHeader(packet);
-	}
-	protected decode(rx: Uint8Array, offset: number, available: number, packet: Packet): number {
-		return decodeBody(rx, offset, available, packet);
-	}
+	// The decoder's steps as methods, so that MQTT 5 (session5.ts) puts its own in their place
+	// (check and decode, declared below, only MQTT 5 has: parse() calls them with Bit.V5 alone).
 	protected errorText(code: number): string {
 		return errorName(code);
 	}
@@ -262,6 +256,12 @@ export abstract class Inbox extends Outbox {
 	protected abstract protocolError(why: string): void;
 }
 Object.freeze(Inbox.prototype);	// preloaded: a frozen prototype stays in flash
+
+// MQTT 5's decoder steps (session5.ts), which a 3.1.1 image neither has nor calls.
+export interface Inbox {
+	check?(packet: Packet): number;
+	decode?(rx: Uint8Array, offset: number, available: number, packet: Packet): number;
+}
 
 function byteString(bytes: Uint8Array, offset: number, length: number): string {
 	let text = "";

@@ -180,11 +180,11 @@ export class Session5 extends Session {
 		return packet;
 	}
 
-	protected override check(packet: Packet): number {
+	override check(packet: Packet): number {
 		return checkHeader5(packet);
 	}
 
-	protected override decode(rx: Uint8Array, offset: number, available: number, packet: Packet): number {
+	override decode(rx: Uint8Array, offset: number, available: number, packet: Packet): number {
 		return decodeBody5(rx, offset, available, packet, this.props);
 	}
 
@@ -197,7 +197,7 @@ export class Session5 extends Session {
 		return subscribeTopicCount5(packet);
 	}
 
-	protected override encode(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number): Uint8Array {
+	override encode(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number): Uint8Array {
 		return encodePublish5(topic, payload, qos, retain, id, this.nextAlias, this.nextProperties);
 	}
 

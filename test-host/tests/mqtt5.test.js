@@ -336,6 +336,47 @@ for (const name of ENGINES) {
 				assert.equal(expiry.error.message, "close: properties.sessionExpiry must be 0 when the session was opened with session expiry 0 (MQTT 3.14.2-2)");
 				const reason = await client.call("close", 0x80);
 				assert.equal(reason.error.message, "close: reason must be 0 (normal) or 4 (with the will), got 128");
+				const long = "x".repeat(65_536);
+				const bad = [
+					[["publish", "t", "m", 0, 0, null, "p"], "TypeError", "publish: properties must be an object, got string"],
+					[["publish", "t", "m", 0, 0, null, [1]], "TypeError", "publish: properties must be an object, got an array"],
+					[["publish", "t", "m", 0, 0, null, { messageExpiry: -1 }], "RangeError", "publish: properties.messageExpiry must be an integer from 0 to 4294967295 seconds, got -1"],
+					[["publish", "t", "m", 0, 0, null, { contentType: 5 }], "TypeError", "publish: properties.contentType must be a string, got number"],
+					[["publish", "t", "m", 0, 0, null, { contentType: "a\uD800" }], "RangeError", "publish: properties.contentType must be valid UTF-8 (lone surrogate)"],
+					[["publish", "t", "m", 0, 0, null, { contentType: long }], "RangeError", "publish: properties.contentType must be at most 65535 bytes of UTF-8, got 65536"],
+					[["publish", "t", "m", 0, 0, null, { contentType: "a\u0000" }], "RangeError", "publish: properties.contentType must not contain U+0000 (MQTT 1.5.4-2)"],
+					[["publish", "t", "m", 0, 0, null, { responseTopic: "r/#" }], "RangeError", /^publish: properties.responseTopic /],
+					[["publish", "t", "m", 0, 0, null, { correlationData: 5 }], "TypeError", /^publish: properties.correlationData must be a string, ArrayBuffer or typed array/],
+					[["publish", "t", "m", 0, 0, null, { willDelay: 5 }], "RangeError", /^publish: properties has no property "willDelay" \(MQTT 5's message properties/],
+					[["publish", "t", "m", 0, 0, null, { userProperties: "a" }], "TypeError", "publish: properties.userProperties must be an array of [name, value] pairs"],
+					[["publish", "t", "m", 0, 0, null, { userProperties: [[1, "v"]] }], "TypeError", "publish: properties.userProperties[0] name must be a string, got number"],
+					[["publish", "t", "m", 0, 0, null, { userProperties: [["n", null]] }], "TypeError", "publish: properties.userProperties[0] value must be a string, got object"],
+					[["lwt", "w", "m", 0, 0, { willDelay: -1 }], "RangeError", "lwt: properties.willDelay must be an integer from 0 to 4294967295 seconds, got -1"],
+					[["subscribe", "t", { qos: 3 }], "RangeError", "subscribe: qos.qos must be 0, 1 or 2, got 3"],
+					[["subscribe", "t", { noLocal: "yes" }], "TypeError", "subscribe: qos.noLocal must be a boolean or 0/1, got \"yes\""],
+					[["subscribe", "t", { retainAsPublished: 2 }], "TypeError", "subscribe: qos.retainAsPublished must be a boolean or 0/1, got 2"],
+					[["subscribe", "t", { retainHandling: 3 }], "RangeError", "subscribe: qos.retainHandling must be 0, 1 or 2, got 3"],
+					[["subscribe", { t: { qos: 1, retainHandling: 5 } }], "RangeError", /^subscribe: qos of "t".retainHandling must be 0, 1 or 2, got 5/],
+					[["subscribe", "t", 0, null, { subscriptionIdentifier: 0 }], "RangeError", "subscribe: properties.subscriptionIdentifier must be an integer from 1 to 268435455, got 0"],
+					[["subscribe", "t", 0, null, { reasonString: "x" }], "RangeError", /^subscribe: properties has no property "reasonString"/],
+					[["unsubscribe", "t", null, { subscriptionIdentifier: 1 }], "RangeError", /^unsubscribe: properties has no property "subscriptionIdentifier" \(MQTT 5's: userProperties\)/],
+					[["close", 0, { reasonString: 1 }], "TypeError", "close: properties.reasonString must be a string, got number"],
+					[["close", 0, { willDelay: 1 }], "RangeError", /^close: properties has no property "willDelay"/],
+				];
+				for (const [args, name, message] of bad) {
+					const { error } = await client.call(...args);
+					assert.equal(error?.name, name, JSON.stringify(args));
+					if (typeof message === "string")
+						assert.equal(error.message, message);
+					else
+						assert.match(error.message, message);
+				}
+				const connectUsers = await engine.newClientError("x", 30, null, null, 1, 1024, { ...V5, userProperties: [["a", 1]] });
+				assert.equal(connectUsers.message, "mqtt.Client: options.userProperties[0] value must be a string, got number");
+				const aliases = await engine.newClientError("x", 30, null, null, 1, 1024, { ...V5, topicAliases: 65 });
+				assert.match(aliases.message, /^mqtt.Client: options.topicAliases must be an integer from 0 to 64/);
+				const fine = await engine.newClient("y", 30, null, null, 0, 1024, { ...V5, sessionExpiry: 60 });
+				assert.equal(value(await fine.call("close", 4, { sessionExpiry: 10, reasonString: "r", userProperties: [["a", "b"]], contentType: undefined })), false, "checked, then false: no session to close");
 			}
 			finally {
 				await engine.close();
