@@ -232,20 +232,9 @@ export class Session5 extends Session {
 					this.accept();
 				break;
 			case Type.PUBLISH:
-				if (!(props.seenLow | props.seenHigh | props.users | props.subscriptionIds))
-					break;	// no properties, the common case
-				if (props.seenHigh & ALIAS_BIT) {
-					const alias = props.values[Prop.TOPIC_ALIAS] - 1;
-					if (!packet.topicLength) {
-						const topic = this.aliasesIn[alias];
-						if (topic === undefined) {	// 3.3.2.3.4: an alias never set on this connection
-							this.lastError = Check5.ERR_TOPIC_ALIAS;
-							return `topic alias ${alias + 1} not set`;
-						}
-						this.aliasTopic = topic;
-					}
-				}
-				this.pend(undefined, receivedProperties(rx, props));
+				error = this.incoming(packet);
+				if (error !== undefined)
+					return error;
 				break;
 			case Type.PUBACK:
 			case Type.PUBCOMP:
@@ -280,6 +269,39 @@ export class Session5 extends Session {
 		error = super.handle(packet);
 		this.pending = false;
 		return error;
+	}
+
+	/** A PUBLISH's alias resolved and its properties made ready for its event; or a protocol error. */
+	private incoming(packet: Packet): string | undefined {
+		const props = this.props;
+		if (!(props.seenLow | props.seenHigh | props.users | props.subscriptionIds))
+			return;	// no properties, the common case
+		if (props.seenHigh & ALIAS_BIT) {
+			const alias = props.values[Prop.TOPIC_ALIAS] - 1;
+			if (!packet.topicLength) {
+				const topic = this.aliasesIn[alias];
+				if (topic === undefined) {	// 3.3.2.3.4: an alias never set on this connection
+					this.lastError = Check5.ERR_TOPIC_ALIAS;
+					return `topic alias ${alias + 1} not set`;
+				}
+				this.aliasTopic = topic;
+			}
+		}
+		this.pend(undefined, receivedProperties(this.rx, props));
+	}
+
+	/** A message larger than the buffer goes to overflow from the parser, not through handle(). */
+	protected override deliverIncoming(packet: Packet, event: number, length: number): void {
+		if (event === Ev.OVERFLOW) {
+			this.pending = false;
+			const error = this.incoming(packet);
+			if (error !== undefined) {
+				trace(`mqtt: overflow dropped: ${error}\n`);
+				return;
+			}
+		}
+		super.deliverIncoming(packet, event, length);
+		this.pending = false;
 	}
 
 	/** The topic of an incoming PUBLISH: its alias's when it has none, and an alias it sets is remembered. */

@@ -244,6 +244,18 @@ for (const name of ENGINES) {
 			await client.call("close");
 		});
 
+		it("a message larger than max_message_length reaches overflow in part, with its properties", async () => {
+			const { client, conn } = await session();
+			value(await client.call("on", "overflow", engine.fn("overflow")));
+			conn.send({ cmd: "publish", topic: "big", payload: Buffer.alloc(600, 0x61), qos: 0, properties: { contentType: "text/plain" } });
+			conn.send({ cmd: "publish", topic: "big", payload: Buffer.alloc(600, 0x62), qos: 0 });
+			const [, topic, data, props] = await client.next("overflow");
+			assert.deepEqual([topic, data.length > 200 && data.length < 256, data[0], props.contentType], ["big", true, "a", "text/plain"]);
+			const [, , bare, none] = await client.next("overflow");
+			assert.deepEqual([bare[0], none], ["b", undefined]);
+			await client.call("close");
+		});
+
 		it("inbound topic aliases: an alias set with a topic stands for it in later messages", async () => {
 			const { client, conn } = await session({}, { topicAliases: 2 });
 			conn.send({ cmd: "publish", topic: "long/topic/name", payload: Buffer.from("one"), qos: 0, properties: { topicAlias: 2 } });
