@@ -18,51 +18,51 @@ export type UserProperties = readonly (readonly [string, string])[];
 /** A message's properties (3.3.2.3), on publish, on a will, and as a message handler receives them. */
 export interface MessageProperties {
 	/** 1: the payload is UTF-8 text; 0: unspecified bytes. */
-	payloadFormat?: 0 | 1;
+	payloadFormat?: 0 | 1 | undefined;
 	/** Seconds the broker keeps the message for subscribers that have not had it yet. */
-	messageExpiry?: number;
-	contentType?: string;
+	messageExpiry?: number | undefined;
+	contentType?: string | undefined;
 	/** Where a response goes (request/response, 4.10); a topic name without wildcards. */
-	responseTopic?: string;
-	correlationData?: ArrayBuffer | ArrayBufferView | string;
-	userProperties?: UserProperties;
+	responseTopic?: string | undefined;
+	correlationData?: ArrayBuffer | ArrayBufferView | string | undefined;
+	userProperties?: UserProperties | undefined;
 }
 
 /** The will's properties: a message's, and how long the broker waits before publishing it. */
 export interface WillProperties extends MessageProperties {
-	willDelay?: number;
+	willDelay?: number | undefined;
 }
 
 /** A received message's properties: the message's, with the subscription identifiers that matched. */
 export interface ReceivedProperties extends MessageProperties {
-	correlationData?: ArrayBuffer;
-	subscriptionIdentifiers?: number[];
+	correlationData?: ArrayBuffer | undefined;
+	subscriptionIdentifiers?: number[] | undefined;
 }
 
 /** A subscription's options (3.8.3.1), in place of a bare QoS. */
 export interface SubscriptionOptions {
-	qos?: 0 | 1 | 2;
+	qos?: 0 | 1 | 2 | undefined;
 	/** Not sent our own publishes back. */
-	noLocal?: boolean;
+	noLocal?: boolean | undefined;
 	/** Retained flag as the publisher set it, not cleared. */
-	retainAsPublished?: boolean;
+	retainAsPublished?: boolean | undefined;
 	/** 0: retained messages at every subscribe; 1: only at a new subscription; 2: never. */
-	retainHandling?: 0 | 1 | 2;
+	retainHandling?: 0 | 1 | 2 | undefined;
 }
 
 /** SUBSCRIBE's properties; UNSUBSCRIBE takes user properties only. */
 export interface SubscribeProperties {
 	/** 1 to 268,435,455: the broker gives it back with every message this subscription matches. */
-	subscriptionIdentifier?: number;
-	userProperties?: UserProperties;
+	subscriptionIdentifier?: number | undefined;
+	userProperties?: UserProperties | undefined;
 }
 
 /** close()'s DISCONNECT. */
 export interface DisconnectProperties {
 	/** A new session expiry interval in seconds; not from 0 to another value (3.14.2.2.2). */
-	sessionExpiry?: number;
-	reasonString?: string;
-	userProperties?: UserProperties;
+	sessionExpiry?: number | undefined;
+	reasonString?: string | undefined;
+	userProperties?: UserProperties | undefined;
 }
 
 const enum Limit {
@@ -235,11 +235,11 @@ export function receivedProperties(buffer: Uint8Array, props: Properties): Recei
 	if (props.has(Prop.MESSAGE_EXPIRY))
 		out.messageExpiry = props.values[Prop.MESSAGE_EXPIRY];
 	if (props.has(Prop.CONTENT_TYPE))
-		out.contentType = readString(buffer, props.values[Prop.CONTENT_TYPE]);
+		out.contentType = readString(buffer, props.values[Prop.CONTENT_TYPE]!);
 	if (props.has(Prop.RESPONSE_TOPIC))
-		out.responseTopic = readString(buffer, props.values[Prop.RESPONSE_TOPIC]);
+		out.responseTopic = readString(buffer, props.values[Prop.RESPONSE_TOPIC]!);
 	if (props.has(Prop.CORRELATION_DATA))
-		out.correlationData = readBinary(buffer, props.values[Prop.CORRELATION_DATA]);
+		out.correlationData = readBinary(buffer, props.values[Prop.CORRELATION_DATA]!);
 	const users = readUserProperties(buffer, props);
 	if (users)
 		out.userProperties = users;
@@ -255,9 +255,9 @@ export function reasonProperties(buffer: Uint8Array, props: Properties): { reaso
 		return undefined;
 	const out: { reasonString?: string; userProperties?: UserProperties; serverReference?: string } = {};
 	if (props.has(Prop.REASON_STRING))
-		out.reasonString = readString(buffer, props.values[Prop.REASON_STRING]);
+		out.reasonString = readString(buffer, props.values[Prop.REASON_STRING]!);
 	if (props.has(Prop.SERVER_REFERENCE))
-		out.serverReference = readString(buffer, props.values[Prop.SERVER_REFERENCE]);
+		out.serverReference = readString(buffer, props.values[Prop.SERVER_REFERENCE]!);
 	const users = readUserProperties(buffer, props);
 	if (users)
 		out.userProperties = users;

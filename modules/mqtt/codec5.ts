@@ -189,7 +189,7 @@ export class Properties {
 	}
 	/** A single-use property's value, or fallback when the packet did not carry it. */
 	get(id: number, fallback: number): number {
-		return this.has(id) ? this.values[id] : fallback;
+		return this.has(id) ? this.values[id]! : fallback;
 	}
 }
 Object.freeze(Properties.prototype);
@@ -200,7 +200,7 @@ function readVarint(buffer: Uint8Array, at: number, end: number, props: Properti
 	for (let multiplier = 1; ; multiplier *= 128) {
 		if (at >= end || multiplier > 0x200000)
 			return -1;
-		const digit = buffer[at++];
+		const digit = buffer[at++]!;
 		value += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))
 			break;
@@ -225,7 +225,7 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 	let low = 0, high = 0, users = 0, ids = 0;
 	props.start = at;
 	while (at < stop) {
-		const id = buffer[at++];
+		const id = buffer[at++]!;
 		const info = id < Prop.COUNT ? charCodeAt.call(properties, id) : 0;
 		if (!(info & kind))
 			return Check5.ERR_PROPERTY;
@@ -234,18 +234,18 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 			case Info.BYTE:
 				if (at + 1 > stop)
 					return Check5.ERR_PROPERTY_LENGTH;
-				value = buffer[at++];
+				value = buffer[at++]!;
 				break;
 			case Info.TWO:
 				if (at + 2 > stop)
 					return Check5.ERR_PROPERTY_LENGTH;
-				value = (buffer[at] << 8) | buffer[at + 1];
+				value = (buffer[at]! << 8) | buffer[at + 1]!;
 				at += 2;
 				break;
 			case Info.FOUR:
 				if (at + 4 > stop)
 					return Check5.ERR_PROPERTY_LENGTH;
-				value = buffer[at] * 0x1000000 + ((buffer[at + 1] << 16) | (buffer[at + 2] << 8) | buffer[at + 3]);
+				value = buffer[at]! * 0x1000000 + ((buffer[at + 1]! << 16) | (buffer[at + 2]! << 8) | buffer[at + 3]!);
 				at += 4;
 				break;
 			case Info.VARINT:
@@ -259,7 +259,7 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 				for (let strings = (info & Info.KIND) === Info.PAIR ? 2 : 1; strings; strings--) {
 					if (at + 2 > stop)
 						return Check5.ERR_PROPERTY_LENGTH;
-					const size = (buffer[at] << 8) | buffer[at + 1];
+					const size = (buffer[at]! << 8) | buffer[at + 1]!;
 					if (at + 2 + size > stop)
 						return Check5.ERR_PROPERTY_LENGTH;
 					if ((info & Info.KIND) !== Info.BINARY && !checkText(buffer, at + 2, size, 0, 0))
@@ -365,7 +365,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			packet.qos = qos;
 			packet.dup = (packet.flags & 0x08) !== 0;
 			packet.retain = (packet.flags & 1) !== 0;
-			const topicLength = (buffer[body] << 8) | buffer[body + 1];
+			const topicLength = (buffer[body]! << 8) | buffer[body + 1]!;
 			let position = body + 2 + topicLength;
 			if (position + (qos ? 3 : 1) > end)
 				return Check.ERR_LENGTH;
@@ -376,7 +376,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B))
 				return Check.ERR_TOPIC;
 			if (qos) {
-				packet.id = (buffer[position] << 8) | buffer[position + 1];
+				packet.id = (buffer[position]! << 8) | buffer[position + 1]!;
 				if (!packet.id)
 					return Check.ERR_PACKET_ID;
 				position += 2;
@@ -405,11 +405,11 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			return Check.VALID;
 		}
 		case Type.CONNACK: {
-			const flags = buffer[body];
+			const flags = buffer[body]!;
 			if (flags & 0xFE)
 				return Check.ERR_CONNACK;
 			packet.sessionPresent = flags === 1;
-			const code = packet.returnCode = buffer[body + 1];
+			const code = packet.returnCode = buffer[body + 1]!;
 			if (!allowed(connackCodes, code))
 				return Check5.ERR_REASON_CODE;
 			if (code >= Reason.ERROR && packet.sessionPresent)	// 3.2.2.1.1
@@ -419,7 +419,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 		}
 		case Type.SUBACK:
 		case Type.UNSUBACK: {
-			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			if (!packet.id)
 				return Check.ERR_PACKET_ID;
 			result = decodeProperties(buffer, body + 2, end, Info.IN_ACK, props);
@@ -431,7 +431,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			packet.payloadLength = end - result;
 			const codes = packet.type === Type.SUBACK ? subackCodes : unsubackCodes;
 			for (let i = result; i < end; i++) {
-				if (!allowed(codes, buffer[i]))
+				if (!allowed(codes, buffer[i]!))
 					return Check5.ERR_REASON_CODE;
 			}
 			return Check.VALID;
@@ -441,7 +441,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			return Check.VALID;
 		case Type.DISCONNECT:
 			clear(props);
-			packet.returnCode = body < end ? buffer[body] : Reason.SUCCESS;	// 3.14.2.1: absent means 0
+			packet.returnCode = body < end ? buffer[body]! : Reason.SUCCESS;	// 3.14.2.1: absent means 0
 			if (!allowed(disconnectCodes, packet.returnCode))
 				return Check5.ERR_REASON_CODE;
 			if (body + 1 >= end)
@@ -449,11 +449,11 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			result = decodeProperties(buffer, body + 1, end, Info.IN_DISCONNECT, props);
 			break;
 		default: {	// PUBACK, PUBREC, PUBREL, PUBCOMP: a reason code and properties unless the remaining length ends first (3.4.2.1)
-			packet.id = (buffer[body] << 8) | buffer[body + 1];
+			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			if (!packet.id)
 				return Check.ERR_PACKET_ID;
 			clear(props);
-			packet.returnCode = body + 2 < end ? buffer[body + 2] : Reason.SUCCESS;
+			packet.returnCode = body + 2 < end ? buffer[body + 2]! : Reason.SUCCESS;
 			if (!allowed(packet.type <= Type.PUBREC ? pubackCodes : pubrelCodes, packet.returnCode))
 				return Check5.ERR_REASON_CODE;
 			if (body + 3 >= end)
@@ -473,13 +473,13 @@ function clear(props: Properties): void {
 
 /** The string property whose length prefix is at `at`, as a string. */
 export function readString(buffer: Uint8Array, at: number): string {
-	const size = (buffer[at] << 8) | buffer[at + 1];
+	const size = (buffer[at]! << 8) | buffer[at + 1]!;
 	return String.fromArrayBuffer(buffer.buffer, buffer.byteOffset + at + 2, size);	// decodeProperties checked it
 }
 
 /** The binary property whose length prefix is at `at`, copied out of the buffer. */
 export function readBinary(buffer: Uint8Array, at: number): ArrayBuffer {
-	const size = (buffer[at] << 8) | buffer[at + 1];
+	const size = (buffer[at]! << 8) | buffer[at + 1]!;
 	return (buffer.buffer as ArrayBuffer).slice(buffer.byteOffset + at + 2, buffer.byteOffset + at + 2 + size);
 }
 
@@ -490,13 +490,13 @@ export function readUserProperties(buffer: Uint8Array, props: Properties): [stri
 	const pairs: [string, string][] = new Array(props.users);
 	let n = 0;
 	for (let at = props.start; at < props.end;) {
-		const id = buffer[at++];
+		const id = buffer[at++]!;
 		const kind = charCodeAt.call(properties, id) & Info.KIND;
 		if (id === Prop.USER_PROPERTY) {
 			const name = readString(buffer, at);
-			at += 2 + ((buffer[at] << 8) | buffer[at + 1]);
+			at += 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
 			pairs[n++] = [name, readString(buffer, at)];
-			at += 2 + ((buffer[at] << 8) | buffer[at + 1]);
+			at += 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
 		}
 		else
 			at = skip(buffer, at, kind);
@@ -511,13 +511,13 @@ export function readSubscriptionIds(buffer: Uint8Array, props: Properties): numb
 	const ids: number[] = new Array(props.subscriptionIds);
 	let n = 0;
 	for (let at = props.start; at < props.end;) {
-		const id = buffer[at++];
+		const id = buffer[at++]!;
 		const kind = charCodeAt.call(properties, id) & Info.KIND;
 		if (id === Prop.SUBSCRIPTION_ID) {
 			let value = 0;
 			for (let i = at, multiplier = 1; ; i++, multiplier *= 128) {
-				value += (buffer[i] & 0x7F) * multiplier;
-				if (!(buffer[i] & 0x80))
+				value += (buffer[i]! & 0x7F) * multiplier;
+				if (!(buffer[i]! & 0x80))
 					break;
 			}
 			ids[n++] = value;
@@ -537,14 +537,14 @@ function skip(buffer: Uint8Array, at: number, kind: number): number {
 		case Info.FOUR:
 			return at + 4;
 		case Info.VARINT:
-			while (buffer[at++] & 0x80)
+			while (buffer[at++]! & 0x80)
 				;
 			return at;
 		case Info.PAIR:
-			at += 2 + ((buffer[at] << 8) | buffer[at + 1]);
-			return at + 2 + ((buffer[at] << 8) | buffer[at + 1]);
+			at += 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
+			return at + 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
 		default:
-			return at + 2 + ((buffer[at] << 8) | buffer[at + 1]);
+			return at + 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
 	}
 }
 
@@ -556,21 +556,21 @@ function skip(buffer: Uint8Array, at: number, kind: number): number {
  * correlationData is bytes.
  */
 export interface OutProperties {
-	sessionExpiry?: number;	// CONNECT, DISCONNECT
-	receiveMaximum?: number;	// CONNECT
-	maximumPacketSize?: number;	// CONNECT
-	topicAliasMaximum?: number;	// CONNECT
-	requestResponseInformation?: boolean;	// CONNECT
-	requestProblemInformation?: boolean;	// CONNECT
-	willDelay?: number;	// the will's
-	payloadFormat?: number;	// PUBLISH, the will's
-	messageExpiry?: number;	// PUBLISH, the will's
-	contentType?: string;	// PUBLISH, the will's
-	responseTopic?: string;	// PUBLISH, the will's
-	correlationData?: Uint8Array;	// PUBLISH, the will's
-	subscriptionIdentifier?: number;	// SUBSCRIBE
-	reasonString?: string;	// DISCONNECT
-	userProperties?: readonly (readonly [string, string])[];	// all of them
+	sessionExpiry?: number | undefined;	// CONNECT, DISCONNECT
+	receiveMaximum?: number | undefined;	// CONNECT
+	maximumPacketSize?: number | undefined;	// CONNECT
+	topicAliasMaximum?: number | undefined;	// CONNECT
+	requestResponseInformation?: boolean | undefined;	// CONNECT
+	requestProblemInformation?: boolean | undefined;	// CONNECT
+	willDelay?: number | undefined;	// the will's
+	payloadFormat?: number | undefined;	// PUBLISH, the will's
+	messageExpiry?: number | undefined;	// PUBLISH, the will's
+	contentType?: string | undefined;	// PUBLISH, the will's
+	responseTopic?: string | undefined;	// PUBLISH, the will's
+	correlationData?: Uint8Array | undefined;	// PUBLISH, the will's
+	subscriptionIdentifier?: number | undefined;	// SUBSCRIBE
+	reasonString?: string | undefined;	// DISCONNECT
+	userProperties?: readonly (readonly [string, string])[] | undefined;	// all of them
 }
 
 export function varintSize(value: number): number {
@@ -617,7 +617,7 @@ export function propertiesSize(p: OutProperties | undefined, alias: number): num
 	const users = p.userProperties;
 	if (users) {
 		for (let i = 0; i < users.length; i++)
-			size += 1 + 2 + utf8Length(users[i][0]) + 2 + utf8Length(users[i][1]);
+			size += 1 + 2 + utf8Length(users[i]![0]) + 2 + utf8Length(users[i]![1]);
 	}
 	return size;
 }
@@ -701,8 +701,8 @@ export function writeProperties(buffer: Uint8Array, offset: number, p: OutProper
 	const users = p.userProperties;
 	if (users) {
 		for (let i = 0; i < users.length; i++) {
-			offset = writeText(buffer, offset, Prop.USER_PROPERTY, users[i][0]);
-			offset = writeString(buffer, offset, users[i][1], utf8Length(users[i][1]));
+			offset = writeText(buffer, offset, Prop.USER_PROPERTY, users[i]![0]);
+			offset = writeString(buffer, offset, users[i]![1], utf8Length(users[i]![1]));
 		}
 	}
 	return offset;
@@ -828,7 +828,7 @@ export function writeDisconnect5(buffer: Uint8Array, offset: number, reason: num
 export function subscribeRemaining5(topicBytes: readonly number[], subscribe: boolean, size: number): number {
 	let length = 2 + blockSize(size);
 	for (let i = 0; i < topicBytes.length; i++)
-		length += 2 + topicBytes[i] + (subscribe ? 1 : 0);
+		length += 2 + topicBytes[i]! + (subscribe ? 1 : 0);
 	return length;
 }
 
@@ -844,9 +844,9 @@ export function writeSubscribe5(buffer: Uint8Array, offset: number, id: number, 
 	buffer[offset++] = id & 0xFF;
 	offset = writeProperties(buffer, offset, p, 0, size);
 	for (let i = 0; i < topics.length; i++) {
-		offset = writeString(buffer, offset, topics[i], topicBytes[i]);
+		offset = writeString(buffer, offset, topics[i]!, topicBytes[i]!);
 		if (options)
-			buffer[offset++] = options[i];
+			buffer[offset++] = options[i]!;
 	}
 	return offset;
 }
@@ -859,15 +859,15 @@ export function subscriptionOptions(qos: number, noLocal: boolean, retainAsPubli
 /** Where the property block of an encoded PUBLISH (ours) starts. */
 function publishPropertiesAt(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++] & 0x80)
+	while (packet[offset++]! & 0x80)
 		;
-	offset += 2 + ((packet[offset] << 8) | packet[offset + 1]);
-	return packet[0] & 0x06 ? offset + 2 : offset;
+	offset += 2 + ((packet[offset]! << 8) | packet[offset + 1]!);
+	return packet[0]! & 0x06 ? offset + 2 : offset;
 }
 
 /** The topic alias of an encoded PUBLISH of ours, or 0. */
 export function publishAlias(packet: Uint8Array): number {
-	if ((packet[0] >> 4) !== Type.PUBLISH)
+	if ((packet[0]! >> 4) !== Type.PUBLISH)
 		return 0;
 	const props = new Properties();
 	props.aliasMaximum = 0xFFFF;
@@ -888,18 +888,18 @@ export function withTopic(packet: Uint8Array, topic: Uint8Array): Uint8Array {
 	const start = props.start;
 	let alias = start;	// the alias entry: three bytes to leave out
 	while (packet[alias] !== Prop.TOPIC_ALIAS)
-		alias = skip(packet, alias + 1, charCodeAt.call(properties, packet[alias]) & Info.KIND);
+		alias = skip(packet, alias + 1, charCodeAt.call(properties, packet[alias]!) & Info.KIND);
 	const size = end - start - 3;
-	const remaining = 2 + topic.length + (packet[0] & 0x06 ? 2 : 0) + blockSize(size) + packet.length - end;
+	const remaining = 2 + topic.length + (packet[0]! & 0x06 ? 2 : 0) + blockSize(size) + packet.length - end;
 	const out = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
-	let offset = writeFixedHeader(out, 0, packet[0], remaining);
+	let offset = writeFixedHeader(out, 0, packet[0]!, remaining);
 	out[offset++] = topic.length >> 8;
 	out[offset++] = topic.length & 0xFF;
 	out.set(topic, offset);
 	offset += topic.length;
-	if (packet[0] & 0x06) {
-		out[offset++] = packet[at - 2];
-		out[offset++] = packet[at - 1];
+	if (packet[0]! & 0x06) {
+		out[offset++] = packet[at - 2]!;
+		out[offset++] = packet[at - 1]!;
 	}
 	offset = writeVarint(out, offset, size);
 	out.set(packet.subarray(start, alias), offset);
@@ -911,12 +911,12 @@ export function withTopic(packet: Uint8Array, topic: Uint8Array): Uint8Array {
 /** How many topic filters an encoded MQTT 5 SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
 export function subscribeTopicCount5(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++] & 0x80)
+	while (packet[offset++]! & 0x80)
 		;
 	offset += 2;	// packet id
 	let size = 0;
 	for (let multiplier = 1; ; multiplier *= 128) {
-		const digit = packet[offset++];
+		const digit = packet[offset++]!;
 		size += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))
 			break;
@@ -924,6 +924,6 @@ export function subscribeTopicCount5(packet: Uint8Array): number {
 	offset += size;
 	let count = 0;
 	for (; offset < packet.length; count++)
-		offset += 2 + ((packet[offset] << 8) | packet[offset + 1]) + 1;
+		offset += 2 + ((packet[offset]! << 8) | packet[offset + 1]!) + 1;
 	return count;
 }

@@ -30,21 +30,21 @@ export interface Settings5 {
 /** What the connect handler receives as its third argument: the CONNACK's reason code and properties. */
 export interface Connack {
 	reasonCode: number;
-	sessionExpiry?: number;
-	receiveMaximum?: number;
-	maximumQoS?: number;
-	retainAvailable?: boolean;
-	maximumPacketSize?: number;
-	assignedClientIdentifier?: string;
-	topicAliasMaximum?: number;
-	reasonString?: string;
-	userProperties?: [string, string][];
-	wildcardSubscriptionAvailable?: boolean;
-	subscriptionIdentifiersAvailable?: boolean;
-	sharedSubscriptionAvailable?: boolean;
-	serverKeepAlive?: number;
-	responseInformation?: string;
-	serverReference?: string;
+	sessionExpiry?: number | undefined;
+	receiveMaximum?: number | undefined;
+	maximumQoS?: number | undefined;
+	retainAvailable?: boolean | undefined;
+	maximumPacketSize?: number | undefined;
+	assignedClientIdentifier?: string | undefined;
+	topicAliasMaximum?: number | undefined;
+	reasonString?: string | undefined;
+	userProperties?: [string, string][] | undefined;
+	wildcardSubscriptionAvailable?: boolean | undefined;
+	subscriptionIdentifiersAvailable?: boolean | undefined;
+	sharedSubscriptionAvailable?: boolean | undefined;
+	serverKeepAlive?: number | undefined;
+	responseInformation?: string | undefined;
+	serverReference?: string | undefined;
 }
 
 export class Session5 extends Session {
@@ -145,7 +145,7 @@ export class Session5 extends Session {
 			if (this.nextProperties?.subscriptionIdentifier !== undefined && !this.identifiersAvailable)	// 3.2.2.3.12
 				fail(m, "properties.subscriptionIdentifier", "is not supported by the broker (CONNACK: subscription identifiers not available)");
 			for (let i = 0; i < topics.length; i++) {
-				const topic = topics[i];
+				const topic = topics[i]!;
 				if (!this.wildcardAvailable && (topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0))	// 3.2.2.3.11
 					fail(m, "topic", `${describe(topic)} has a wildcard, which the broker does not support (CONNACK: wildcard subscriptions not available)`);
 				if (!this.sharedAvailable && topic.startsWith("$share/"))	// 3.2.2.3.13
@@ -254,7 +254,7 @@ export class Session5 extends Session {
 			case Type.UNSUBACK: {
 				const codes: number[] = [];
 				for (let i = 0; i < packet.payloadLength; i++)
-					codes.push(rx[packet.payloadOffset + i]);
+					codes.push(rx[packet.payloadOffset + i]!);
 				this.pend(codes, reasonProperties(rx, props));
 				break;
 			}
@@ -262,7 +262,7 @@ export class Session5 extends Session {
 				if (this.state === State.HANDSHAKE)
 					break;
 				this.pend(packet.returnCode, reasonProperties(rx, props));
-				this.lost(`the broker disconnected: reason 0x${packet.returnCode.toString(16)}${props.has(Prop.REASON_STRING) ? ` (${readString(rx, props.values[Prop.REASON_STRING])})` : ""}`);
+				this.lost(`the broker disconnected: reason 0x${packet.returnCode.toString(16)}${props.has(Prop.REASON_STRING) ? ` (${readString(rx, props.values[Prop.REASON_STRING]!)})` : ""}`);
 				this.pending = false;
 				return;
 		}
@@ -277,9 +277,9 @@ export class Session5 extends Session {
 		if (!(props.seenLow | props.seenHigh | props.users | props.subscriptionIds))
 			return;	// no properties, the common case
 		if (props.seenHigh & ALIAS_BIT) {
-			const alias = props.values[Prop.TOPIC_ALIAS] - 1;
+			const alias = props.values[Prop.TOPIC_ALIAS]! - 1;
 			if (!packet.topicLength) {
-				const topic = this.aliasesIn[alias];
+				const topic = this.aliasesIn[alias]!;
 				if (topic === undefined) {	// 3.3.2.3.4: an alias never set on this connection
 					this.lastError = Check5.ERR_TOPIC_ALIAS;
 					return `topic alias ${alias + 1} not set`;
@@ -310,7 +310,7 @@ export class Session5 extends Session {
 			return this.aliasTopic;
 		const topic = super.topicOf(bytes, offset, length);
 		if (this.props.seenHigh & ALIAS_BIT)
-			this.aliasesIn[this.props.values[Prop.TOPIC_ALIAS] - 1] = topic;
+			this.aliasesIn[this.props.values[Prop.TOPIC_ALIAS]! - 1] = topic;
 		return topic;
 	}
 
@@ -335,7 +335,7 @@ export class Session5 extends Session {
 		const rx = this.rx, props = this.props, c: Connack = { reasonCode };
 		const number = (id: number) => props.has(id) ? props.values[id] : undefined;
 		const flag = (id: number) => props.has(id) ? props.values[id] === 1 : undefined;
-		const text = (id: number) => props.has(id) ? readString(rx, props.values[id]) : undefined;
+		const text = (id: number) => props.has(id) ? readString(rx, props.values[id]!) : undefined;
 		c.sessionExpiry = number(Prop.SESSION_EXPIRY);
 		c.receiveMaximum = number(Prop.RECEIVE_MAXIMUM);
 		c.maximumQoS = number(Prop.MAXIMUM_QOS);
@@ -418,7 +418,7 @@ export class Session5 extends Session {
 	protected override takeQueued(): number {
 		if (this.sendMaximum < this.flightPacket.length) {
 			const head = this.queuePacket[this.queueHead];
-			if (!head || ((head[0] >> 4) === Type.PUBLISH && (head[0] & 0x06))) {	// none: a publish in the flash
+			if (!head || ((head[0]! >> 4) === Type.PUBLISH && (head[0]! & 0x06))) {	// none: a publish in the flash
 				let flying = 0;
 				for (let i = 0; i < this.flightPacket.length; i++) {
 					const state = this.slotState(i);
