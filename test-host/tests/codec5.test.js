@@ -120,6 +120,13 @@ describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => 
 		assert.deepEqual({ ...parsed.properties.userProperties }, userObject);
 		assert.equal(v5.publishLength5(3, 300, 2, v5.propertiesSize(p, 5)), full.length);
 	});
+	it("CONNECT's request flags the other way, and a PUBLISH whose properties need a two-byte length", () => {
+		const p = { requestResponseInformation: false, requestProblemInformation: true };
+		assert.deepEqual(connect(fields(), p, undefined), generate({ cmd: "connect", protocolVersion: 5, clientId: "id", keepalive: 60, clean: true, properties: { requestResponseInformation: false, requestProblemInformation: true } }));
+		const type = "t".repeat(200);
+		assert.deepEqual([...v5.encodePublish5(utf8("a"), utf8("x"), 0, false, 0, 0, { contentType: type })], generate({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0, properties: { contentType: type } }));
+		assert.equal(v5.publishAlias(Uint8Array.of(0x40, 2, 0, 1)), 0, "not a PUBLISH");
+	});
 	it("acknowledgements: four bytes for success, reason code and empty properties otherwise", () => {
 		const out = new Uint8Array(6);
 		for (const [type, cmd] of [[4, "puback"], [5, "pubrec"], [6, "pubrel"], [7, "pubcomp"]]) {
@@ -261,6 +268,8 @@ describe("MQTT 5: what a client must refuse, by its decoder error and DISCONNECT
 		["SUBACK reason code 0x03", [0x90, 4, 0, 1, 0, 0x03], "invalid reason code", 0x81],
 		["UNSUBACK reason code 0x01", [0xB0, 4, 0, 1, 0, 0x01], "invalid reason code", 0x81],
 		["SUBACK without reason codes", [0x90, 3, 0, 1, 0], "wrong remaining length for packet type", 0x81],
+		["SUBACK whose properties leave no reason code", [0x90, 6, 0, 1, 3, 0x1F, 0, 0], "wrong remaining length for packet type", 0x81],
+		["SUBACK with packet id 0", [0x90, 4, 0, 0, 0, 0], "packet id 0", 0x81],
 		["DISCONNECT reason 0x04 (a client's)", [0xE0, 1, 0x04], "invalid reason code", 0x81],
 		["CONNACK with bytes after its properties", [0x20, 4, 0, 0, 0, 9], "wrong remaining length for packet type", 0x81],
 		["AUTH, never asked for", [0xF0, 0], "packet a server never sends", 0x82],

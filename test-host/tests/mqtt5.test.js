@@ -73,11 +73,12 @@ for (const name of ENGINES) {
 			value(await client.call("subscribe", t, 1, engine.fn("suback"), { subscriptionIdentifier: 42, userProperties: [["s", "1"]] }));
 			const [, , granted] = await client.next("suback");
 			assert.deepEqual(granted, [1]);
-			await peer.publishAsync(t, "hello", { qos: 1, properties: { contentType: "text/plain", responseTopic: "r", correlationData: Buffer.of(9), userProperties: { x: "1", y: "2" }, payloadFormatIndicator: true } });
+			await peer.publishAsync(t, "hello", { qos: 1, properties: { contentType: "text/plain", responseTopic: "r", correlationData: Buffer.of(9), userProperties: { x: "1", y: "2" }, payloadFormatIndicator: true, messageExpiryInterval: 60 } });
 			const [, tp, data, props] = await client.next("message");
 			assert.deepEqual([tp, data], [t, "hello"]);
 			assert.deepEqual([props.contentType, props.responseTopic, [...props.correlationData.bytes], props.payloadFormat, props.subscriptionIdentifiers], ["text/plain", "r", [9], 1, [42]]);
 			assert.deepEqual(props.userProperties, [["x", "1"], ["y", "2"]]);
+			assert.ok(props.messageExpiry > 0 && props.messageExpiry <= 60);
 			await peer.publishAsync(t, "bare", { qos: 0 });
 			const bare = await client.next("message");
 			assert.equal(bare[2], "bare");
@@ -291,9 +292,9 @@ for (const name of ENGINES) {
 
 		it("a server's DISCONNECT with a reason string: one offline with the reason and its properties", async () => {
 			const { client, conn } = await session();
-			conn.send({ cmd: "disconnect", reasonCode: 0x8B, properties: { reasonString: "maintenance" } });
+			conn.send({ cmd: "disconnect", reasonCode: 0x9C, properties: { reasonString: "maintenance", serverReference: "other:1883" } });
 			const [, reason, props] = await client.next("offline");
-			assert.deepEqual([reason, props.reasonString], [0x8B, "maintenance"]);
+			assert.deepEqual([reason, props.reasonString, props.serverReference], [0x9C, "maintenance", "other:1883"]);
 			await conn.waitClosed();
 		});
 
@@ -305,6 +306,7 @@ for (const name of ENGINES) {
 			["a topic alias above our maximum", [0x30, 8, 0, 1, 0x61, 3, 0x23, 0, 9, 0x78], 0x94],
 			["an alias never set", [0x30, 7, 0, 0, 3, 0x23, 0, 1, 0x78], 0x94],
 			["a PUBACK reason code a server may not send", [0x40, 3, 0, 1, 0x92], 0x81],
+			["a second CONNACK", [0x20, 3, 0, 0, 0], 0x82],
 		];
 		for (const [what, bytes, reason] of bad) {
 			it(`${what}: DISCONNECT ${reason.toString(16)} and one offline`, async () => {
