@@ -9,7 +9,7 @@ import { ENGINES, startEngine } from "../engine.js";
 import { value } from "../support/results.js";
 import { nextMessage, observer } from "../support/peer.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
-import { FaultBroker } from "../brokers/fault-broker.js";
+import { FaultBroker, closedPort } from "../brokers/fault-broker.js";
 
 const HOST = "127.0.0.1";
 const V5 = { protocolVersion: 5 };
@@ -203,6 +203,15 @@ for (const name of ENGINES) {
 			await conn.acceptConnect({ returnCode: 0x87, properties: { reasonString: "not you" } });
 			const [, reason, props] = await client.next("failed");
 			assert.deepEqual([reason, props.reasonString], [0x87, "not you"]);
+		});
+
+		it("a failure before any CONNACK is connfail with its NodeMCU reason alone; a bare DISCONNECT is offline with its reason alone", async () => {
+			const lone = await engine.newClient(`f5-${++unique}`, 30, null, null, 1, 256, V5);
+			value(await lone.call("connect", HOST, await closedPort(), false, engine.fn("connected"), engine.fn("failed")));
+			assert.deepEqual((await lone.next("failed")).slice(1), [-5]);
+			const { client, conn } = await session();
+			conn.send({ cmd: "disconnect", reasonCode: 0x8B });
+			assert.deepEqual((await client.next("offline")).slice(1), [0x8B]);
 		});
 
 		it("the server's Receive Maximum is the send window: a second QoS 1 publish waits for the first's PUBACK", async () => {
