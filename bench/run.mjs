@@ -18,6 +18,7 @@ import mqttPacket from "mqtt-packet";
 import mqtt from "mqtt/client";
 import * as decoder from "../build/host/modules/mqtt/codec.js";
 import * as encoder from "../build/host/modules/mqtt/encode.js";
+import { encodePublish5 } from "../build/host/modules/mqtt/codec5.js";
 import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
 import { measure } from "../tools/memory.mjs";
@@ -254,6 +255,7 @@ async function xsCost() {
 				`slots allocated per message: ${ours.slots.toFixed(1)} (the packet buffer it keeps until acknowledged)`);
 		}
 	}
+	await v5Rows(run);
 	await storeRows(engine, run);
 	await engine.close();
 }
@@ -283,6 +285,31 @@ async function webSocketRows() {
 		}
 	}
 	await engine.close();
+}
+
+/**
+ * What MQTT 5 costs a message next to 3.1.1 in the same run (issue 25's budgets: 1.2× at
+ * 100 B): the same session, stream and publishes, over Session5 with no properties.
+ */
+async function v5Rows(run) {
+	const RECEIVE = 200, PUBLISH = 64, size = 100;
+	for (const qos of [0, 1]) {
+		const v5 = await run({ size, qos, messages: RECEIVE, v5: true }, "bench.receive()", RECEIVE);
+		const v3 = await run({ size, qos, messages: RECEIVE }, "bench.receive()", RECEIVE);
+		row("MQTT 5", `receive QoS ${qos}, ${size} B payload, per message`, v5.compute, v3.compute, "MQTT 3.1.1, same session", "computrons",
+			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`, { v5: "receive", qos });
+	}
+	for (const qos of [0, 1]) {
+		const v5 = await run({ size, qos, messages: PUBLISH, v5: true }, `bench.publish(${qos})`, PUBLISH);
+		const v3 = await run({ size, qos, messages: PUBLISH }, `bench.publish(${qos})`, PUBLISH);
+		row("MQTT 5", `publish QoS ${qos}, ${size} B payload, per message`, v5.compute, v3.compute, "MQTT 3.1.1, same session", "computrons",
+			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`, { v5: "publish", qos });
+	}
+	// what a topic alias saves on the wire: the same QoS 0 PUBLISH with its 40-byte topic, and with the alias alone
+	const topic = new TextEncoder().encode("sensors/building-7/floor-3/room-12/temp/"), payload = new Uint8Array(size);
+	const full = encodePublish5(topic, payload, 0, false, 0, 0, undefined).length, aliased = encodePublish5(new Uint8Array(0), payload, 0, false, 0, 1, undefined).length;
+	row("MQTT 5", `PUBLISH QoS 0 of ${size} B at a ${topic.length}-byte topic, with a topic alias alone`, aliased, full, "the same PUBLISH with its topic", "bytes",
+		`${full - aliased} bytes saved per message once the alias is set (the first message carries topic and alias: 3 bytes more)`);
 }
 
 /**
@@ -457,6 +484,7 @@ function sections(machine) {
 			const list = of("XS over WebSocket").filter((r) => r.size === 100);
 			return list.length ? [["XS computrons per message over ws:// against TCP, 100 B, publish and receive, QoS 0 and 1", band(list), "≤ 1.15×", "the same session over TCP", verdict(list.every((r) => ratio(r) <= 1.15))]] : [];
 		})()),
+		...section("mqtt5", "MQTT 5 next to 3.1.1", of("MQTT 5")),	// no summary row: the summary holds ten, each row says its budget
 		...section("store", "What the store costs", of("store", "store wear")),
 		...section("codec", "Codec speed, next to mqtt-packet", of("codec")),
 		...section("flash", "Size of the JavaScript, next to mqtt-packet", of("flash proxy")),

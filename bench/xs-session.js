@@ -1,6 +1,7 @@
 // Runs inside XS (bundled by bench/run.mjs): the client's session over an in-memory link, so
 // that xsnap's meter sees the client's own cost per message and nothing of the host bridge.
 // globalThis.bench.setup(options) builds a connected session and a stream of K PUBLISH packets;
+// (with v5, an MQTT 5 session and stream: Session5, no properties)
 // bench.receive() feeds the stream; bench.publish(qos) publishes K messages; bench.decodeOnly()
 // is the peer: only what any client must do, turning each payload into a string;
 // bench.payloadOnly() is the payload string alone. With setup({ websocket: true }) the session
@@ -9,6 +10,8 @@
 import { Session } from "mqtt/session";
 import websocket, { acceptFor } from "mqtt/websocket";
 import Logical from "logical";
+import { Session5 } from "mqtt/session5";
+import { encodePublish5 } from "mqtt/codec5";
 import { Store } from "mqtt/store";
 import { CRC16 } from "crc";
 import { Packet, decodeHeader } from "mqtt/codec";
@@ -111,7 +114,7 @@ Logical.xor = (dst, src, count) => {
 let session, link, stream, count, payloadText, topic, topicUtf8, flash, replay, acks;
 
 globalThis.bench = {
-	setup({ size, qos, messages, sectors, websocket: ws }) {
+	setup({ size, qos, messages, sectors, websocket: ws, v5 }) {
 		link = new MemoryLink();
 		const options = { maxMessageLength: 2048, keepalive: 60, cleanSession: true, binary: false, window: 64, queueLength: 64, receiveMaximum: 32, ackTimeout: 60_000 };
 		flash = undefined;
@@ -120,7 +123,9 @@ globalThis.bench = {
 			options.store = new Store(flash, { sectors });
 			options.offlineQueue = true;	// as mqtt.Client sets it beside a store
 		}
-		session = new Session(ws ? websocket.link(link) : link, owner, options);
+		// MQTT 5 as client5.ts makes it with the defaults: no alias, CONNECT's limits from the options
+		const target = ws ? websocket.link(link) : link;
+		session = v5 ? new Session5(target, owner, options, { connect: { receiveMaximum: 32, maximumPacketSize: 2048 }, topicAliases: 0 }) : new Session(target, owner, options);
 		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, ws ? "h/mqtt" : "h", 1, false);
 		link.owner.linkResolved("10.0.0.1");
 		link.owner.linkWritable(1_000_000);
@@ -128,7 +133,8 @@ globalThis.bench = {
 			const key = /Sec-WebSocket-Key: (\S+)/.exec(link.request)[1];
 			feed(new Uint8Array(ArrayBuffer.fromString(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`)));
 		}
-		feed(ws ? framed(new Uint8Array([0x20, 2, 0, 0]), 4) : new Uint8Array([0x20, 2, 0, 0]));
+		const connack = v5 ? new Uint8Array([0x20, 3, 0, 0, 0]) : new Uint8Array([0x20, 2, 0, 0]);	// MQTT 5's with an empty property block
+		feed(ws ? framed(connack, connack.length) : connack);
 		if (!session.connected)
 			throw new Error("bench: the session did not connect");
 		xorLog = [];
@@ -136,10 +142,11 @@ globalThis.bench = {
 		topicUtf8 = new Uint8Array(ArrayBuffer.fromString(topic));
 		payloadText = "p".repeat(size);
 		const payload = new Uint8Array(size).fill(0x70);
-		const one = encodePublish(topicUtf8, payload, qos, false, 1).length;
+		const encode = (id) => v5 ? encodePublish5(topicUtf8, payload, qos, false, id, 0, undefined) : encodePublish(topicUtf8, payload, qos, false, id);
+		const one = encode(1).length;
 		stream = new Uint8Array(one * messages);
 		for (let i = 0; i < messages; i++)
-			stream.set(encodePublish(topicUtf8, payload, qos, false, (i % 60_000) + 1), i * one);
+			stream.set(encode((i % 60_000) + 1), i * one);
 		if (ws)
 			stream = framed(stream, one);
 		count = messages;

@@ -3,6 +3,7 @@
 //   const engine = await startEngine("node" | "xs", { config, onTrace, tls, resources, clock });
 //        tls: false          an image built without modules/mqtt/manifest_tls.json
 //        websocket: false    an image built without modules/mqtt/manifest_ws.json
+//        v5: false           an image built without modules/mqtt/manifest_v5.json
 //        resources: dir      the folder `Resource` reads the app's resources from
 //        clock: "unset"      XS only: Date.now() starts as a device's does, until Time.set
 //        flash: path         the file behind the "storage" partition (kept across engines); default memory

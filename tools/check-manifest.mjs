@@ -34,8 +34,8 @@ const SDK = {
 // Sources only one device build compiles: the host runtime need not provide what they import.
 const DEVICE_ONLY = [join("modules", "mqtt", "lin")];
 
-// The apps we build: the default one, its secure and mutual-TLS builds, store and forward, reconnect, the sleepy sensor.
-const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json", "src/examples/reconnect/manifest.json", "src/examples/sleepy/manifest.json"];
+// The apps we build: the default one, its secure and mutual-TLS builds, store and forward, reconnect, the sleepy sensor, MQTT 5.
+const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json", "src/examples/reconnect/manifest.json", "src/examples/sleepy/manifest.json", "src/examples/mqtt5/manifest.json"];
 // Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
 const PLATFORMS = ["esp", "lin", "mac", "esp32"];
 

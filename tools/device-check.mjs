@@ -4,7 +4,7 @@
 //   MODDABLE=~/moddable node tools/device-check.mjs [--esp] [--no-consumer] [--only NAME,...] [--out DIR]
 //
 // Each numbered check below has a NAME; --only runs just those named (e.g. --only outage):
-// default, secure, mutual-tls, websocket, store, sleepy, consumer, outage, esp.
+// default, secure, mutual-tls, websocket, store, sleepy, consumer, outage, mqtt5, esp.
 //
 // 1. default: builds the default app for `lin` and runs it in mcsim (on a virtual display when there is
 //    none) against the test mosquitto: `online` retained, status messages, `ping` answered
@@ -27,10 +27,13 @@
 // 5. outage: builds src/examples/reconnect (options.reconnect, backoff 1 to 4 s) for `lin` and
 //    runs it with no broker for 120 s (--outage SECONDS): mcsim must keep running and the failed
 //    attempts per 10 s must stay what the backoff draws; then the broker starts and it connects.
-// 6. esp, with --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
-//    Moddable's mqttbasic, the default app, the secure and store examples and the consumer app for `esp`
-//    in release, and prints their sizes against the budgets, with the bytecode of each module
-//    of ours.
+// 6. mqtt5: builds src/examples/mqtt5 (protocolVersion 5, manifest_v5.json) for `lin` and runs it
+//    against the test mosquitto: it connects over MQTT 5, its readings arrive with their
+//    properties, and a request with a response topic and correlation data is answered with both.
+// 7. esp, with --esp (the ESP8266 toolchain set up as Moddable's guide says, ESP_BASE set), builds
+//    Moddable's mqttbasic, the default app, the default app with manifest_v5.json, the secure and
+//    store examples and the consumer app for `esp` in release, and prints their sizes against the
+//    budgets, with the bytecode of each module of ours.
 // Exits non-zero when a check fails or a budget is missed.
 import { spawn, spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -46,7 +49,7 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => (args.includes(`--${name}`) ? args[args.indexOf(`--${name}`) + 1] : fallback);
-const CHECKS = ["default", "secure", "mutual-tls", "websocket", "store", "sleepy", "consumer", "outage", "esp"];
+const CHECKS = ["default", "secure", "mutual-tls", "websocket", "store", "sleepy", "consumer", "outage", "mqtt5", "esp"];
 const only = option("only")?.split(",");
 const unknown = only?.filter((name) => !CHECKS.includes(name)) ?? [];
 if (unknown.length || (only && !only.length)) {
@@ -181,6 +184,34 @@ async function defaultApp(broker, screen) {
 	finally {
 		sim.kill();
 		watcher.client.end(true);
+	}
+}
+
+/** src/examples/mqtt5 on lin: MQTT 5 end to end, an MQTT.js v5 client on the other side. */
+async function mqtt5App(broker, screen) {
+	const clientid = "device-check-v5";
+	const base = `nodemcu-mqtt/${clientid}`;
+	const build = mcconfig(join(root, "src/examples/mqtt5"), "lin", join(out, "lin-mqtt5"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "interval=300"]);
+	const watcher = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 5, reconnectPeriod: 0 });
+	const messages = [];
+	watcher.on("message", (topic, payload, packet) => messages.push({ topic, text: payload.toString(), properties: packet.properties ?? {} }));
+	await new Promise((resolve) => watcher.once("connect", resolve));
+	await watcher.subscribeAsync(`${base}/#`);
+	await watcher.subscribeAsync("device-check/v5/reply");
+	const sim = simulate(find(build, "mc.so"), screen);
+	try {
+		check(await until(() => sim.lines.some((l) => l.startsWith("connected over MQTT 5")), 15_000), "lin: the MQTT 5 example connects over MQTT 5");
+		const readings = () => messages.filter((m) => m.topic === `${base}/reading`);
+		check(await until(() => readings().length >= 3, 10_000) && readings().every((m) => m.properties.contentType === "application/json"), `lin: MQTT 5 readings arrive with their properties, through a topic alias (${readings().length})`);
+		await until(() => sim.lines.some((l) => l.startsWith("connected")), 1000);
+		await new Promise((r) => setTimeout(r, 300));	// its SUBSCRIBE follows the CONNACK
+		watcher.publish(`${base}/request`, "ping", { qos: 1, properties: { responseTopic: "device-check/v5/reply", correlationData: Buffer.from("c-1") } });
+		const reply = () => messages.find((m) => m.topic === "device-check/v5/reply");
+		check(await until(() => reply(), 5000) && reply().text === "pong ping" && reply().properties.correlationData?.toString() === "c-1", "lin: an MQTT 5 request is answered at its response topic with its correlation data");
+	}
+	finally {
+		sim.kill();
+		watcher.end(true);
 	}
 }
 
@@ -366,21 +397,28 @@ function esp() {
 	const secure = espSizes(join(root, "src/examples/secure"), "secure");
 	const store = espSizes(join(root, "src/examples/store"), "store");
 	const sleepy = espSizes(join(root, "src/examples/sleepy"), "sleepy");
+	const v5App = join(out, "mqtt5-default-app");	// the default app, MQTT 5 included: what the opt-in costs an image
+	mkdirSync(v5App, { recursive: true });
+	writeFileSync(join(v5App, "manifest.json"), JSON.stringify({ include: [join(root, "manifest.json"), join(root, "modules/mqtt/manifest_v5.json")] }, null, "\t"));
+	const v5 = espSizes(v5App, "mqtt5");
 	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
 	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
 	const n = (v) => v.toLocaleString("en-US");
 	const ours = (s) => Object.entries(s.xsb).filter(([k]) => k.startsWith("mqtt/"));
 	console.log(`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${new Date().toISOString().slice(0, 10)})`);
 	console.log("| build | main.bin | static RAM | IRAM | .xsb of modules/mqtt |\n|---|---:|---:|---:|---:|");
-	for (const s of [peer, plain, secure, store, sleepy, consumerApp].filter(Boolean))
+	for (const s of [peer, plain, v5, secure, store, sleepy, consumerApp].filter(Boolean))
 		console.log(`| ${s.name} | ${n(s.bin)} | ${n(s.ram)} | ${n(s.iram)} | ${s === peer ? "" : n(ours(s).reduce((t, [, v]) => t + v, 0))} |`);
 	console.log(`\nmodules/mqtt .xsb: ${ours(plain).map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
 	console.log(`mqtt/store ${n(store.xsb["mqtt/store"] ?? 0)} B of bytecode; the store example against the default app: ${n(store.bin - plain.bin)} B of main.bin, ${n(store.ram - plain.ram)} B static RAM, ${n(store.iram - plain.iram)} B IRAM`);
 	console.log(`the sleepy example against the store example: ${n(sleepy.bin - store.bin)} B of main.bin (Moddable's system module for deepSleep, and the IO provider it imports), ${n(sleepy.ram - store.ram)} B static RAM, ${n(sleepy.iram - store.iram)} B IRAM`);
+	const v5Bytecode = ["mqtt/codec5", "mqtt/arguments5", "mqtt/session5", "mqtt/client5"].map((k) => v5.xsb[k] ?? 0).reduce((t, v) => t + v, 0);
+	console.log(`MQTT 5 (manifest_v5.json) in the default app: ${n(v5.bin - plain.bin)} B of main.bin, ${n(v5.ram - plain.ram)} B static RAM, ${n(v5.iram - plain.iram)} B IRAM; ${n(v5Bytecode)} B of bytecode`);
 	console.log(`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${n(secure.ram - plain.ram)} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`);
 	check(plain.bin <= peer.bin * 1.1, `esp budget: main.bin ${n(plain.bin)} <= mqttbasic + 10 % (${n(Math.floor(peer.bin * 1.1))})`);
 	check(plain.ram <= peer.ram + 1024, `esp budget: static RAM ${n(plain.ram)} <= mqttbasic + 1 KB (${n(peer.ram + 1024)})`);
 	check(plain.iram <= peer.iram + 1024, `esp budget: IRAM ${n(plain.iram)} <= mqttbasic + 1 KB (${n(peer.iram + 1024)})`);
+	check(v5.bin - plain.bin <= 16_384, `esp budget: MQTT 5 adds ${n(v5.bin - plain.bin)} B to main.bin <= 16 KB (issue 25)`);
 	return true;
 }
 
@@ -407,6 +445,8 @@ try {
 		await consumer(broker, screen);
 	if (wanted("outage"))
 		await outageApp(screen, Number(option("outage", 120)));
+	if (wanted("mqtt5"))
+		await mqtt5App(broker, screen);
 	if (wanted("esp"))
 		esp();
 }

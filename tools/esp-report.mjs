@@ -1,6 +1,6 @@
 // The ESP8266 section of BENCHMARKS.md and its summary rows, from the release builds that
 // `tools/device-check.mjs --esp` leaves in its output folder (esp-mqttbasic, esp-main,
-// esp-secure, esp-store and, unless --no-consumer, esp-consumer): `--write` calls
+// esp-mqtt5, esp-secure, esp-store and, unless --no-consumer, esp-consumer): `--write` calls
 // writeEspReport at its end. Also measures the floor of the bytecode: the host build of the
 // client bundled into one module and compiled by the SDK's xsc, as mcconfig would.
 import { spawnSync } from "node:child_process";
@@ -15,6 +15,7 @@ const BYTECODE_BUDGET = 24 * 1024;	// release .xsb of modules/mqtt
 const IMAGES = [
 	["mqttbasic", "Moddable `examples/network/mqtt/mqttbasic` (the peer: QoS 0 only, legacy socket, no TLS)"],
 	["main", "the default app, `src/main.ts` (no TLS)"],
+	["mqtt5", "the default app with `modules/mqtt/manifest_v5.json` (MQTT 5 in the image, unused)"],
 	["secure", "the secure example, `src/examples/secure` (TLS, SNTP, one root CA)"],
 	["store", "the store example, `src/examples/store` (`options.store`, Moddable's `flash`)"],
 	["consumer", "a consumer app from the packed package (`test-host/fixtures/consumer`)"],
@@ -61,7 +62,7 @@ const bytecode = (image) => ours(image).reduce((total, [, size]) => total + size
  * consumer? }), the SDK's version and the floor (the client's bytecode as one module, if measured).
  */
 export function espSection(images, { sdk, toolchain, floor }) {
-	const { mqttbasic: peer, main, secure, store, consumer } = images;
+	const { mqttbasic: peer, main, secure, store, consumer, mqtt5 } = images;
 	const binLimit = Math.floor(peer.bin * 1.1), ramLimit = peer.ram + 1024, iramLimit = peer.iram + 1024;
 	const met = main.bin <= binLimit && main.ram <= ramLimit && main.iram <= iramLimit;
 	const total = bytecode(main);
@@ -70,14 +71,19 @@ export function espSection(images, { sdk, toolchain, floor }) {
 		[IMAGES[0][1], n(peer.bin), n(peer.ram), n(peer.iram), `(its \`mqtt\`: ${n(peer.xsb.mqtt ?? 0)})`, "", ""],
 		[IMAGES[1][1], `${n(main.bin)} (${(main.bin / peer.bin).toFixed(2)}×)`, `${n(main.ram)} (${signed(main.ram - peer.ram)})`, `${n(main.iram)} (${signed(main.iram - peer.iram)})`, n(total),
 			".bin ≤ peer + 10 %, static RAM and IRAM ≤ peer + 1 KB", met ? "met" : "**missed**"],
-		[IMAGES[2][1], n(secure.bin), n(secure.ram), n(secure.iram), n(bytecode(secure)), "report",
+		[IMAGES[3][1], n(secure.bin), n(secure.ram), n(secure.iram), n(bytecode(secure)), "report",
 			`TLS is ${n(tls)} B of it (${(100 * tls / secure.bin).toFixed(1)} %), ${n(secure.ram - main.ram)} B static RAM, ${n(secure.iram - main.iram)} B IRAM; \`mqtt/secure\` is ${n(secure.xsb["mqtt/secure"] ?? 0)} B of its bytecode`],
-		[IMAGES[3][1], n(store.bin), n(store.ram), n(store.iram), n(bytecode(store)), "report",
+		[IMAGES[4][1], n(store.bin), n(store.ram), n(store.iram), n(bytecode(store)), "report",
 			`the store, the flash module and the app: ${n(stored)} B of main.bin, ${n(store.ram - main.ram)} B static RAM; \`mqtt/store\` is ${n(store.xsb["mqtt/store"] ?? 0)} B of its bytecode`],
 	];
+	if (mqtt5) {
+		const v5 = mqtt5.bin - main.bin, v5Bytecode = ["mqtt/codec5", "mqtt/arguments5", "mqtt/session5", "mqtt/client5"].reduce((t, k) => t + (mqtt5.xsb[k] ?? 0), 0);
+		rows.push([IMAGES[2][1], n(mqtt5.bin), n(mqtt5.ram), n(mqtt5.iram), n(bytecode(mqtt5)), ".bin ≤ default app + 16 KB",
+			`${v5 <= 16_384 ? "met" : "**missed**"}: MQTT 5 is ${n(v5)} B of main.bin, ${n(mqtt5.ram - main.ram)} B static RAM, ${n(mqtt5.iram - main.iram)} B IRAM; its four modules are ${n(v5Bytecode)} B of bytecode`]);
+	}
 	if (consumer) {
 		const same = consumer.ram === main.ram && consumer.iram === main.iram;
-		rows.push([IMAGES[4][1], n(consumer.bin), n(consumer.ram), n(consumer.iram), n(bytecode(consumer)), "gets the ESP8266 settings",
+		rows.push([IMAGES[5][1], n(consumer.bin), n(consumer.ram), n(consumer.iram), n(bytecode(consumer)), "gets the ESP8266 settings",
 			same ? "yes: the static RAM and IRAM of the default app" : "**no**: its static RAM or IRAM differs from the default app's"]);
 	}
 	const modules = ours(main).sort(([, a], [, b]) => b - a).map(([name, size]) => [`\`${name}\``, n(size)]);

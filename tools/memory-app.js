@@ -4,20 +4,23 @@
 import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import mqtt from "mqtt/client";
+import Modules from "modules";
+import client5 from "mqtt/client5";	// found by mqtt.Client as an image with manifest_v5.json finds it
 import { Store } from "mqtt/store";
 import Flash from "flash";
 import config from "mc/config";
 import { on } from "../test-host/xs/channel.js";
 
 const kept = [];
+Modules.hostProvide("mqtt/client5", client5);
 
 function message() {}
 function ready() {
 	trace("memory: ready\n");
 }
 
-on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors, websocket }) => {
-	const options = sectors ? { store: new Store(new Flash("storage"), { sectors }) } : undefined;
+on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors, websocket, protocolVersion }) => {
+	const options = sectors ? { store: new Store(new Flash("storage"), { sectors }) } : protocolVersion ? { protocolVersion } : undefined;
 	const client = mqtt.Client("memory", 60, null, null, 1, maxMessageLength, options);
 	kept.push(client);
 	if (!connect)

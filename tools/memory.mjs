@@ -45,8 +45,8 @@ async function held(broker, command) {
 const standinsFor = new WeakMap();	// broker -> what the stand-ins of a connection hold: the same for every client, so measured once
 
 /** What a client holds; `device` is the ESP8266 estimate, stand-ins taken off when connected. */
-export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0, websocket = false } = {}) {
-	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors, websocket });
+export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0, websocket = false, protocolVersion = 0 } = {}) {
+	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors, websocket, protocolVersion });
 	if (connect && !standinsFor.has(broker))
 		standinsFor.set(broker, held(broker, { op: "memory.standins" }));
 	const standins = connect ? await standinsFor.get(broker) : { slots: 0, chunks: 0, device: 0 };
@@ -58,6 +58,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	const DEFAULTS = "connected, 1 subscription (defaults)";
 	const WITH_STORE = "connected, 1 subscription, with a store of 8 sectors (options.store)";
 	const OVER_WS = "connected over ws:// (manifest_ws.json), 1 subscription";
+	const V5 = "connected, 1 subscription, MQTT 5 (protocolVersion 5, manifest_v5.json)";
 	const rows = [
 		["created, not connected (max_message_length 1024)", { connect: false }],
 		[DEFAULTS, {}],
@@ -65,6 +66,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		["connected, 1 subscription, max_message_length 16384", { maxMessageLength: 16_384 }],
 		[WITH_STORE, { sectors: 8 }],
 		[OVER_WS, { websocket: true }],
+		[V5, { protocolVersion: 5 }],
 	];
 	const lines = [];
 	const devices = {};
@@ -79,14 +81,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 	const storeLine = `The store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`;
 	const ws = devices[OVER_WS] - devices[DEFAULTS];
 	const wsLine = `WebSocket (its link, a 135-byte header buffer, the 528-byte frame buffer) beyond the client over TCP: ${ws} B.`;
-	console.log(`${heap}\n\n${storeLine}\n${wsLine}`);
+	const v5 = devices[V5] - devices[DEFAULTS];
+	const v5Line = `MQTT 5 beyond a 3.1.1 client with the same settings: ${v5} B, ${v5 <= 1024 ? "within" : "OVER"} the 1 KB budget (issue 25).`;
+	console.log(`${heap}\n\n${storeLine}\n${wsLine}\n\n${v5Line}`);
 	await broker.stop();
 	if (process.argv.includes("--write")) {
 		const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
 		const n = (value) => value.toLocaleString("en-US");
 		writeSections([{
 			name: "memory", title: "Heap of one client inside XS",
-			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}\n${wsLine}`,
+			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}\n${wsLine}\n\n${v5Line}`,
 			summary: [
 				["heap of a connected client (defaults, one subscription)", `${n(devices[DEFAULTS])} B`, `≤ ${n(target)} B (max_message_length + 4 KB)`, "", devices[DEFAULTS] <= target ? "met" : "**missed**"],
 				["heap the store adds (8 sectors)", `${n(store)} B`, "≤ 1,024 B", "", store < 1024 ? "met" : "**missed**"],

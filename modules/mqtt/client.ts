@@ -10,12 +10,14 @@ import { remainingLengthSize, subscribeRemaining, utf8Length } from "./encode.js
 import type { ConnectFields } from "./encode.js";
 import { checkFlag, checkHandler, checkInteger, checkQos, clientSettings, describe, fail, fromDigits, shortBytes, toBytes } from "./arguments.js";
 import { Session } from "./session.js";
-import type { SessionOwner } from "./session.js";
+import type { SessionOptions, SessionOwner } from "./session.js";
 import type { TLSOptions } from "./link.js";
 import type { Store } from "./store.js";
 import { topicFilterError, topicNameError } from "./topic.js";
 import { Ev, Fail, Publish } from "./tables.js";
 import { Transport } from "./transport.js";
+import Modules from "modules";
+import type { MQTTClient5 } from "./client5.js";
 
 export type { TLSOptions };
 
@@ -75,6 +77,17 @@ export interface ClientOptions {
 	 * it finds after its first CONNACK. Implies offlineQueue. Default none.
 	 */
 	store?: Store;
+	/**
+	 * 5 speaks MQTT 5, which needs modules/mqtt/manifest_v5.json in the image (see MQTTClient5);
+	 * 4, the default, is MQTT 3.1.1.
+	 */
+	protocolVersion?: 4 | 5;
+	/** MQTT 5: seconds the broker keeps the session after the connection ends. Default 0 with cleansession 1, else 0xFFFFFFFF (never expires, as 3.1.1's). */
+	sessionExpiry?: number;
+	/** MQTT 5: topic aliases each way, at most 64: the broker's for us and ours for QoS 0 publishes. Default 0 (none). */
+	topicAliases?: number;
+	/** MQTT 5: CONNECT's user properties, [name, value] pairs in order. */
+	userProperties?: readonly (readonly [string, string])[];
 }
 
 /** Every event and the handler it takes; `D` is what a message carries (see Data). */
@@ -130,18 +143,18 @@ export type ConnectedHandler = Events["connect"];
 export type FailedHandler = Events["connfail"];
 
 // Internally every handler takes the client and up to two values; the public overloads type them.
-type Handler = (client: MQTTClient<Data>, a?: any, b?: any) => void;
+type Handler = (client: MQTTClient<Data>, a?: any, b?: any, c?: any) => void;
 
 // Handler slots, by event: the index of its name here, which is its Ev number.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback", "drained"]);
 
 const enum Default { PORT = 1883 }
 
-class Client implements MQTTClient, SessionOwner {
-	private session: Session;
-	private handlers: (Handler | undefined)[] = new Array(EVENTS.length);
-	private fields: ConnectFields;
-	private lastId = 0;
+export class Client implements MQTTClient, SessionOwner {
+	protected session: Session;
+	protected handlers: (Handler | undefined)[] = new Array(EVENTS.length);
+	protected fields: ConnectFields;
+	protected lastId = 0;
 	private warnedSecureNumber = false;
 	private topic: string | undefined;	// the last topic published to, already checked
 	private topicUtf8: Uint8Array | undefined;	// and its UTF-8
@@ -149,7 +162,12 @@ class Client implements MQTTClient, SessionOwner {
 	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
 		this.fields = settings.fields;
-		this.session = new Session(Transport.link(), this, settings.session);
+		this.session = this.open(settings.session, options);
+	}
+
+	/** The session under the facade; MQTT 5's client (client5.ts) makes its own. */
+	protected open(settings: SessionOptions, _options: ClientOptions | undefined): Session {
+		return new Session(Transport.link(), this, settings);
 	}
 
 	get packetId(): number {
@@ -274,7 +292,7 @@ class Client implements MQTTClient, SessionOwner {
 			let i = 0;
 			const level = typeof rest[0] === "function" ? 0 : (i++, rest[0] ?? 0);
 			topics.push(topicOrTable);
-			qos.push(checkQos(m, "qos", level));
+			qos.push(this.level(m, "qos", level));
 			callback = rest[i];
 		}
 		else {
@@ -347,7 +365,7 @@ class Client implements MQTTClient, SessionOwner {
 	}
 
 	/** Runs a handler with the client and `count` values; an exception is traced, never rethrown. */
-	private emit(index: number, count: number, a?: unknown, b?: unknown): void {
+	protected emit(index: number, count: number, a?: unknown, b?: unknown, c?: unknown): void {
 		const handler = this.handlers[index];
 		if (!handler)
 			return;
@@ -356,16 +374,23 @@ class Client implements MQTTClient, SessionOwner {
 				handler(this, a, b);
 			else if (count === 1)
 				handler(this, a);
-			else
+			else if (!count)
 				handler(this);
+			else
+				handler(this, a, b, c);	// MQTT 5's extras
 		}
 		catch (e) {
 			trace(`mqtt: ${EVENTS[index]} handler threw: ${e}\n`);
 		}
 	}
 
+	/** A subscription's QoS; MQTT 5's client (client5.ts) takes an options object too. */
+	protected level(m: string, argument: string, value: unknown): number {
+		return checkQos(m, argument, value);
+	}
+
 	/** Topic tables: a map { topic = qos } as in the Lua docs, or an array of [topic, qos] pairs. */
-	private table(m: string, table: unknown, topics: string[], qos: number[] | undefined): void {
+	protected table(m: string, table: unknown, topics: string[], qos: number[] | undefined): void {
 		if (table === null || typeof table !== "object")
 			fail(m, "topic", `must be a topic string or a table of topics, got ${table === null ? "null" : typeof table}`, true);
 		const add = (topic: unknown, level: unknown) => {
@@ -373,7 +398,7 @@ class Client implements MQTTClient, SessionOwner {
 			if (error)
 				fail(m, `topic ${describe(topic)}`, error);
 			topics.push(topic as string);
-			qos?.push(checkQos(m, `qos of ${describe(topic)}`, level ?? 0));
+			qos?.push(this.level(m, `qos of ${describe(topic)}`, level ?? 0));
 		};
 		if (Array.isArray(table)) {
 			for (const entry of table) {
@@ -390,7 +415,7 @@ class Client implements MQTTClient, SessionOwner {
 			fail(m, "table", "must name at least one topic");
 	}
 
-	private request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
+	protected request(m: string, topics: string[], qos: number[] | undefined, callback: Handler | undefined, event: number): boolean {
 		const sizes: number[] = [];
 		for (const topic of topics)
 			sizes.push(utf8Length(topic));
@@ -412,11 +437,23 @@ class Client implements MQTTClient, SessionOwner {
 }
 Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash
 
+const V5 = "mqtt/client5";
+
 /** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions & { binary?: false }): MQTTClient<string>;
-function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { binary: true }): MQTTClient<ArrayBuffer>;
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data>;
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> {
+function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { protocolVersion: 5; binary: true }): MQTTClient5<ArrayBuffer>;
+function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { protocolVersion: 5; binary?: false }): MQTTClient5<string>;
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions & { binary?: false; protocolVersion?: 4 }): MQTTClient<string>;
+function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { binary: true; protocolVersion?: 4 }): MQTTClient<ArrayBuffer>;
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> | MQTTClient5<Data>;
+function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> | MQTTClient5<Data> {
+	const version = options?.protocolVersion;
+	if (version === 5) {
+		if (!Modules.has(V5))
+			throw new Error("mqtt.Client: options.protocolVersion 5 needs MQTT 5 in the image: include modules/mqtt/manifest_v5.json in the app's manifest");
+		return (Modules.importNow(V5) as { createClient5: typeof createClient }).createClient5(clientid, keepalive, username, password, cleansession, max_message_length, options!);
+	}
+	if (version != null && version !== 4)
+		fail("mqtt.Client", "options.protocolVersion", `must be 4 (MQTT 3.1.1) or 5, got ${describe(version)}`);
 	return new Client(clientid, keepalive, username, password, cleansession, max_message_length, options);
 }
 

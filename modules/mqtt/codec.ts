@@ -174,7 +174,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				return Check.NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
-			if (!checkTopicBytes(buffer, body + 2, topicLength))
+			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B))	// no wildcards in a topic name
 				return Check.ERR_TOPIC;
 			if (qos) {
 				packet.id = (buffer[position]! << 8) | buffer[position + 1]!;
@@ -216,15 +216,17 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 }
 
 /**
- * A topic name from the server: no wildcards (4.7.1), no U+0000 and well-formed UTF-8 (1.5.3):
- * shortest forms only, no surrogates, nothing above U+10FFFF. Checked here rather than left to
- * String.fromArrayBuffer, which on the device checks lead and continuation bytes only.
+ * A string from the server: no U+0000 and well-formed UTF-8 (1.5.3): shortest forms only, no
+ * surrogates, nothing above U+10FFFF; nor the two ASCII characters given (a topic name's
+ * wildcards, 4.7.1; 0 for none). Checked here rather than left to String.fromArrayBuffer, which
+ * on the device checks lead and continuation bytes only. MQTT 5's string properties (codec5.ts)
+ * are checked by the same rules. Three compares per ASCII byte, as for a topic alone.
  */
-function checkTopicBytes(buffer: Uint8Array, offset: number, length: number): boolean {
+export function checkText(buffer: Uint8Array, offset: number, length: number, not1: number, not2: number): boolean {
 	for (let i = offset, end = offset + length; i < end;) {
 		const c = buffer[i++]!;
 		if (c < 0x80) {
-			if (c === 0x23 || c === 0x2B || c === 0)
+			if (c === not1 || c === not2 || c === 0)
 				return false;
 			continue;
 		}

@@ -61,13 +61,13 @@ export function writeUtf8(buffer: Uint8Array, offset: number, text: string): num
 }
 
 /** A UTF-8 string field with its two-byte length prefix (1.5.3). */
-function writeString(buffer: Uint8Array, offset: number, text: string, bytes: number): number {
+export function writeString(buffer: Uint8Array, offset: number, text: string, bytes: number): number {
 	buffer[offset++] = bytes >> 8;
 	buffer[offset++] = bytes & 0xFF;
 	return writeUtf8(buffer, offset, text);
 }
 
-function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array): number {
+export function writeBytes(buffer: Uint8Array, offset: number, bytes: Uint8Array): number {
 	buffer[offset++] = bytes.length >> 8;
 	buffer[offset++] = bytes.length & 0xFF;
 	buffer.set(bytes, offset);

@@ -17,20 +17,21 @@ export type { SessionOptions };
 
 /** What the session tells its owner (the client), always outside the parser. */
 export interface SessionOwner {
+	// The values after NodeMCU's are MQTT 5's (session5.ts): reason codes and properties.
 	/** A CONNACK accepted the session. */
-	connected(sessionPresent: boolean): void;
-	/** The attempt failed: a CONN_FAIL_* value, or the CONNACK's refusal (1..5). */
-	connectFailed(reason: number): void;
-	/** An established session ended. */
-	offline(): void;
+	connected(sessionPresent: boolean, connack?: unknown): void;
+	/** The attempt failed: a CONN_FAIL_* value, or the CONNACK's refusal (1..5; MQTT 5: its reason code). */
+	connectFailed(reason: number, properties?: unknown): void;
+	/** An established session ended (MQTT 5: the reason of the server's DISCONNECT, when it sent one). */
+	offline(reason?: unknown, properties?: unknown): void;
 	/** `data` is undefined for an empty payload; `id` is the packet id (0 at QoS 0). */
-	message(topic: string, data: string | ArrayBuffer | undefined, id: number): void;
+	message(topic: string, data: string | ArrayBuffer | undefined, id: number, properties?: unknown): void;
 	/** The first bytes of a message larger than the receive buffer. */
-	overflow(topic: string, data: string | ArrayBuffer | undefined, id: number): void;
+	overflow(topic: string, data: string | ArrayBuffer | undefined, id: number, properties?: unknown): void;
 	/** A publish is done: QoS 0 written (when reported), QoS 1 PUBACK, QoS 2 PUBCOMP. */
-	published(id: number): void;
-	subscribed(id: number, granted: number[]): void;
-	unsubscribed(id: number): void;
+	published(id: number, reason?: unknown, properties?: unknown): void;
+	subscribed(id: number, granted: number[], properties?: unknown): void;
+	unsubscribed(id: number, codes?: unknown, properties?: unknown): void;
 	/** Every publish accepted is done (asked for with reportDrained). */
 	drained(): void;
 }
@@ -100,13 +101,18 @@ export class Session extends Inbox implements LinkOwner {
 
 	protected attempt(): void {
 		const fields = this.fields!;
-		const packet = new Uint8Array(connectLength(fields));
-		writeConnect(packet, 0, fields);
-		this.connectPacket = packet;
+		this.connectPacket = this.connectOf(fields);
 		this.bits &= ~Bit.RETRYING;
 		this.state = State.RESOLVING;
 		this.arm(Timeout.OPEN);
 		this.link.resolve(this.host);
+	}
+
+	/** CONNECT, made again at every attempt; a method, so that MQTT 5 (session5.ts) writes its own. */
+	protected connectOf(fields: ConnectFields): Uint8Array {
+		const packet = new Uint8Array(connectLength(fields));
+		writeConnect(packet, 0, fields);
+		return packet;
 	}
 
 	/**

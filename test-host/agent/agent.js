@@ -5,6 +5,10 @@ import mqtt from "mqtt/client";
 import Time from "time";
 import Flash from "flash";
 import { Store } from "mqtt/store";
+import Modules from "modules";
+import client5 from "mqtt/client5";	// after mqtt/client, which it extends (see ../modules-core.js)
+
+Modules.hostProvide("mqtt/client5", client5);
 
 export function createAgent(emit) {
 	const clients = [];

@@ -1,4 +1,4 @@
-// `modules` under Node (see ../modules-core.js): TLS and WebSocket are in when the host image says so.
+// `modules` under Node (see ../modules-core.js): TLS, WebSocket and MQTT 5 are in when the host image says so.
 import secure from "mqtt/secure";
 import websocket from "mqtt/websocket";
 import TLSSocket from "./tls.js";

@@ -2,9 +2,9 @@
 // cannot produce the case), driven through the public API in both engines: Node and XS.
 import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
-import mqttjs from "mqtt";
 import { ENGINES, startEngine } from "../engine.js";
 import { value } from "../support/results.js";
+import { nextMessage, observer } from "../support/peer.js";
 import { startMosquitto } from "../brokers/mosquitto.js";
 import { FaultBroker, closedPort } from "../brokers/fault-broker.js";
 import { startCutProxy } from "../brokers/cut-proxy.js";
@@ -13,28 +13,6 @@ const HOST = "127.0.0.1";
 let unique = 0;
 function topic(name) {
 	return `t/${process.pid}/${++unique}/${name}`;
-}
-
-function observer(port, options = {}) {
-	return new Promise((resolve, reject) => {
-		const client = mqttjs.connect({ host: HOST, port, protocolVersion: 4, reconnectPeriod: 0, ...options });
-		client.once("connect", () => resolve(client));
-		client.once("error", reject);
-	});
-}
-
-function nextMessage(client, wanted, timeout = 5000) {
-	return new Promise((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`no message on ${wanted} within ${timeout} ms`)), timeout);
-		const listener = (t, payload, packet) => {
-			if (t !== wanted)
-				return;
-			clearTimeout(timer);
-			client.off("message", listener);
-			resolve({ payload, packet });
-		};
-		client.on("message", listener);
-	});
 }
 
 function text(bytes) {

@@ -70,7 +70,7 @@ export class XSEngine extends Engine {
 	constructor(options) {
 		super("xs", options.onTrace);
 		this.#config = configFor(options.config);
-		this.#image = { tls: options.tls ?? true, websocket: options.websocket ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
+		this.#image = { tls: options.tls ?? true, websocket: options.websocket ?? true, v5: options.v5 ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
 		this.#flashFile = options.flash;
 	}
 

@@ -1,4 +1,4 @@
-// `modules` inside XS (see ../modules-core.js): what the host image holds (TLS, WebSocket), asked of Node once.
+// `modules` inside XS (see ../modules-core.js): what the host image holds (TLS, WebSocket, MQTT 5), asked of Node once.
 import secure from "mqtt/secure";
 import websocket from "mqtt/websocket";
 import TLSSocket from "./tls.js";
