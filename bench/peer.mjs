@@ -36,7 +36,7 @@ export async function compareWithModdable(sizes = [100, 1000, 10_000], messages 
 	if (!peer)
 		return undefined;
 	const rows = [];
-	const code = await bundleFor(peer);	// the same for every row: a fresh worker each, one build
+	const code = await bundleFor(peer); // the same for every row: a fresh worker each, one build
 	for (const binary of [false, true]) {
 		for (const size of sizes) {
 			const engine = await startEngine("xs");
@@ -44,8 +44,22 @@ export async function compareWithModdable(sizes = [100, 1000, 10_000], messages 
 			const measure = (action) => perMessage(engine, `clients.setup(${JSON.stringify({ size, messages, binary })})`, `clients.${action}()`, messages);
 			const kind = binary ? "ArrayBuffer" : "string";
 			const none = { compute: 0, slots: 0 };
-			rows.push({ what: `publish QoS 0, ${size} B ${kind}`, publish: true, size, ours: await measure("publishOurs"), peer: await measure("publishPeer"), standIn: binary ? none : await measure("standIns") });
-			rows.push({ what: `receive QoS 0, ${size} B as ${kind}`, publish: false, size, ours: await measure("receiveOurs"), peer: await measure("receivePeer"), standIn: await measure("socketCopy") });
+			rows.push({
+				what: `publish QoS 0, ${size} B ${kind}`,
+				publish: true,
+				size,
+				ours: await measure("publishOurs"),
+				peer: await measure("publishPeer"),
+				standIn: binary ? none : await measure("standIns"),
+			});
+			rows.push({
+				what: `receive QoS 0, ${size} B as ${kind}`,
+				publish: false,
+				size,
+				ours: await measure("receiveOurs"),
+				peer: await measure("receivePeer"),
+				standIn: await measure("socketCopy"),
+			});
 			await engine.close();
 		}
 	}
@@ -57,5 +71,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
 	if (!rows)
 		console.log("set MODDABLE to a Moddable SDK checkout to compare with its mqtt.js");
 	for (const row of rows ?? [])
-		console.log(`${row.what}: ours ${Math.round(row.ours.compute)} (${row.ours.slots.toFixed(1)} slots), Moddable ${Math.round(row.peer.compute)} (${row.peer.slots.toFixed(1)} slots), ${(row.ours.compute / row.peer.compute).toFixed(2)}x; stand-in ${Math.round(row.standIn.compute)}, ours without it ${((row.ours.compute - row.standIn.compute) / row.peer.compute).toFixed(2)}x`);
+		console.log(
+			`${row.what}: ours ${Math.round(row.ours.compute)} (${row.ours.slots.toFixed(1)} slots), Moddable ${Math.round(row.peer.compute)} (${
+				row.peer.slots.toFixed(1)
+			} slots), ${(row.ours.compute / row.peer.compute).toFixed(2)}x; stand-in ${Math.round(row.standIn.compute)}, ours without it ${
+				((row.ours.compute - row.standIn.compute) / row.peer.compute).toFixed(2)
+			}x`,
+		);
 }

@@ -36,7 +36,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SIZES = [[100, QOS0_MESSAGES, QOS1_MESSAGES], [1024, QOS0_MESSAGES / 5, QOS1_MESSAGES / 4], [16_384, QOS0_MESSAGES / 50, QOS1_MESSAGES / 20]];
 const rows = [];
 /** A row of the table; `extra` carries what the summary of BENCHMARKS.md needs from it. */
-const row = (group, measurement, ours, peer, peerName, unit, note = "", extra = {}) => rows.push({ group, measurement, ours, peer, peerName, unit, note, ...extra });
+const row = (group, measurement, ours, peer, peerName, unit, note = "", extra = {}) =>
+	rows.push({ group, measurement, ours, peer, peerName, unit, note, ...extra });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- 1. throughput ---------------------------------------------------------------------------
@@ -68,7 +69,7 @@ async function rawSubscriber(port, topic, qos, count, packetLength, payloadLengt
 			}
 			pending = pending.subarray(whole * packetLength);
 			if (whole && !first)
-				first = performance.now();	// the first PUBLISH, as the clients' subscribers time it
+				first = performance.now(); // the first PUBLISH, as the clients' subscribers time it
 			seen += whole;
 			if (seen >= count) {
 				last = performance.now();
@@ -76,7 +77,13 @@ async function rawSubscriber(port, topic, qos, count, packetLength, payloadLengt
 			}
 		});
 	});
-	return { ready: sleep(200), done: done.then(() => { socket.destroy(); return { first, last }; }) };
+	return {
+		ready: sleep(200),
+		done: done.then(() => {
+			socket.destroy();
+			return { first, last };
+		}),
+	};
 }
 
 async function rawPublisher(port, topic, qos, count, payload) {
@@ -84,7 +91,7 @@ async function rawPublisher(port, topic, qos, count, payload) {
 	socket.setNoDelay(true);
 	await new Promise((resolve) => socket.once("connect", resolve));
 	socket.write(mqttPacket.generate({ cmd: "connect", clientId: `raw-pub-${qos}`, protocolVersion: 4, clean: true, keepalive: 60 }));
-	socket.on("data", () => {});	// CONNACK, PUBACKs: not waited for
+	socket.on("data", () => {}); // CONNACK, PUBACKs: not waited for
 	const batch = [];
 	for (let i = 0; i < count; i++) {
 		batch.push(mqttPacket.generate({ cmd: "publish", topic, payload, qos, messageId: qos ? (i % 65_535) + 1 : undefined }));
@@ -160,7 +167,7 @@ async function throughputOurs(broker, qos, count, payload, ws = false) {
 	const publisher = mqtt.Client(`bench-pub-${qos}`, 60, null, null, 1, 1024, { queue: 255, window: 255 });
 	await new Promise((resolve) => publisher.connect(...ourTarget(broker, ws), resolve));
 	let sent = 0, waiting;
-	publisher.on("puback", () => {	// room in the queue again
+	publisher.on("puback", () => { // room in the queue again
 		const wake = waiting;
 		waiting = undefined;
 		wake?.();
@@ -198,10 +205,21 @@ async function throughput(broker) {
 			}
 			const oursOfLimit = ours.map((value, i) => value / limits[i]), peerOfLimit = peers.map((value, i) => value / limits[i]);
 			const range = (values) => `${Math.min(...values).toFixed(2)}..${Math.max(...values).toFixed(2)}`;
-			const lwip = size > 2920 ? "; the host models lwIP's 2,920-byte send buffer, which our publisher writes through as the device does and MQTT.js does not" : "";
-			row("host throughput", `QoS ${qos}, ${count} x ${size} B, msg/s at the subscriber, median of ${ROUNDS} rounds`, median(ours), median(peers), "MQTT.js", "msg/s",
-				`raw sockets ${Math.round(median(limits))} msg/s; of that limit, round by round: ours ${median(oursOfLimit).toFixed(2)} (${range(oursOfLimit)}), MQTT.js ${median(peerOfLimit).toFixed(2)} (${range(peerOfLimit)})${lwip}`,
-				{ size, qos, share: median(oursOfLimit), peerShare: median(peerOfLimit) });
+			const lwip = size > 2920
+				? "; the host models lwIP's 2,920-byte send buffer, which our publisher writes through as the device does and MQTT.js does not"
+				: "";
+			row(
+				"host throughput",
+				`QoS ${qos}, ${count} x ${size} B, msg/s at the subscriber, median of ${ROUNDS} rounds`,
+				median(ours),
+				median(peers),
+				"MQTT.js",
+				"msg/s",
+				`raw sockets ${Math.round(median(limits))} msg/s; of that limit, round by round: ours ${median(oursOfLimit).toFixed(2)} (${
+					range(oursOfLimit)
+				}), MQTT.js ${median(peerOfLimit).toFixed(2)} (${range(peerOfLimit)})${lwip}`,
+				{ size, qos, share: median(oursOfLimit), peerShare: median(peerOfLimit) },
+			);
 		}
 	}
 }
@@ -220,9 +238,18 @@ async function throughputWebSocket(broker) {
 				peers.push(await throughputMqttjs(broker, qos, count, payload, true));
 				ratios.push(ours.at(-1) / peers.at(-1));
 			}
-			row("host throughput over WebSocket", `QoS ${qos}, ${count} x ${size} B over ws://, msg/s at the subscriber, median of ${ROUNDS} rounds`, median(ours), median(peers), "MQTT.js over ws://", "msg/s",
-				`ours / MQTT.js round by round: ${ratios.map((r) => r.toFixed(2)).join(", ")}; both through the ws-package listener in front of mosquitto, which runs in the benchmark's process`,
-				{ size, qos });
+			row(
+				"host throughput over WebSocket",
+				`QoS ${qos}, ${count} x ${size} B over ws://, msg/s at the subscriber, median of ${ROUNDS} rounds`,
+				median(ours),
+				median(peers),
+				"MQTT.js over ws://",
+				"msg/s",
+				`ours / MQTT.js round by round: ${
+					ratios.map((r) => r.toFixed(2)).join(", ")
+				}; both through the ws-package listener in front of mosquitto, which runs in the benchmark's process`,
+				{ size, qos },
+			);
 		}
 	}
 }
@@ -246,13 +273,29 @@ async function xsCost() {
 			const ours = await run({ size, qos, messages: RECEIVE }, "bench.receive()", RECEIVE);
 			const peer = await run({ size, qos, messages: RECEIVE }, "bench.decodeOnly()", RECEIVE);
 			const payload = await run({ size, qos, messages: RECEIVE }, "bench.payloadOnly()", RECEIVE);
-			row("XS cost", `receive QoS ${qos}, ${size} B payload, per message`, ours.compute, peer.compute, "decode header + payload string only", "computrons",
-				`slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}, the payload string alone ${payload.slots.toFixed(1)} (target: ours no more than that)`);
+			row(
+				"XS cost",
+				`receive QoS ${qos}, ${size} B payload, per message`,
+				ours.compute,
+				peer.compute,
+				"decode header + payload string only",
+				"computrons",
+				`slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}, the payload string alone ${
+					payload.slots.toFixed(1)
+				} (target: ours no more than that)`,
+			);
 		}
 		for (const qos of [0, 1]) {
 			const ours = await run({ size, qos, messages: PUBLISH }, `bench.publish(${qos})`, PUBLISH);
-			row("XS cost", `publish QoS ${qos}, ${size} B payload, per message`, ours.compute, undefined, "", "computrons",
-				`slots allocated per message: ${ours.slots.toFixed(1)} (the packet buffer it keeps until acknowledged)`);
+			row(
+				"XS cost",
+				`publish QoS ${qos}, ${size} B payload, per message`,
+				ours.compute,
+				undefined,
+				"",
+				"computrons",
+				`slots allocated per message: ${ours.slots.toFixed(1)} (the packet buffer it keeps until acknowledged)`,
+			);
 		}
 	}
 	await v5Rows(run);
@@ -279,8 +322,20 @@ async function webSocketRows() {
 				const standIn = (await engine.evaluate("bench.xorOnly()")).compute / MESSAGES;
 				const device = ws.compute - standIn;
 				const verdict = size === 100 ? `; target ≤ 1.15×: ${device / tcp.compute <= 1.15 ? "met" : "**missed**"}` : "";
-				row("XS over WebSocket", `${what} QoS ${qos}, ${size} B payload, per message`, device, tcp.compute, "the same session over TCP", "computrons",
-					`over WebSocket measured ${Math.round(ws.compute)}, less ${Math.round(standIn)} for masking by the stand-in of Moddable's native logical module; slots allocated per message: over WebSocket ${ws.slots.toFixed(1)}, over TCP ${tcp.slots.toFixed(1)}${verdict}`, { size, qos, what });
+				row(
+					"XS over WebSocket",
+					`${what} QoS ${qos}, ${size} B payload, per message`,
+					device,
+					tcp.compute,
+					"the same session over TCP",
+					"computrons",
+					`over WebSocket measured ${Math.round(ws.compute)}, less ${
+						Math.round(standIn)
+					} for masking by the stand-in of Moddable's native logical module; slots allocated per message: over WebSocket ${
+						ws.slots.toFixed(1)
+					}, over TCP ${tcp.slots.toFixed(1)}${verdict}`,
+					{ size, qos, what },
+				);
 			}
 		}
 	}
@@ -296,20 +351,44 @@ async function v5Rows(run) {
 	for (const qos of [0, 1]) {
 		const v5 = await run({ size, qos, messages: RECEIVE, v5: true }, "bench.receive()", RECEIVE);
 		const v3 = await run({ size, qos, messages: RECEIVE }, "bench.receive()", RECEIVE);
-		row("MQTT 5", `receive QoS ${qos}, ${size} B payload, per message`, v5.compute, v3.compute, "MQTT 3.1.1, same session", "computrons",
-			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`, { v5: "receive", qos });
+		row(
+			"MQTT 5",
+			`receive QoS ${qos}, ${size} B payload, per message`,
+			v5.compute,
+			v3.compute,
+			"MQTT 3.1.1, same session",
+			"computrons",
+			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`,
+			{ v5: "receive", qos },
+		);
 	}
 	for (const qos of [0, 1]) {
 		const v5 = await run({ size, qos, messages: PUBLISH, v5: true }, `bench.publish(${qos})`, PUBLISH);
 		const v3 = await run({ size, qos, messages: PUBLISH }, `bench.publish(${qos})`, PUBLISH);
-		row("MQTT 5", `publish QoS ${qos}, ${size} B payload, per message`, v5.compute, v3.compute, "MQTT 3.1.1, same session", "computrons",
-			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`, { v5: "publish", qos });
+		row(
+			"MQTT 5",
+			`publish QoS ${qos}, ${size} B payload, per message`,
+			v5.compute,
+			v3.compute,
+			"MQTT 3.1.1, same session",
+			"computrons",
+			`budget ≤ 1.2×; slots allocated per message: MQTT 5 ${v5.slots.toFixed(1)}, 3.1.1 ${v3.slots.toFixed(1)}`,
+			{ v5: "publish", qos },
+		);
 	}
 	// what a topic alias saves on the wire: the same QoS 0 PUBLISH with its 40-byte topic, and with the alias alone
 	const topic = new TextEncoder().encode("sensors/building-7/floor-3/room-12/temp/"), payload = new Uint8Array(size);
-	const full = encodePublish5(topic, payload, 0, false, 0, 0, undefined).length, aliased = encodePublish5(new Uint8Array(0), payload, 0, false, 0, 1, undefined).length;
-	row("MQTT 5", `PUBLISH QoS 0 of ${size} B at a ${topic.length}-byte topic, with a topic alias alone`, aliased, full, "the same PUBLISH with its topic", "bytes",
-		`${full - aliased} bytes saved per message once the alias is set (the first message carries topic and alias: 3 bytes more)`);
+	const full = encodePublish5(topic, payload, 0, false, 0, 0, undefined).length,
+		aliased = encodePublish5(new Uint8Array(0), payload, 0, false, 0, 1, undefined).length;
+	row(
+		"MQTT 5",
+		`PUBLISH QoS 0 of ${size} B at a ${topic.length}-byte topic, with a topic alias alone`,
+		aliased,
+		full,
+		"the same PUBLISH with its topic",
+		"bytes",
+		`${full - aliased} bytes saved per message once the alias is set (the first message carries topic and alias: 3 bytes more)`,
+	);
 }
 
 /**
@@ -318,7 +397,7 @@ async function v5Rows(run) {
  * taken off (on the device the flash calls are native); then the flash wear over 1,000 messages.
  */
 async function storeRows(engine, run) {
-	const MESSAGES = 64, ENDURANCE = 100_000;	// program/erase cycles of the ESP-12's SPI NOR flash (Winbond W25Q32 datasheet)
+	const MESSAGES = 64, ENDURANCE = 100_000; // program/erase cycles of the ESP-12's SPI NOR flash (Winbond W25Q32 datasheet)
 	const use = async () => {
 		const before = engine.traces.length;
 		await engine.evaluate("trace(JSON.stringify(bench.flashUse()))");
@@ -330,8 +409,19 @@ async function storeRows(engine, run) {
 			const stored = await run({ size, qos, messages: MESSAGES, sectors: 16 }, `bench.exchange(${qos})`, MESSAGES);
 			const flash = await use();
 			const standIn = (await engine.evaluate("bench.flashOnly()")).compute / MESSAGES;
-			row("store", `QoS ${qos} publish and its acknowledgements, ${size} B payload, per message`, stored.compute - standIn, plain.compute, "the same client without a store", "computrons",
-				`both: publish, write, read the broker's acknowledgements; with the store also ${(flash.calls / MESSAGES).toFixed(1)} flash calls and ${(flash.written / MESSAGES).toFixed(0)} flash bytes written per message (the record, its commit, sent${qos === 2 ? ", released" : ""} and done bits); measured ${Math.round(stored.compute)} less ${Math.round(standIn)} for the stand-in flash, which is native modSPIWrite on the device`);
+			row(
+				"store",
+				`QoS ${qos} publish and its acknowledgements, ${size} B payload, per message`,
+				stored.compute - standIn,
+				plain.compute,
+				"the same client without a store",
+				"computrons",
+				`both: publish, write, read the broker's acknowledgements; with the store also ${(flash.calls / MESSAGES).toFixed(1)} flash calls and ${
+					(flash.written / MESSAGES).toFixed(0)
+				} flash bytes written per message (the record, its commit, sent${qos === 2 ? ", released" : ""} and done bits); measured ${
+					Math.round(stored.compute)
+				} less ${Math.round(standIn)} for the stand-in flash, which is native modSPIWrite on the device`,
+			);
 		}
 	}
 	for (const qos of [1, 2]) {
@@ -339,8 +429,17 @@ async function storeRows(engine, run) {
 		const { written, erased } = await use();
 		const perSector = 1000 / Math.max(erased, 1);
 		const years = ENDURANCE * 8 * perSector / (60 * 24 * 365);
-		row("store wear", `1,000 QoS ${qos} messages of 100 B, 8 sectors`, written, undefined, "", "flash bytes written",
-			`${erased} sectors erased (one per ${perSector.toFixed(0)} messages); at one message a minute each of the 8 sectors is erased every ${(8 * perSector / 60 / 24).toFixed(1)} days, so ${ENDURANCE.toLocaleString("en-US")} erase cycles last about ${years.toFixed(0)} years`);
+		row(
+			"store wear",
+			`1,000 QoS ${qos} messages of 100 B, 8 sectors`,
+			written,
+			undefined,
+			"",
+			"flash bytes written",
+			`${erased} sectors erased (one per ${perSector.toFixed(0)} messages); at one message a minute each of the 8 sectors is erased every ${
+				(8 * perSector / 60 / 24).toFixed(1)
+			} days, so ${ENDURANCE.toLocaleString("en-US")} erase cycles last about ${years.toFixed(0)} years`,
+		);
 	}
 }
 
@@ -348,8 +447,15 @@ async function storeRows(engine, run) {
 async function moddablePeer() {
 	const rows_ = await compareWithModdable();
 	if (!rows_) {
-		row("XS vs Moddable", "publish and receive per message (not measured)", undefined, undefined, "Moddable mqtt.js", "computrons",
-			"set MODDABLE to a Moddable SDK checkout (Moddable's Getting Started guide, or npx xs-dev setup) to measure these rows");
+		row(
+			"XS vs Moddable",
+			"publish and receive per message (not measured)",
+			undefined,
+			undefined,
+			"Moddable mqtt.js",
+			"computrons",
+			"set MODDABLE to a Moddable SDK checkout (Moddable's Getting Started guide, or npx xs-dev setup) to measure these rows",
+		);
 		return;
 	}
 	for (const { what, publish, size, ours, peer, standIn } of rows_) {
@@ -358,11 +464,22 @@ async function moddablePeer() {
 		const verdict = target === undefined ? "" : `; target ${target}x: ${device / peer.compute <= target ? "met" : "**missed**"}`;
 		const standInWhat = publish ? "checking and encoding the string (isWellFormed, ArrayBuffer.fromString)" : "the socket copying the bytes in";
 		const measured = standIn.compute
-			? `ours measured ${Math.round(ours.compute)}, less ${Math.round(standIn.compute)} for ${standInWhat}, native on the device and done by a metered stand-in here`
+			? `ours measured ${Math.round(ours.compute)}, less ${
+				Math.round(standIn.compute)
+			} for ${standInWhat}, native on the device and done by a metered stand-in here`
 			: "both write the caller's bytes as they are, no stand-in involved";
-		row("XS vs Moddable", `${what}, per message`, device, peer.compute, "Moddable mqtt.js (QoS 0 only)", "computrons",
-			`${measured}; each side through its public API over an in-memory socket of its kind; slots allocated per message: ours ${ours.slots.toFixed(1)}, peer ${peer.slots.toFixed(1)}${verdict}`,
-			{ publish, size, target });
+		row(
+			"XS vs Moddable",
+			`${what}, per message`,
+			device,
+			peer.compute,
+			"Moddable mqtt.js (QoS 0 only)",
+			"computrons",
+			`${measured}; each side through its public API over an in-memory socket of its kind; slots allocated per message: ours ${
+				ours.slots.toFixed(1)
+			}, peer ${peer.slots.toFixed(1)}${verdict}`,
+			{ publish, size, target },
+		);
 	}
 }
 
@@ -372,8 +489,17 @@ async function ram(broker) {
 	for (const [maxMessageLength, subscriptions] of [[1024, 1], [1024, 10], [16_384, 1], [16_384, 10]]) {
 		const { device, measured, standins, slots, chunks } = await measure(broker, { maxMessageLength, subscriptions });
 		const target = maxMessageLength + 4096;
-		row("RAM in XS", `connected, max_message_length ${maxMessageLength}, ${subscriptions} subscription(s)`, device, target, "target: max_message_length + 4 KB", "bytes (ESP8266 layout)",
-			`${slots} slots, ${chunks} chunk bytes = ${measured} B, less ${standins} B of host stand-ins for the native socket and timer; ${(device / target).toFixed(2)} of the target`);
+		row(
+			"RAM in XS",
+			`connected, max_message_length ${maxMessageLength}, ${subscriptions} subscription(s)`,
+			device,
+			target,
+			"target: max_message_length + 4 KB",
+			"bytes (ESP8266 layout)",
+			`${slots} slots, ${chunks} chunk bytes = ${measured} B, less ${standins} B of host stand-ins for the native socket and timer; ${
+				(device / target).toFixed(2)
+			} of the target`,
+		);
 	}
 }
 
@@ -400,8 +526,15 @@ function codecRows() {
 		const encodeOurs = () => codec.encodePublish(new Uint8Array(ArrayBuffer.fromString(topic)), payload, 1, false, 7);
 		const packet = { cmd: "publish", topic, payload: Buffer.from(payload), qos: 1, messageId: 7 };
 		const encodePeer = () => mqttPacket.generate(packet);
-		row("codec", `encode PUBLISH, ${size} B payload`, opsPerSecond(encodeOurs), opsPerSecond(encodePeer), "mqtt-packet", "ops/s",
-			"both: a string topic encoded as UTF-8 and a new buffer holding the whole packet, every time");
+		row(
+			"codec",
+			`encode PUBLISH, ${size} B payload`,
+			opsPerSecond(encodeOurs),
+			opsPerSecond(encodePeer),
+			"mqtt-packet",
+			"ops/s",
+			"both: a string topic encoded as UTF-8 and a new buffer holding the whole packet, every time",
+		);
 
 		const buffer = encodeOurs();
 		const decoded = new codec.Packet();
@@ -417,8 +550,15 @@ function codecRows() {
 		parser.on("packet", () => {});
 		const wire = Buffer.from(buffer);
 		const decodePeer = () => parser.parse(wire);
-		row("codec", `decode PUBLISH, ${size} B payload`, opsPerSecond(decodeOurs), opsPerSecond(decodePeer), "mqtt-packet", "ops/s",
-			"both: header, topic as a string, payload as a view of the input (mqtt-packet's is a Buffer slice)");
+		row(
+			"codec",
+			`decode PUBLISH, ${size} B payload`,
+			opsPerSecond(decodeOurs),
+			opsPerSecond(decodePeer),
+			"mqtt-packet",
+			"ops/s",
+			"both: header, topic as a string, payload as a view of the input (mqtt-packet's is a Buffer slice)",
+		);
 	}
 }
 
@@ -426,12 +566,26 @@ function codecRows() {
 
 async function flash() {
 	const ours = await build({
-		entryPoints: ["build/host/modules/mqtt/client.js"], bundle: true, minify: true, write: false, format: "esm", platform: "neutral",
-		external: ["timer", "time", "net", "modules", "embedded:*"], logLevel: "silent",
+		entryPoints: ["build/host/modules/mqtt/client.js"],
+		bundle: true,
+		minify: true,
+		write: false,
+		format: "esm",
+		platform: "neutral",
+		external: ["timer", "time", "net", "modules", "embedded:*"],
+		logLevel: "silent",
 	});
 	const peer = await build({
-		stdin: { contents: "export { default as parser } from 'mqtt-packet/parser.js'; export { default as generate } from 'mqtt-packet/generate.js';", resolveDir: process.cwd() },
-		bundle: true, minify: true, write: false, format: "esm", platform: "node", logLevel: "silent",
+		stdin: {
+			contents: "export { default as parser } from 'mqtt-packet/parser.js'; export { default as generate } from 'mqtt-packet/generate.js';",
+			resolveDir: process.cwd(),
+		},
+		bundle: true,
+		minify: true,
+		write: false,
+		format: "esm",
+		platform: "node",
+		logLevel: "silent",
 	});
 	const size = (result) => result.outputFiles[0].contents.length;
 	row("flash proxy", "minified JavaScript of modules/mqtt (whole client)", size(ours), size(peer), "mqtt-packet (codec only) + its dependencies", "bytes");
@@ -455,11 +609,25 @@ function sections(machine) {
 	const of = (...groups) => rows.filter((r) => groups.includes(r.group) && r.ours !== undefined);
 	const ratio = (r) => r.ours / r.peer;
 	const verdict = (met) => (met ? "met" : "**missed**");
-	const section = (name, title, list, summary, also = "") => (list.length ? [{
-		name, title, summary,
-		body: `${measuredOn(`${machine}${also}; \`npm run bench -- --write\``)}\n\n${table(["measurement", "ours:", "peer:", "peer is", "ours / peer:", "unit", "note"],
-			list.map((r) => [r.measurement, format(r.ours), format(r.peer), r.peerName, r.peer ? ratio(r).toFixed(2) : "", r.unit, r.note]))}`,
-	}] : []);
+	const section = (
+		name,
+		title,
+		list,
+		summary,
+		also = "",
+	) => (list.length ?
+		[{
+			name,
+			title,
+			summary,
+			body: `${measuredOn(`${machine}${also}; \`npm run bench -- --write\``)}\n\n${
+				table(
+					["measurement", "ours:", "peer:", "peer is", "ours / peer:", "unit", "note"],
+					list.map((r) => [r.measurement, format(r.ours), format(r.peer), r.peerName, r.peer ? ratio(r).toFixed(2) : "", r.unit, r.note]),
+				)
+			}`,
+		}] :
+		[]);
 	const throughputRows = of("host throughput");
 	const moddableRows = of("XS vs Moddable");
 	const band = (list) => {
@@ -472,19 +640,55 @@ function sections(machine) {
 		["receive, 1 KB and 10 KB", (r) => !r.publish && r.size > 100, 1],
 	];
 	return [
-		...section("throughput", "Throughput on the host, next to MQTT.js", throughputRows, throughputRows.filter((r) => r.size === 100).map((r) => [
-			`host throughput, QoS ${r.qos}, 100 B: share of raw sockets' rate`, r.share.toFixed(2), "≥ 0.90", `MQTT.js: ${r.peerShare.toFixed(2)}`, verdict(r.share >= 0.9),
-		])),
-		...section("moddable", "Cost per message inside XS, next to Moddable's client", moddableRows, targets.map(([what, test, target]) => {
-			const list = moddableRows.filter(test);
-			return [`XS computrons per QoS 0 message, ${what}`, band(list), `≤ ${target}×`, "Moddable's `mqtt.js` (QoS 0 only)", verdict(list.every((r) => ratio(r) <= target))];
-		}), `, Moddable's client from SDK ${sdk}`),
+		...section(
+			"throughput",
+			"Throughput on the host, next to MQTT.js",
+			throughputRows,
+			throughputRows.filter((r) => r.size === 100).map((
+				r,
+			) => [
+				`host throughput, QoS ${r.qos}, 100 B: share of raw sockets' rate`,
+				r.share.toFixed(2),
+				"≥ 0.90",
+				`MQTT.js: ${r.peerShare.toFixed(2)}`,
+				verdict(r.share >= 0.9),
+			]),
+		),
+		...section(
+			"moddable",
+			"Cost per message inside XS, next to Moddable's client",
+			moddableRows,
+			targets.map(([what, test, target]) => {
+				const list = moddableRows.filter(test);
+				return [
+					`XS computrons per QoS 0 message, ${what}`,
+					band(list),
+					`≤ ${target}×`,
+					"Moddable's `mqtt.js` (QoS 0 only)",
+					verdict(list.every((r) => ratio(r) <= target)),
+				];
+			}),
+			`, Moddable's client from SDK ${sdk}`,
+		),
 		...section("xs", "Cost per message inside XS", of("XS cost")),
-		...section("websocket", "MQTT over WebSocket, next to TCP and to MQTT.js", of("XS over WebSocket", "host throughput over WebSocket"), (() => {
-			const list = of("XS over WebSocket").filter((r) => r.size === 100);
-			return list.length ? [["XS computrons per message over ws:// against TCP, 100 B, publish and receive, QoS 0 and 1", band(list), "≤ 1.15×", "the same session over TCP", verdict(list.every((r) => ratio(r) <= 1.15))]] : [];
-		})()),
-		...section("mqtt5", "MQTT 5 next to 3.1.1", of("MQTT 5")),	// no summary row: the summary holds ten, each row says its budget
+		...section(
+			"websocket",
+			"MQTT over WebSocket, next to TCP and to MQTT.js",
+			of("XS over WebSocket", "host throughput over WebSocket"),
+			(() => {
+				const list = of("XS over WebSocket").filter((r) => r.size === 100);
+				return list.length
+					? [[
+						"XS computrons per message over ws:// against TCP, 100 B, publish and receive, QoS 0 and 1",
+						band(list),
+						"≤ 1.15×",
+						"the same session over TCP",
+						verdict(list.every((r) => ratio(r) <= 1.15)),
+					]]
+					: [];
+			})(),
+		),
+		...section("mqtt5", "MQTT 5 next to 3.1.1", of("MQTT 5")), // no summary row: the summary holds ten, each row says its budget
 		...section("store", "What the store costs", of("store", "store wear")),
 		...section("codec", "Codec speed, next to mqtt-packet", of("codec")),
 		...section("flash", "Size of the JavaScript, next to mqtt-packet", of("flash proxy")),

@@ -22,8 +22,8 @@ import { startEngine } from "../test-host/engine.js";
 import { image } from "../test-host/node/image.js";
 import { measuredOn, table, writeSections } from "../tools/sections.mjs";
 
-const WAKES_PER_YEAR = 365 * 24 * 12;	// one every 5 minutes
-const ENDURANCE = 100_000;	// program/erase cycles of the ESP-12's SPI NOR flash (Winbond W25Q32 datasheet)
+const WAKES_PER_YEAR = 365 * 24 * 12; // one every 5 minutes
+const ENDURANCE = 100_000; // program/erase cycles of the ESP-12's SPI NOR flash (Winbond W25Q32 datasheet)
 const SECTORS = 8;
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -31,7 +31,10 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 async function ourWake(flash, port, qos, waitConnack, clientId) {
 	const engine = await startEngine("node", { flash });
 	try {
-		const c = await engine.newClient(clientId, 60, null, null, 0, null, { store: engine.store({ sectors: SECTORS }), ...waitConnack ? { waitConnack } : undefined });
+		const c = await engine.newClient(clientId, 60, null, null, 0, null, {
+			store: engine.store({ sectors: SECTORS }),
+			...waitConnack ? { waitConnack } : undefined,
+		});
 		await c.call("on", "drained", engine.fn("drained"));
 		const before = image.storage.programmed, erased = image.storage.erased;
 		await c.call("publish", "wake/reading", "21.5", qos, 0);
@@ -41,7 +44,7 @@ async function ourWake(flash, port, qos, waitConnack, clientId) {
 		return { ms: performance.now() - start, flash: image.storage.programmed - before, erased: image.storage.erased - erased };
 	}
 	finally {
-		await engine.close();	// no DISCONNECT: deep sleep cuts the program where it stands
+		await engine.close(); // no DISCONNECT: deep sleep cuts the program where it stands
 	}
 }
 
@@ -74,7 +77,7 @@ export async function wakeBench({ delay = 50, wakes = 5, wear = 400, log = () =>
 		];
 		for (const [what, qos, wake] of variants) {
 			const times = [], up = [], down = [];
-			await wake(-1);	// the first wake makes the session; the rest find it, as a sensor does
+			await wake(-1); // the first wake makes the session; the rest find it, as a sensor does
 			for (let i = 0; i < wakes; i++) {
 				const [u, d] = [proxy.bytesUp, proxy.bytesDown];
 				times.push((await wake(i)).ms);
@@ -131,9 +134,16 @@ pays the full handshake, and its RSA or ECDHE computation, unless the app gives 
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const { values } = parseArgs({ options: { delay: { type: "string", default: "50" }, wakes: { type: "string", default: "5" }, wear: { type: "string", default: "400" }, write: { type: "boolean", default: false } } });
+	const { values } = parseArgs({
+		options: {
+			delay: { type: "string", default: "50" },
+			wakes: { type: "string", default: "5" },
+			wear: { type: "string", default: "400" },
+			write: { type: "boolean", default: false },
+		},
+	});
 	const result = await wakeBench({ delay: Number(values.delay), wakes: Number(values.wakes), wear: Number(values.wear), log: (line) => console.log(line) });
 	console.log(body(result));
-	if (values.write)	// no summary row: the summary holds its 10 already
+	if (values.write) // no summary row: the summary holds its 10 already
 		writeSections([{ name: "wake", title: "A battery sensor's wake", body: body(result) }]);
 }

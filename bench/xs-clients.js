@@ -13,7 +13,7 @@ import { sockets as legacy } from "./memory/socket.js";
 
 const TOPIC = "bench/topic";
 let ours, oursSocket, peer, peerSocket, stream, count, payload;
-let received = 0;	// each side's message handler counts: the same work for both, and nothing optimised away
+let received = 0; // each side's message handler counts: the same work for both, and nothing optimised away
 
 /** K PUBLISH packets at QoS 0, as a broker would send them. */
 function publishStream(size, messages) {
@@ -33,7 +33,7 @@ globalThis.clients = {
 		ours = mqtt.Client("bench", 60, null, null, 1, 16_384 + 64, { binary, window: 64, queue: 64 });
 		ours.on("message", () => received++);
 		ours.connect("10.0.0.1", 1883, false);
-		runTimers();	// the address answered: the socket opens
+		runTimers(); // the address answered: the socket opens
 		oursSocket = ecma419.at(-1);
 		oursSocket.writable(1_000_000);
 		oursSocket.input = Uint8Array.of(0x20, 2, 0, 0);
@@ -67,11 +67,11 @@ globalThis.clients = {
 	receivePeer() {
 		peerSocket.input = stream.buffer;
 		peer.ws.callback(2);
-		runTimers();	// Moddable's client hands messages over from a timer
+		runTimers(); // Moddable's client hands messages over from a timer
 	},
 	/** What the device does natively and stand-ins do here, for one published string: checking and encoding it. */
 	standIns() {
-		const text = payload;	// peer.mjs asks for this with a string payload only
+		const text = payload; // peer.mjs asks for this with a string payload only
 		for (let i = 0; i < count; i++) {
 			text.isWellFormed();
 			ArrayBuffer.fromString(text);

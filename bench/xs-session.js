@@ -56,7 +56,7 @@ class MemoryLink {
 	owner;
 	input;
 	offset = 0;
-	request = "";	// what the client wrote before it was answered: the upgrade
+	request = ""; // what the client wrote before it was answered: the upgrade
 	attach(owner) {
 		this.owner = owner;
 	}
@@ -116,24 +116,61 @@ let session, link, stream, count, payloadText, topic, topicUtf8, flash, replay, 
 globalThis.bench = {
 	setup({ size, qos, messages, sectors, websocket: ws, v5 }) {
 		link = new MemoryLink();
-		const options = { maxMessageLength: 2048, keepalive: 60, cleanSession: true, binary: false, window: 64, queueLength: 64, receiveMaximum: 32, ackTimeout: 60_000 };
+		const options = {
+			maxMessageLength: 2048,
+			keepalive: 60,
+			cleanSession: true,
+			binary: false,
+			window: 64,
+			queueLength: 64,
+			receiveMaximum: 32,
+			ackTimeout: 60_000,
+		};
 		flash = undefined;
 		if (sectors) {
 			flash = new MemoryFlash();
 			options.store = new Store(flash, { sectors });
-			options.offlineQueue = true;	// as mqtt.Client sets it beside a store
+			options.offlineQueue = true; // as mqtt.Client sets it beside a store
 		}
 		// MQTT 5 as client5.ts makes it with the defaults: no alias, CONNECT's limits from the options
 		const target = ws ? websocket.link(link) : link;
-		session = v5 ? new Session5(target, owner, options, { connect: { receiveMaximum: 32, maximumPacketSize: 2048 }, topicAliases: 0 }) : new Session(target, owner, options);
-		session.connect({ clientId: "x", clientIdBytes: 1, keepalive: 60, cleanSession: true, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false }, ws ? "h/mqtt" : "h", 1, false);
+		session = v5
+			? new Session5(target, owner, options, { connect: { receiveMaximum: 32, maximumPacketSize: 2048 }, topicAliases: 0 })
+			: new Session(target, owner, options);
+		session.connect(
+			{
+				clientId: "x",
+				clientIdBytes: 1,
+				keepalive: 60,
+				cleanSession: true,
+				username: undefined,
+				usernameBytes: 0,
+				password: undefined,
+				willTopic: undefined,
+				willTopicBytes: 0,
+				willPayload: undefined,
+				willQos: 0,
+				willRetain: false,
+			},
+			ws ? "h/mqtt" : "h",
+			1,
+			false,
+		);
 		link.owner.linkResolved("10.0.0.1");
 		link.owner.linkWritable(1_000_000);
 		if (ws) {
 			const key = /Sec-WebSocket-Key: (\S+)/.exec(link.request)[1];
-			feed(new Uint8Array(ArrayBuffer.fromString(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(key)}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`)));
+			feed(
+				new Uint8Array(
+					ArrayBuffer.fromString(
+						`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${
+							acceptFor(key)
+						}\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`,
+					),
+				),
+			);
 		}
-		const connack = v5 ? new Uint8Array([0x20, 3, 0, 0, 0]) : new Uint8Array([0x20, 2, 0, 0]);	// MQTT 5's with an empty property block
+		const connack = v5 ? new Uint8Array([0x20, 3, 0, 0, 0]) : new Uint8Array([0x20, 2, 0, 0]); // MQTT 5's with an empty property block
 		feed(ws ? framed(connack, connack.length) : connack);
 		if (!session.connected)
 			throw new Error("bench: the session did not connect");
@@ -160,7 +197,7 @@ globalThis.bench = {
 		}
 		if (flash) {
 			flash.log = [];
-			replay = new MemoryFlash();	// made here: filling 256 KB is no part of the price
+			replay = new MemoryFlash(); // made here: filling 256 KB is no part of the price
 			replay.log = undefined;
 		}
 	},
@@ -188,7 +225,7 @@ globalThis.bench = {
 	/**
 	 * The stand-ins alone, replaying the last exchange's flash calls: their cost is taken off.
 	 * A write longer than a sector header (16 bytes) is a packet, and the store took its CRC with a
- * CRC16 made for it: on the device its table is built in C, here in JavaScript that is priced.
+	 * CRC16 made for it: on the device its table is built in C, here in JavaScript that is priced.
 	 */
 	flashOnly() {
 		const log = flash.log, scratch = new Uint8Array(4096);
@@ -197,7 +234,7 @@ globalThis.bench = {
 				replay.read(log[i + 1], log[i + 2]);
 			else if (log[i] === 1) {
 				replay.write(log[i + 1], log[i + 2], scratch);
-				if (log[i + 2] > 16) {	// the store makes a CRC16 for each sum (store.ts, sum())
+				if (log[i + 2] > 16) { // the store makes a CRC16 for each sum (store.ts, sum())
 					const crc = new CRC16(0x1021, 0xffff);
 					crc.checksum(scratch.subarray(0, log[i + 2]));
 					crc.close();
@@ -210,7 +247,7 @@ globalThis.bench = {
 	receive() {
 		feed(stream);
 	},
-	publish(qos) {	// as the client does it: the topic's UTF-8 cached, the payload's from XS
+	publish(qos) { // as the client does it: the topic's UTF-8 cached, the payload's from XS
 		for (let i = 0; i < count; i++)
 			session.publish(topicUtf8, new Uint8Array(ArrayBuffer.fromString(payloadText)), qos, false);
 	},

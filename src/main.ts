@@ -68,15 +68,15 @@ function connect(): void {
 	retry = undefined;
 	if (secure && Date.now() < CLOCK_SET)
 		return setClock();
-	const url = config.broker.indexOf("/") >= 0;	// ws://host[:port][/path] or wss://...: the port is in it
+	const url = config.broker.indexOf("/") >= 0; // ws://host[:port][/path] or wss://...: the port is in it
 	trace(`connecting to ${config.broker}:${config.port}${secure ? " over TLS" : ""}\n`);
-	try {	// the port arrives as a string from mcconfig's command line (port=1883), which connect takes
+	try { // the port arrives as a string from mcconfig's command line (port=1883), which connect takes
 		client.connect(config.broker, url ? null : config.port, url ? null : secure, connected, (_client: MQTTClient, reason: number) => {
 			trace(`connect failed, reason ${reason}\n`);
 			retryLater();
 		});
 	}
-	catch (error) {	// a bad value in mc/config: uncaught, a release build would show only "XS abort: unhandled exception"
+	catch (error) { // a bad value in mc/config: uncaught, a release build would show only "XS abort: unhandled exception"
 		trace(`cannot connect: ${error}\n`);
 	}
 }

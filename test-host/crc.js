@@ -8,7 +8,7 @@ const reflect = (value, bits) => {
 	return out;
 };
 
-const tables = new Map();	// per polynomial: the device builds one per object, in C; here it is made once
+const tables = new Map(); // per polynomial: the device builds one per object, in C; here it is made once
 
 export class CRC16 {
 	#table;

@@ -21,12 +21,12 @@ export class PowerCut extends Error {}
 export class FlashMedium {
 	#bytes;
 	#fd;
-	#cut = -1;	// bytes that may still be programmed before the power goes; -1 never
+	#cut = -1; // bytes that may still be programmed before the power goes; -1 never
 	#random;
-	#quiet = false;	// a cut leaves the medium dead rather than throwing (cutAfter's quiet)
-	#dead = false;	// the power went: nothing more is programmed or erased
+	#quiet = false; // a cut leaves the medium dead rather than throwing (cutAfter's quiet)
+	#dead = false; // the power went: nothing more is programmed or erased
 	erased = 0;
-	programmed = 0;	// bytes written, for the wear figures (bench/wake.mjs)
+	programmed = 0; // bytes written, for the wear figures (bench/wake.mjs)
 
 	/** `path`: a file that keeps the partition across processes; without it, memory only. */
 	constructor({ path, byteLength = STORAGE_BYTES } = {}) {
@@ -80,7 +80,7 @@ export class FlashMedium {
 		this.programmed += byteLength;
 		for (let i = 0; i < byteLength; i++) {
 			if (this.#cut === 0) {
-				bytes[offset + i] &= source[i] | Math.floor(this.#random() * 256);	// some of its bits
+				bytes[offset + i] &= source[i] | Math.floor(this.#random() * 256); // some of its bits
 				this.#persist(offset, i + 1);
 				return this.#stop(`power cut at byte ${i} of a ${byteLength}-byte write`);
 			}
@@ -97,8 +97,8 @@ export class FlashMedium {
 		const at = sector * SECTOR, bytes = this.#bytes;
 		if (this.#dead)
 			return;
-		if (this.#cut === 0) {	// a cut erase has taken each 0 bit to 1 with a chance that is how far it got
-			const progress = this.#random() ** 4;	// more often early: the cases that keep most of the old bits
+		if (this.#cut === 0) { // a cut erase has taken each 0 bit to 1 with a chance that is how far it got
+			const progress = this.#random() ** 4; // more often early: the cases that keep most of the old bits
 			for (let i = at; i < at + SECTOR; i++) {
 				for (let bit = 1; bit < 256; bit <<= 1) {
 					if (!(bytes[i] & bit) && this.#random() < progress)

@@ -19,7 +19,7 @@ export function fromArrayBuffer(buffer, byteOffset = 0, byteLength = buffer.byte
 		throw new RangeError(`invalid byteLength ${byteLength}`);
 	const bytes = new Uint8Array(buffer, byteOffset, byteLength);
 	try {
-		return strict.decode(bytes);	// well-formed UTF-8, the common case, in native code
+		return strict.decode(bytes); // well-formed UTF-8, the common case, in native code
 	}
 	catch {
 		return lenient(bytes);

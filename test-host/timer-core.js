@@ -15,31 +15,31 @@
 // The clock arms and disarms sources (objects) and calls source.fire(source) when one is due;
 // it may give a source an id of its own, and hears of its end by release(source).
 export function makeTimer(clock) {
-	const live = new Set();	// the script's timers not yet cleared, for hostClearAll
-	const sources = new Set();	// armed
+	const live = new Set(); // the script's timers not yet cleared, for hostClearAll
+	const sources = new Set(); // armed
 
-	class HostTimer {	// what the script holds (modTimer.c's host object)
+	class HostTimer { // what the script holds (modTimer.c's host object)
 		record;
 		constructor(record) {
 			this.record = record;
 		}
 	}
 
-	function add(record, ms) {	// g_timeout_add
+	function add(record, ms) { // g_timeout_add
 		const source = { record, ms, fire, id: 0 };
 		sources.add(source);
 		clock.arm(source, ms);
 		return source;
 	}
 
-	function remove(source) {	// g_source_remove
+	function remove(source) { // g_source_remove
 		if (sources.delete(source)) {
 			clock.disarm(source);
 			clock.release?.(source);
 		}
 	}
 
-	function removeRecord(record) {	// modTimerRemove
+	function removeRecord(record) { // modTimerRemove
 		if (record.source) {
 			remove(record.source);
 			record.source = undefined;
@@ -68,7 +68,7 @@ export function makeTimer(clock) {
 			return false;
 		}
 		if (record.first !== record.interval) {
-			record.source = add(record, record.interval);	// the source the callback may have added is forgotten
+			record.source = add(record, record.interval); // the source the callback may have added is forgotten
 			record.first = record.interval;
 			return false;
 		}
@@ -88,13 +88,13 @@ export function makeTimer(clock) {
 		return Math.max(0, Math.min(Math.trunc(Number(ms)) || 0, 0x7FFFFFFF));
 	}
 
-	function create(callback, first, interval) {	// modTimer.c's createTimer, modTimerAdd
+	function create(callback, first, interval) { // modTimer.c's createTimer, modTimerAdd
 		const timer = new HostTimer(undefined);
 		const record = { id: 1, useCount: 1, first, interval, source: undefined, freed: false, callback: undefined };
-		record.callback = () => {	// xs_timer_callback
+		record.callback = () => { // xs_timer_callback
 			callback(timer);
 			if (timer.record && (record.source ? record.interval : -1) === 0)
-				forget(timer);	// a one-shot timer's script object is done
+				forget(timer); // a one-shot timer's script object is done
 		};
 		timer.record = record;
 		record.source = add(record, first);
@@ -122,14 +122,14 @@ export function makeTimer(clock) {
 		}
 		static schedule(timer, ...intervals) {
 			const record = recordOf(timer);
-			if (!intervals.length) {	// modTimerUnschedule
+			if (!intervals.length) { // modTimerUnschedule
 				if (record.id && record.source) {
 					remove(record.source);
 					record.source = undefined;
 				}
 				return;
 			}
-			if (record.source)	// modTimerReschedule
+			if (record.source) // modTimerReschedule
 				remove(record.source);
 			record.first = clamp(intervals[0]);
 			record.interval = clamp(intervals[1] ?? 0);

@@ -35,7 +35,15 @@ const SDK = {
 const DEVICE_ONLY = [join("modules", "mqtt", "lin")];
 
 // The apps we build: the default one, its secure and mutual-TLS builds, store and forward, reconnect, the sleepy sensor, MQTT 5.
-const APPS = ["manifest.json", "src/examples/secure/manifest.json", "src/examples/mutual-tls/manifest.json", "src/examples/store/manifest.json", "src/examples/reconnect/manifest.json", "src/examples/sleepy/manifest.json", "src/examples/mqtt5/manifest.json"];
+const APPS = [
+	"manifest.json",
+	"src/examples/secure/manifest.json",
+	"src/examples/mutual-tls/manifest.json",
+	"src/examples/store/manifest.json",
+	"src/examples/reconnect/manifest.json",
+	"src/examples/sleepy/manifest.json",
+	"src/examples/mqtt5/manifest.json",
+];
 // Platforms whose module mappings are resolved: ours by name, and one that falls to "...".
 const PLATFORMS = ["esp", "lin", "mac", "esp32"];
 
@@ -136,8 +144,8 @@ export async function checkManifests() {
 	const all = new Map();
 	for (const app of APPS)
 		manifests(join(root, app), all);
-	const ours = new Map();	// specifier -> source file base
-	const mapped = new Set();	// every source base a manifest maps, on any platform
+	const ours = new Map(); // specifier -> source file base
+	const mapped = new Set(); // every source base a manifest maps, on any platform
 	const config = new Set();
 	const sdkIncludes = new Set();
 	for (const [path, json] of all) {
@@ -219,7 +227,15 @@ export async function checkManifests() {
 				problems.push(`${relative(root, file)}: reads config.${match[1]}, which no manifest declares`);
 		}
 	}
-	return { problems, notes, manifests: all.size, files: files.length, specifiers: [...imported].sort(), ours: [...ours.keys()].sort(), config: [...config].sort() };
+	return {
+		problems,
+		notes,
+		manifests: all.size,
+		files: files.length,
+		specifiers: [...imported].sort(),
+		ours: [...ours.keys()].sort(),
+		config: [...config].sort(),
+	};
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

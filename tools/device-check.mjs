@@ -62,7 +62,9 @@ const wanted = (name) => (only ? only.includes(name) : name === "esp" ? flag("es
 const MODDABLE = process.env.MODDABLE;
 const tools = MODDABLE && join(MODDABLE, "build/bin/lin/release");
 if (!MODDABLE || !existsSync(join(tools, "mcconfig")) || !existsSync(join(tools, "mcsim"))) {
-	console.error("device-check: set MODDABLE to a Moddable SDK whose Linux tools are built (Moddable's Getting Started guide for Linux, or `npx xs-dev setup`)");
+	console.error(
+		"device-check: set MODDABLE to a Moddable SDK whose Linux tools are built (Moddable's Getting Started guide for Linux, or `npx xs-dev setup`)",
+	);
 	process.exit(2);
 }
 const env = { ...process.env, PATH: `${tools}:${join(root, "node_modules/.bin")}:${process.env.PATH}` };
@@ -80,10 +82,19 @@ function check(ok, what) {
 
 function mcconfig(dir, platform, output, extra = []) {
 	mkdirSync(output, { recursive: true });
-	const result = spawnSync("mcconfig", ["-m", "-p", platform, "-t", "build", "-o", output, ...extra], { cwd: dir, env, encoding: "utf8", maxBuffer: 64 << 20 });
+	const result = spawnSync("mcconfig", ["-m", "-p", platform, "-t", "build", "-o", output, ...extra], {
+		cwd: dir,
+		env,
+		encoding: "utf8",
+		maxBuffer: 64 << 20,
+	});
 	writeFileSync(join(output + ".log"), `${result.stdout}\n${result.stderr}`);
 	if (result.status !== 0)
-		throw new Error(`mcconfig -p ${platform} in ${dir} failed (log: ${output}.log):\n${`${result.stdout}\n${result.stderr}`.split("\n").filter((l) => /error/i.test(l)).slice(0, 10).join("\n")}`);
+		throw new Error(
+			`mcconfig -p ${platform} in ${dir} failed (log: ${output}.log):\n${
+				`${result.stdout}\n${result.stderr}`.split("\n").filter((l) => /error/i.test(l)).slice(0, 10).join("\n")
+			}`,
+		);
 	return output;
 }
 
@@ -179,7 +190,10 @@ async function defaultApp(broker, screen) {
 		check(await until(() => texts("state").length > online && texts("state").at(-1) === "online", 30_000), "lin: reconnects after a broker restart");
 		const states = texts("state").length;
 		sim.kill();
-		check(await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000), "lin: the will (state offline) arrives after a hard kill");
+		check(
+			await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000),
+			"lin: the will (state offline) arrives after a hard kill",
+		);
 	}
 	finally {
 		sim.kill();
@@ -191,7 +205,12 @@ async function defaultApp(broker, screen) {
 async function mqtt5App(broker, screen) {
 	const clientid = "device-check-v5";
 	const base = `nodemcu-mqtt/${clientid}`;
-	const build = mcconfig(join(root, "src/examples/mqtt5"), "lin", join(out, "lin-mqtt5"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "interval=300"]);
+	const build = mcconfig(join(root, "src/examples/mqtt5"), "lin", join(out, "lin-mqtt5"), [
+		"broker=127.0.0.1",
+		`port=${broker.port}`,
+		`clientid=${clientid}`,
+		"interval=300",
+	]);
 	const watcher = mqttjs.connect({ host: "127.0.0.1", port: broker.port, protocolVersion: 5, reconnectPeriod: 0 });
 	const messages = [];
 	watcher.on("message", (topic, payload, packet) => messages.push({ topic, text: payload.toString(), properties: packet.properties ?? {} }));
@@ -202,12 +221,18 @@ async function mqtt5App(broker, screen) {
 	try {
 		check(await until(() => sim.lines.some((l) => l.startsWith("connected over MQTT 5")), 15_000), "lin: the MQTT 5 example connects over MQTT 5");
 		const readings = () => messages.filter((m) => m.topic === `${base}/reading`);
-		check(await until(() => readings().length >= 3, 10_000) && readings().every((m) => m.properties.contentType === "application/json"), `lin: MQTT 5 readings arrive with their properties, through a topic alias (${readings().length})`);
+		check(
+			await until(() => readings().length >= 3, 10_000) && readings().every((m) => m.properties.contentType === "application/json"),
+			`lin: MQTT 5 readings arrive with their properties, through a topic alias (${readings().length})`,
+		);
 		await until(() => sim.lines.some((l) => l.startsWith("connected")), 1000);
-		await new Promise((r) => setTimeout(r, 300));	// its SUBSCRIBE follows the CONNACK
+		await new Promise((r) => setTimeout(r, 300)); // its SUBSCRIBE follows the CONNACK
 		watcher.publish(`${base}/request`, "ping", { qos: 1, properties: { responseTopic: "device-check/v5/reply", correlationData: Buffer.from("c-1") } });
 		const reply = () => messages.find((m) => m.topic === "device-check/v5/reply");
-		check(await until(() => reply(), 5000) && reply().text === "pong ping" && reply().properties.correlationData?.toString() === "c-1", "lin: an MQTT 5 request is answered at its response topic with its correlation data");
+		check(
+			await until(() => reply(), 5000) && reply().text === "pong ping" && reply().properties.correlationData?.toString() === "c-1",
+			"lin: an MQTT 5 request is answered at its response topic with its correlation data",
+		);
 	}
 	finally {
 		sim.kill();
@@ -221,10 +246,14 @@ async function secureApp(broker, screen, { example, name, port, files, config })
 	mkdirSync(app, { recursive: true });
 	for (const [file, bytes] of Object.entries(files))
 		writeFileSync(join(app, file), bytes);
-	writeFileSync(join(app, "manifest.json"), JSON.stringify({
-		include: [join(root, example, "manifest.json")],
-		resources: { "*": Object.keys(files).map((file) => join(app, file.replace(/\.der$/, ""))) },
-	}, null, "\t"));
+	writeFileSync(
+		join(app, "manifest.json"),
+		JSON.stringify(
+			{ include: [join(root, example, "manifest.json")], resources: { "*": Object.keys(files).map((file) => join(app, file.replace(/\.der$/, ""))) } },
+			null,
+			"\t",
+		),
+	);
 	const clientid = `device-check-${name}`;
 	const build = mcconfig(app, "lin", join(out, `lin-${name}`), ["broker=127.0.0.1", `port=${port}`, `clientid=${clientid}`, "interval=500", ...config]);
 	const watcher = operator(broker.port);
@@ -245,7 +274,11 @@ async function secureApp(broker, screen, { example, name, port, files, config })
 async function websocketApp(broker, screen) {
 	const clientid = "device-check-ws";
 	const base = `nodemcu-mqtt/${clientid}`;
-	const build = mcconfig(join(root, "src/examples/websocket"), "lin", join(out, "lin-websocket"), [`broker=ws://127.0.0.1:${broker.wsPort}/mqtt`, `clientid=${clientid}`, "interval=500"]);
+	const build = mcconfig(join(root, "src/examples/websocket"), "lin", join(out, "lin-websocket"), [
+		`broker=ws://127.0.0.1:${broker.wsPort}/mqtt`,
+		`clientid=${clientid}`,
+		"interval=500",
+	]);
 	const watcher = operator(broker.port);
 	await watcher.ready;
 	await watcher.client.subscribeAsync(`${base}/#`);
@@ -253,13 +286,19 @@ async function websocketApp(broker, screen) {
 	try {
 		const texts = (topic) => watcher.messages.filter((m) => m.topic === `${base}/${topic}`).map((m) => m.text);
 		check(await until(() => texts("state").includes("online"), 15_000), "lin: the websocket example publishes state online over ws://");
-		check(broker.fronts[0].requests.some((request) => request.url === "/mqtt" && request.headers["sec-websocket-protocol"] === "mqtt"), "lin: its upgrade asks for /mqtt and the mqtt subprotocol");
+		check(
+			broker.fronts[0].requests.some((request) => request.url === "/mqtt" && request.headers["sec-websocket-protocol"] === "mqtt"),
+			"lin: its upgrade asks for /mqtt and the mqtt subprotocol",
+		);
 		check(await until(() => texts("status").length >= 3, 10_000), `lin: status messages over ws:// (${texts("status").length})`);
 		watcher.client.publish(`${base}/command`, "ping", { qos: 1 });
 		check(await until(() => texts("reply").includes("pong"), 5000), "lin: ping over ws:// is answered with pong");
 		const states = texts("state").length;
 		sim.kill();
-		check(await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000), "lin: the will arrives after a hard kill over ws://");
+		check(
+			await until(() => texts("state").length > states && texts("state").at(-1) === "offline", 10_000),
+			"lin: the will arrives after a hard kill over ws://",
+		);
 	}
 	finally {
 		sim.kill();
@@ -276,7 +315,13 @@ async function storeApp(broker, screen) {
 	const clientid = "power-cut-lin";
 	// a flash file of its own: another device check on this machine must not share it
 	const flashFile = join(out, "lin-store-flash.bin");
-	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), ["broker=127.0.0.1", `port=${broker.port}`, `clientid=${clientid}`, "prefix=power-cut", `flashFile=${flashFile}`]);
+	const build = mcconfig(join(root, "src/examples/store"), "lin", join(out, "lin-store"), [
+		"broker=127.0.0.1",
+		`port=${broker.port}`,
+		`clientid=${clientid}`,
+		"prefix=power-cut",
+		`flashFile=${flashFile}`,
+	]);
 	rmSync(flashFile, { force: true });
 	const so = find(build, "mc.so");
 	const launch = () => mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
@@ -295,7 +340,15 @@ async function sleepyApp(screen) {
 	rmSync(flashFile, { force: true });
 	let so;
 	const launch = (config) => {
-		so ??= find(mcconfig(join(root, "src/examples/sleepy"), "lin", join(out, "lin-sleepy"), Object.entries({ ...config, flashFile }).map(([key, value]) => `${key}=${value}`)), "mc.so");
+		so ??= find(
+			mcconfig(
+				join(root, "src/examples/sleepy"),
+				"lin",
+				join(out, "lin-sleepy"),
+				Object.entries({ ...config, flashFile }).map(([key, value]) => `${key}=${value}`),
+			),
+			"mc.so",
+		);
 		return mcsim(so, screen, { detached: true, stdio: ["ignore", "pipe", "inherit"] });
 	};
 	const result = await sleepyCycles({ engine: "lin", cycles: 200, launch, clientid: "sleepy-lin", log: (line) => console.log(`  [sleepy] ${line}`) });
@@ -321,7 +374,10 @@ async function consumer(broker, screen) {
 	const build = mcconfig(app, "lin", join(out, "lin-consumer"), ["broker=127.0.0.1", `port=${broker.port}`]);
 	const sim = simulate(find(build, "mc.so"), screen);
 	try {
-		check(await until(() => sim.lines.includes("consumer: received hello"), 15_000), "consumer: built from the packed package, it publishes and receives a message");
+		check(
+			await until(() => sim.lines.includes("consumer: received hello"), 15_000),
+			"consumer: built from the packed package, it publishes and receives a message",
+		);
 	}
 	finally {
 		sim.kill();
@@ -336,7 +392,13 @@ async function consumer(broker, screen) {
 async function outageApp(screen, seconds) {
 	const min = 1000, max = 4000;
 	const port = await freePort();
-	const build = mcconfig(join(root, "src/examples/reconnect"), "lin", join(out, "lin-reconnect"), ["broker=127.0.0.1", `port=${port}`, "clientid=outage", `retryMin=${min}`, `retryMax=${max}`]);
+	const build = mcconfig(join(root, "src/examples/reconnect"), "lin", join(out, "lin-reconnect"), [
+		"broker=127.0.0.1",
+		`port=${port}`,
+		"clientid=outage",
+		`retryMin=${min}`,
+		`retryMax=${max}`,
+	]);
 	// session.ts's rule: a delay drawn evenly from min / 10 to a ceiling that doubles from min
 	// up to max; a refused connection on this host costs next to nothing on top
 	const mean = (ceiling) => (min / 10 + ceiling) / 2;
@@ -352,12 +414,23 @@ async function outageApp(screen, seconds) {
 		const started = Date.now();
 		await until(() => exit !== undefined, seconds * 1000);
 		const failures = sim.times.filter((_, i) => /^attempt \d+ failed/.test(sim.lines[i]));
-		const buckets = Array.from({ length: Math.floor(seconds / 10) }, (_, i) => failures.filter((at) => at - started >= i * 10_000 && at - started < (i + 1) * 10_000).length);
+		const buckets = Array.from(
+			{ length: Math.floor(seconds / 10) },
+			(_, i) => failures.filter((at) => at - started >= i * 10_000 && at - started < (i + 1) * 10_000).length,
+		);
 		const total = failures.filter((at) => at - started < seconds * 1000).length;
-		console.log(`device-check: failed attempts per 10 s without a broker: ${buckets.join(", ")} (total ${total}; the backoff's mean: ${steady.toFixed(1)} per 10 s, ${expected} in ${seconds} s)`);
+		console.log(
+			`device-check: failed attempts per 10 s without a broker: ${buckets.join(", ")} (total ${total}; the backoff's mean: ${
+				steady.toFixed(1)
+			} per 10 s, ${expected} in ${seconds} s)`,
+		);
 		check(exit === undefined, `lin: mcsim runs ${seconds} s without a broker${exit === undefined ? "" : ` (it ended: ${exit})`}`);
-		check(buckets.every((n) => n >= 1 && n <= 2 * steady) && Math.abs(total - expected) <= 0.25 * expected,
-			`lin: without a broker the attempts keep the backoff's rate (${buckets.join(", ")} per 10 s; each 1 to ${Math.floor(2 * steady)}, total ${total} within 25 % of ${expected})`);
+		check(
+			buckets.every((n) => n >= 1 && n <= 2 * steady) && Math.abs(total - expected) <= 0.25 * expected,
+			`lin: without a broker the attempts keep the backoff's rate (${buckets.join(", ")} per 10 s; each 1 to ${
+				Math.floor(2 * steady)
+			}, total ${total} within 25 % of ${expected})`,
+		);
 		broker = await startMosquitto({ port });
 		check(await until(() => sim.lines.some((l) => l.startsWith("connected after")), max + 10_000), "lin: connects once the broker is there");
 		check((await retained(port, "nodemcu-mqtt/outage/state"))?.text === "online", "lin: and publishes (state online, retained)");
@@ -397,24 +470,49 @@ function esp() {
 	const secure = espSizes(join(root, "src/examples/secure"), "secure");
 	const store = espSizes(join(root, "src/examples/store"), "store");
 	const sleepy = espSizes(join(root, "src/examples/sleepy"), "sleepy");
-	const v5App = join(out, "mqtt5-default-app");	// the default app, MQTT 5 included: what the opt-in costs an image
+	const v5App = join(out, "mqtt5-default-app"); // the default app, MQTT 5 included: what the opt-in costs an image
 	mkdirSync(v5App, { recursive: true });
-	writeFileSync(join(v5App, "manifest.json"), JSON.stringify({ include: [join(root, "manifest.json"), join(root, "modules/mqtt/manifest_v5.json")] }, null, "\t"));
+	writeFileSync(
+		join(v5App, "manifest.json"),
+		JSON.stringify({ include: [join(root, "manifest.json"), join(root, "modules/mqtt/manifest_v5.json")] }, null, "\t"),
+	);
 	const v5 = espSizes(v5App, "mqtt5");
-	const app = join(out, "consumer");	// the packed package in a fresh app: it must get the ESP8266 settings too
+	const app = join(out, "consumer"); // the packed package in a fresh app: it must get the ESP8266 settings too
 	const consumerApp = existsSync(join(app, "node_modules")) ? espSizes(app, "consumer") : undefined;
 	const n = (v) => v.toLocaleString("en-US");
 	const ours = (s) => Object.entries(s.xsb).filter(([k]) => k.startsWith("mqtt/"));
-	console.log(`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${new Date().toISOString().slice(0, 10)})`);
+	console.log(
+		`\nESP8266 release images (Moddable ${spawnSync("git", ["-C", MODDABLE, "describe", "--tags"], { encoding: "utf8" }).stdout.trim() || "SDK"}, ${
+			new Date().toISOString().slice(0, 10)
+		})`,
+	);
 	console.log("| build | main.bin | static RAM | IRAM | .xsb of modules/mqtt |\n|---|---:|---:|---:|---:|");
 	for (const s of [peer, plain, v5, secure, store, sleepy, consumerApp].filter(Boolean))
 		console.log(`| ${s.name} | ${n(s.bin)} | ${n(s.ram)} | ${n(s.iram)} | ${s === peer ? "" : n(ours(s).reduce((t, [, v]) => t + v, 0))} |`);
 	console.log(`\nmodules/mqtt .xsb: ${ours(plain).map(([k, v]) => `${k} ${n(v)}`).join(", ")}`);
-	console.log(`mqtt/store ${n(store.xsb["mqtt/store"] ?? 0)} B of bytecode; the store example against the default app: ${n(store.bin - plain.bin)} B of main.bin, ${n(store.ram - plain.ram)} B static RAM, ${n(store.iram - plain.iram)} B IRAM`);
-	console.log(`the sleepy example against the store example: ${n(sleepy.bin - store.bin)} B of main.bin (Moddable's system module for deepSleep, and the IO provider it imports), ${n(sleepy.ram - store.ram)} B static RAM, ${n(sleepy.iram - store.iram)} B IRAM`);
+	console.log(
+		`mqtt/store ${n(store.xsb["mqtt/store"] ?? 0)} B of bytecode; the store example against the default app: ${n(store.bin - plain.bin)} B of main.bin, ${
+			n(store.ram - plain.ram)
+		} B static RAM, ${n(store.iram - plain.iram)} B IRAM`,
+	);
+	console.log(
+		`the sleepy example against the store example: ${
+			n(sleepy.bin - store.bin)
+		} B of main.bin (Moddable's system module for deepSleep, and the IO provider it imports), ${n(sleepy.ram - store.ram)} B static RAM, ${
+			n(sleepy.iram - store.iram)
+		} B IRAM`,
+	);
 	const v5Bytecode = ["mqtt/codec5", "mqtt/arguments5", "mqtt/session5", "mqtt/client5"].map((k) => v5.xsb[k] ?? 0).reduce((t, v) => t + v, 0);
-	console.log(`MQTT 5 (manifest_v5.json) in the default app: ${n(v5.bin - plain.bin)} B of main.bin, ${n(v5.ram - plain.ram)} B static RAM, ${n(v5.iram - plain.iram)} B IRAM; ${n(v5Bytecode)} B of bytecode`);
-	console.log(`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${n(secure.ram - plain.ram)} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`);
+	console.log(
+		`MQTT 5 (manifest_v5.json) in the default app: ${n(v5.bin - plain.bin)} B of main.bin, ${n(v5.ram - plain.ram)} B static RAM, ${
+			n(v5.iram - plain.iram)
+		} B IRAM; ${n(v5Bytecode)} B of bytecode`,
+	);
+	console.log(
+		`TLS share of the secure image: ${n(secure.bin - plain.bin)} B of main.bin (${((secure.bin - plain.bin) / secure.bin * 100).toFixed(1)} %), ${
+			n(secure.ram - plain.ram)
+		} B static RAM, ${n(secure.iram - plain.iram)} B IRAM\n`,
+	);
 	check(plain.bin <= peer.bin * 1.1, `esp budget: main.bin ${n(plain.bin)} <= mqttbasic + 10 % (${n(Math.floor(peer.bin * 1.1))})`);
 	check(plain.ram <= peer.ram + 1024, `esp budget: static RAM ${n(plain.ram)} <= mqttbasic + 1 KB (${n(peer.ram + 1024)})`);
 	check(plain.iram <= peer.iram + 1024, `esp budget: IRAM ${n(plain.iram)} <= mqttbasic + 1 KB (${n(peer.iram + 1024)})`);
@@ -428,11 +526,20 @@ try {
 	if (wanted("default"))
 		await defaultApp(broker, screen);
 	if (wanted("secure"))
-		await secureApp(broker, screen, { example: "src/examples/secure", name: "secure", port: broker.tlsPort, files: { "ca.der": broker.caDer }, config: ["ca=ca.der"] });
+		await secureApp(broker, screen, {
+			example: "src/examples/secure",
+			name: "secure",
+			port: broker.tlsPort,
+			files: { "ca.der": broker.caDer },
+			config: ["ca=ca.der"],
+		});
 	if (wanted("mutual-tls")) {
 		await secureApp(broker, screen, {
-			example: "src/examples/mutual-tls", name: "mutual", port: broker.mtlsPort,
-			files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key }, config: [],
+			example: "src/examples/mutual-tls",
+			name: "mutual",
+			port: broker.mtlsPort,
+			files: { "ca.der": broker.caDer, "device.der": broker.client.certificate, "device-key.der": broker.client.key },
+			config: [],
 		});
 	}
 	if (wanted("websocket"))
@@ -458,6 +565,6 @@ finally {
 	await broker.stop();
 }
 console.log(`\n${results.join("\n")}\n(builds and logs in ${out})`);
-if (wanted("esp") && flag("write"))	// the images' figures into BENCHMARKS.md
+if (wanted("esp") && flag("write")) // the images' figures into BENCHMARKS.md
 	await (await import("./esp-report.mjs")).writeEspReport(out, MODDABLE);
 process.exit(failed ? 1 : 0);

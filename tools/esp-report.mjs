@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import { measuredOn, table, writeSections } from "./sections.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const BYTECODE_BUDGET = 24 * 1024;	// release .xsb of modules/mqtt
+const BYTECODE_BUDGET = 24 * 1024; // release .xsb of modules/mqtt
 const IMAGES = [
 	["mqttbasic", "Moddable `examples/network/mqtt/mqttbasic` (the peer: QoS 0 only, legacy socket, no TLS)"],
 	["main", "the default app, `src/main.ts` (no TLS)"],
@@ -69,44 +69,102 @@ export function espSection(images, { sdk, toolchain, floor }) {
 	const tls = secure.bin - main.bin, stored = store.bin - main.bin;
 	const rows = [
 		[IMAGES[0][1], n(peer.bin), n(peer.ram), n(peer.iram), `(its \`mqtt\`: ${n(peer.xsb.mqtt ?? 0)})`, "", ""],
-		[IMAGES[1][1], `${n(main.bin)} (${(main.bin / peer.bin).toFixed(2)}×)`, `${n(main.ram)} (${signed(main.ram - peer.ram)})`, `${n(main.iram)} (${signed(main.iram - peer.iram)})`, n(total),
-			".bin ≤ peer + 10 %, static RAM and IRAM ≤ peer + 1 KB", met ? "met" : "**missed**"],
-		[IMAGES[3][1], n(secure.bin), n(secure.ram), n(secure.iram), n(bytecode(secure)), "report",
-			`TLS is ${n(tls)} B of it (${(100 * tls / secure.bin).toFixed(1)} %), ${n(secure.ram - main.ram)} B static RAM, ${n(secure.iram - main.iram)} B IRAM; \`mqtt/secure\` is ${n(secure.xsb["mqtt/secure"] ?? 0)} B of its bytecode`],
-		[IMAGES[4][1], n(store.bin), n(store.ram), n(store.iram), n(bytecode(store)), "report",
-			`the store, the flash module and the app: ${n(stored)} B of main.bin, ${n(store.ram - main.ram)} B static RAM; \`mqtt/store\` is ${n(store.xsb["mqtt/store"] ?? 0)} B of its bytecode`],
+		[
+			IMAGES[1][1],
+			`${n(main.bin)} (${(main.bin / peer.bin).toFixed(2)}×)`,
+			`${n(main.ram)} (${signed(main.ram - peer.ram)})`,
+			`${n(main.iram)} (${signed(main.iram - peer.iram)})`,
+			n(total),
+			".bin ≤ peer + 10 %, static RAM and IRAM ≤ peer + 1 KB",
+			met ? "met" : "**missed**",
+		],
+		[
+			IMAGES[3][1],
+			n(secure.bin),
+			n(secure.ram),
+			n(secure.iram),
+			n(bytecode(secure)),
+			"report",
+			`TLS is ${n(tls)} B of it (${(100 * tls / secure.bin).toFixed(1)} %), ${n(secure.ram - main.ram)} B static RAM, ${
+				n(secure.iram - main.iram)
+			} B IRAM; \`mqtt/secure\` is ${n(secure.xsb["mqtt/secure"] ?? 0)} B of its bytecode`,
+		],
+		[
+			IMAGES[4][1],
+			n(store.bin),
+			n(store.ram),
+			n(store.iram),
+			n(bytecode(store)),
+			"report",
+			`the store, the flash module and the app: ${n(stored)} B of main.bin, ${n(store.ram - main.ram)} B static RAM; \`mqtt/store\` is ${
+				n(store.xsb["mqtt/store"] ?? 0)
+			} B of its bytecode`,
+		],
 	];
 	if (mqtt5) {
-		const v5 = mqtt5.bin - main.bin, v5Bytecode = ["mqtt/codec5", "mqtt/arguments5", "mqtt/session5", "mqtt/client5"].reduce((t, k) => t + (mqtt5.xsb[k] ?? 0), 0);
-		rows.push([IMAGES[2][1], n(mqtt5.bin), n(mqtt5.ram), n(mqtt5.iram), n(bytecode(mqtt5)), ".bin ≤ default app + 16 KB",
-			`${v5 <= 16_384 ? "met" : "**missed**"}: MQTT 5 is ${n(v5)} B of main.bin, ${n(mqtt5.ram - main.ram)} B static RAM, ${n(mqtt5.iram - main.iram)} B IRAM; its four modules are ${n(v5Bytecode)} B of bytecode`]);
+		const v5 = mqtt5.bin - main.bin,
+			v5Bytecode = ["mqtt/codec5", "mqtt/arguments5", "mqtt/session5", "mqtt/client5"].reduce((t, k) => t + (mqtt5.xsb[k] ?? 0), 0);
+		rows.push([
+			IMAGES[2][1],
+			n(mqtt5.bin),
+			n(mqtt5.ram),
+			n(mqtt5.iram),
+			n(bytecode(mqtt5)),
+			".bin ≤ default app + 16 KB",
+			`${v5 <= 16_384 ? "met" : "**missed**"}: MQTT 5 is ${n(v5)} B of main.bin, ${n(mqtt5.ram - main.ram)} B static RAM, ${
+				n(mqtt5.iram - main.iram)
+			} B IRAM; its four modules are ${n(v5Bytecode)} B of bytecode`,
+		]);
 	}
 	if (consumer) {
 		const same = consumer.ram === main.ram && consumer.iram === main.iram;
-		rows.push([IMAGES[5][1], n(consumer.bin), n(consumer.ram), n(consumer.iram), n(bytecode(consumer)), "gets the ESP8266 settings",
-			same ? "yes: the static RAM and IRAM of the default app" : "**no**: its static RAM or IRAM differs from the default app's"]);
+		rows.push([
+			IMAGES[5][1],
+			n(consumer.bin),
+			n(consumer.ram),
+			n(consumer.iram),
+			n(bytecode(consumer)),
+			"gets the ESP8266 settings",
+			same ? "yes: the static RAM and IRAM of the default app" : "**no**: its static RAM or IRAM differs from the default app's",
+		]);
 	}
 	const modules = ours(main).sort(([, a], [, b]) => b - a).map(([name, size]) => [`\`${name}\``, n(size)]);
 	modules.push(["**total**", `**${n(total)}**`]);
 	const over = total - BYTECODE_BUDGET;
 	const body = [
-		measuredOn(`release builds (\`mcconfig -m -p esp\`) with Moddable SDK ${sdk} and ${toolchain}, printed by \`npm run device-check -- --esp --write\`; Moddable's own MQTT example built in the same run with the same toolchain`),
+		measuredOn(
+			`release builds (\`mcconfig -m -p esp\`) with Moddable SDK ${sdk} and ${toolchain}, printed by \`npm run device-check -- --esp --write\`; Moddable's own MQTT example built in the same run with the same toolchain`,
+		),
 		"",
 		table(["image", "main.bin:", "static RAM:", "IRAM:", ".xsb of modules/mqtt:", "budget", "met?"], rows),
 		"",
-		`The bytecode of \`modules/mqtt\` in the default app, per module, against the budget of ${n(BYTECODE_BUDGET)} B (24 KB): ${over > 0 ? `**missed** by ${n(over)} B` : "met"}.`,
+		`The bytecode of \`modules/mqtt\` in the default app, per module, against the budget of ${n(BYTECODE_BUDGET)} B (24 KB): ${
+			over > 0 ? `**missed** by ${n(over)} B` : "met"
+		}.`,
 		"",
 		table(["module", "bytes:"], modules),
 		"",
 		floor === undefined
 			? "The floor (the same code bundled into one module) was not measured: no host build (`npm run build`) or no `xsc`."
-			: `The floor: bundled into one module, so that no name is repeated and no module imports another, the same code is ${n(floor)} B (the host build, whose \`identity\` differs from the ESP8266's by a few bytes); the split into modules costs ${n(total - floor)} B.`,
+			: `The floor: bundled into one module, so that no name is repeated and no module imports another, the same code is ${
+				n(floor)
+			} B (the host build, whose \`identity\` differs from the ESP8266's by a few bytes); the split into modules costs ${n(total - floor)} B.`,
 	].join("\n");
 	const summary = [
-		["ESP8266 default app: main.bin, static RAM, IRAM", `${n(main.bin)}, ${n(main.ram)}, ${n(main.iram)} B`, "≤ peer + 10 %, + 1 KB, + 1 KB",
-			`Moddable's mqttbasic: ${n(peer.bin)}, ${n(peer.ram)}, ${n(peer.iram)} B`, met ? "met" : "**missed**"],
-		["bytecode of `modules/mqtt` (release .xsb)", `${n(total)} B`, `≤ ${n(BYTECODE_BUDGET)} B`,
-			`mqttbasic's \`mqtt\`: ${n(peer.xsb.mqtt ?? 0)} B (QoS 0 only)`, over > 0 ? `**missed** by ${n(over)} B` : "met"],
+		[
+			"ESP8266 default app: main.bin, static RAM, IRAM",
+			`${n(main.bin)}, ${n(main.ram)}, ${n(main.iram)} B`,
+			"≤ peer + 10 %, + 1 KB, + 1 KB",
+			`Moddable's mqttbasic: ${n(peer.bin)}, ${n(peer.ram)}, ${n(peer.iram)} B`,
+			met ? "met" : "**missed**",
+		],
+		[
+			"bytecode of `modules/mqtt` (release .xsb)",
+			`${n(total)} B`,
+			`≤ ${n(BYTECODE_BUDGET)} B`,
+			`mqttbasic's \`mqtt\`: ${n(peer.xsb.mqtt ?? 0)} B (QoS 0 only)`,
+			over > 0 ? `**missed** by ${n(over)} B` : "met",
+		],
 	];
 	return { name: "esp", title: "ESP8266 images", body, summary };
 }
@@ -120,7 +178,11 @@ export async function bytecodeFloor(moddable) {
 	const { build } = await import("esbuild");
 	const dir = mkdtempSync(join(tmpdir(), "esp-floor-"));
 	await build({
-		entryPoints: [entry], bundle: true, format: "esm", outfile: join(dir, "mqtt.js"), logLevel: "silent",
+		entryPoints: [entry],
+		bundle: true,
+		format: "esm",
+		outfile: join(dir, "mqtt.js"),
+		logLevel: "silent",
 		external: ["embedded:*", "modules", "net", "time", "timer"],
 	});
 	const compiled = spawnSync(xsc, [join(dir, "mqtt.js"), "-c", "-e", "-o", dir, "-r", "mqtt"], { encoding: "utf8" });

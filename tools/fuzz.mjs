@@ -13,4 +13,8 @@ if (result.failed) {
 	console.log(fc.defaultReportMessage(result));
 	process.exit(1);
 }
-console.log(`fuzz: ${result.numRuns} cases in ${seconds} s: ${tally.delivered ?? 0} delivered, ${tally["protocol error"] ?? 0} ended in a clean protocol error, 0 failures (seed ${result.seed})`);
+console.log(
+	`fuzz: ${result.numRuns} cases in ${seconds} s: ${tally.delivered ?? 0} delivered, ${
+		tally["protocol error"] ?? 0
+	} ended in a clean protocol error, 0 failures (seed ${result.seed})`,
+);

@@ -5,7 +5,7 @@ import TCP from "embedded:io/socket/tcp";
 import Timer from "timer";
 import mqtt from "mqtt/client";
 import Modules from "modules";
-import client5 from "mqtt/client5";	// found by mqtt.Client as an image with manifest_v5.json finds it
+import client5 from "mqtt/client5"; // found by mqtt.Client as an image with manifest_v5.json finds it
 import { Store } from "mqtt/store";
 import Flash from "flash";
 import config from "mc/config";
@@ -39,6 +39,6 @@ on("memory.client", ({ maxMessageLength, subscriptions, connect, sectors, websoc
 on("memory.standins", () => {
 	// callbacks that exist already: the client's own are counted with the client
 	kept.push(new TCP({ address: "127.0.0.1", port: config.port, onReadable: message, onWritable: message, onError: message }));
-	kept.push(Timer.set(ready, 0x7FFFFFFF));	// pending, as the transport's one timer is while connected
+	kept.push(Timer.set(ready, 0x7FFFFFFF)); // pending, as the transport's one timer is while connected
 	ready();
 });

@@ -12,9 +12,9 @@ import { startMosquitto } from "../test-host/brokers/mosquitto.js";
 import { startEngine } from "../test-host/engine.js";
 import { measuredOn, table, writeSections } from "./sections.mjs";
 
-const HOST_SLOT = 32;	// sizeof(txSlot) on a 64-bit host
-const DEVICE_SLOT = 16;	// on the ESP8266
-const DEVICE_HEAP = 32_768;	// creation.static of modules/mqtt/manifest.json for esp
+const HOST_SLOT = 32; // sizeof(txSlot) on a 64-bit host
+const DEVICE_SLOT = 16; // on the ESP8266
+const DEVICE_HEAP = 32_768; // creation.static of modules/mqtt/manifest.json for esp
 const APP = fileURLToPath(new URL("memory-app.js", import.meta.url));
 
 /** `command` in a fresh engine; the image holds WebSocket (manifest_ws.json) only when the command asks for it. */
@@ -31,7 +31,7 @@ async function held(broker, command) {
 		const before = await engine.heap();
 		await engine.command(command);
 		await isReady;
-		await new Promise((resolve) => setTimeout(resolve, 100));	// let the last acknowledgements settle
+		await new Promise((resolve) => setTimeout(resolve, 100)); // let the last acknowledgements settle
 		const after = await engine.heap();
 		const slots = after.slots - before.slots;
 		const chunks = after.snapshot - before.snapshot - slots * HOST_SLOT;
@@ -42,10 +42,13 @@ async function held(broker, command) {
 	}
 }
 
-const standinsFor = new WeakMap();	// broker -> what the stand-ins of a connection hold: the same for every client, so measured once
+const standinsFor = new WeakMap(); // broker -> what the stand-ins of a connection hold: the same for every client, so measured once
 
 /** What a client holds; `device` is the ESP8266 estimate, stand-ins taken off when connected. */
-export async function measure(broker, { maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0, websocket = false, protocolVersion = 0 } = {}) {
+export async function measure(
+	broker,
+	{ maxMessageLength = 1024, subscriptions = 1, connect = true, sectors = 0, websocket = false, protocolVersion = 0 } = {},
+) {
 	const measured = await held(broker, { op: "memory.client", maxMessageLength, subscriptions, connect, sectors, websocket, protocolVersion });
 	if (connect && !standinsFor.has(broker))
 		standinsFor.set(broker, held(broker, { op: "memory.standins" }));
@@ -75,10 +78,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		devices[name] = device;
 		lines.push([name, slots, chunks, measured, standins, device, `${(100 * device / DEVICE_HEAP).toFixed(1)} %`]);
 	}
-	const heap = table(["client", "XS slots:", "chunk bytes:", "measured, ESP8266 layout:", "host stand-ins:", "device estimate:", "share of the 32 KB XS heap:"], lines);
+	const heap = table([
+		"client",
+		"XS slots:",
+		"chunk bytes:",
+		"measured, ESP8266 layout:",
+		"host stand-ins:",
+		"device estimate:",
+		"share of the 32 KB XS heap:",
+	], lines);
 	// the Flash object is the host's stand-in here, a host object with a 12-byte chunk on the device
 	const store = devices[WITH_STORE] - devices[DEFAULTS], target = 1024 + 4096;
-	const storeLine = `The store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${store < 1024 ? "within" : "OVER"} the 1 KB budget.`;
+	const storeLine = `The store (Store, its Flash, and the session's record table) beyond the client: ${store} B, ${
+		store < 1024 ? "within" : "OVER"
+	} the 1 KB budget.`;
 	const ws = devices[OVER_WS] - devices[DEFAULTS];
 	const wsLine = `WebSocket (its link, a 135-byte header buffer, the 528-byte frame buffer) beyond the client over TCP: ${ws} B.`;
 	const v5 = devices[V5] - devices[DEFAULTS];
@@ -89,10 +102,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
 		const xsnap = createRequire(import.meta.url)("@agoric/xsnap/package.json").version;
 		const n = (value) => value.toLocaleString("en-US");
 		writeSections([{
-			name: "memory", title: "Heap of one client inside XS",
-			body: `${measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)}\n\n${heap}\n\n${storeLine}\n${wsLine}\n\n${v5Line}`,
+			name: "memory",
+			title: "Heap of one client inside XS",
+			body: `${
+				measuredOn(`inside XS (\`@agoric/xsnap\` ${xsnap}) against mosquitto ${broker.version}; \`npm run memory -- --write\``)
+			}\n\n${heap}\n\n${storeLine}\n${wsLine}\n\n${v5Line}`,
 			summary: [
-				["heap of a connected client (defaults, one subscription)", `${n(devices[DEFAULTS])} B`, `≤ ${n(target)} B (max_message_length + 4 KB)`, "", devices[DEFAULTS] <= target ? "met" : "**missed**"],
+				[
+					"heap of a connected client (defaults, one subscription)",
+					`${n(devices[DEFAULTS])} B`,
+					`≤ ${n(target)} B (max_message_length + 4 KB)`,
+					"",
+					devices[DEFAULTS] <= target ? "met" : "**missed**",
+				],
 				["heap the store adds (8 sectors)", `${n(store)} B`, "≤ 1,024 B", "", store < 1024 ? "met" : "**missed**"],
 			],
 		}]);

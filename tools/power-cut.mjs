@@ -22,16 +22,37 @@ const root = fileURLToPath(new URL("..", import.meta.url));
  * its own `broker` and a `launch` that starts the SDK's lin build in mcsim (its config built in:
  * `clientid`, prefix "power-cut").
  */
-export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, log = () => {}, broker: given, launch, clientid = `power-cut-${engine}` } = {}) {
+export async function powerCut(
+	{ engine = "node", qos1 = 5000, qos2 = 5000, kills = 10, log = () => {}, broker: given, launch, clientid = `power-cut-${engine}` } = {},
+) {
 	const broker = given ?? await startMosquitto();
 	const dir = mkdtempSync(join(tmpdir(), "power-cut-"));
 	const prefix = "power-cut";
 	const base = `${prefix}/${clientid}`;
 	const config = { broker: "127.0.0.1", port: broker.port, clientid, prefix, sectors: 8 };
-	launch ??= () => spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(config), "examples/store/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
-	const accepted = new Map();	// reading -> qos, as the app traced it
-	const arrived = new Map();	// reading -> times
-	const subscriber = mqttjs.connect({ host: "127.0.0.1", port: broker.port, clientId: `${clientid}-counter`, clean: false, protocolVersion: 4, reconnectPeriod: 200 });
+	launch ??= () =>
+		spawn(process.execPath, [
+			"--import",
+			"./test-host/register.js",
+			"tools/run-app.mjs",
+			"--engine",
+			engine,
+			"--flash",
+			join(dir, "storage.bin"),
+			"--config",
+			JSON.stringify(config),
+			"examples/store/main",
+		], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	const accepted = new Map(); // reading -> qos, as the app traced it
+	const arrived = new Map(); // reading -> times
+	const subscriber = mqttjs.connect({
+		host: "127.0.0.1",
+		port: broker.port,
+		clientId: `${clientid}-counter`,
+		clean: false,
+		protocolVersion: 4,
+		reconnectPeriod: 200,
+	});
 	subscriber.on("message", (_topic, payload) => {
 		const reading = payload.toString();
 		arrived.set(reading, (arrived.get(reading) ?? 0) + 1);
@@ -54,7 +75,7 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 			let pending = "";
 			child.stdout.on("data", (chunk) => {
 				const lines = (pending + chunk).split("\n");
-				pending = lines.pop();	// a line cut by the kill was never finished: its publish may not have returned
+				pending = lines.pop(); // a line cut by the kill was never finished: its publish may not have returned
 				for (const line of lines) {
 					const match = /^accepted (\S+:(\d))$/.exec(line);
 					if (match)
@@ -92,7 +113,7 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 		const missing = () => [...accepted.keys()].filter((reading) => !arrived.has(reading));
 		while (missing().length && Date.now() < deadline)
 			await new Promise((resolve) => setTimeout(resolve, 250));
-		await new Promise((resolve) => setTimeout(resolve, 500));	// a late duplicate would show now
+		await new Promise((resolve) => setTimeout(resolve, 500)); // a late duplicate would show now
 		await kill(last);
 		const [one, two] = counts();
 		let duplicatesQos1 = 0, duplicatesQos2 = 0, unknown = 0;
@@ -101,9 +122,19 @@ export async function powerCut({ engine = "node", qos1 = 5000, qos2 = 5000, kill
 			if (times > 1)
 				qos === 2 ? duplicatesQos2 += times - 1 : duplicatesQos1 += times - 1;
 			if (!accepted.has(reading))
-				unknown++;	// accepted, then killed before the app could trace it
+				unknown++; // accepted, then killed before the app could trace it
 		}
-		return { engine, kills: cuts, acceptedQos1: one, acceptedQos2: two, arrived: arrived.size, missing: missing().length, duplicatesQos1, duplicatesQos2, arrivedUntraced: unknown };
+		return {
+			engine,
+			kills: cuts,
+			acceptedQos1: one,
+			acceptedQos2: two,
+			arrived: arrived.size,
+			missing: missing().length,
+			duplicatesQos1,
+			duplicatesQos2,
+			arrivedUntraced: unknown,
+		};
 	}
 	finally {
 		if (child && child.exitCode === null && child.signalCode === null)
@@ -121,7 +152,14 @@ export function summary(result) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const { values } = parseArgs({ options: { engine: { type: "string", default: "node" }, qos1: { type: "string", default: "5000" }, qos2: { type: "string", default: "5000" }, kills: { type: "string", default: "10" } } });
+	const { values } = parseArgs({
+		options: {
+			engine: { type: "string", default: "node" },
+			qos1: { type: "string", default: "5000" },
+			qos2: { type: "string", default: "5000" },
+			kills: { type: "string", default: "10" },
+		},
+	});
 	const result = await powerCut({
 		engine: values.engine,
 		qos1: Number(values.qos1),

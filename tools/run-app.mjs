@@ -6,6 +6,9 @@
 import { parseArgs } from "node:util";
 import { startEngine } from "../test-host/engine.js";
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { engine: { type: "string", default: "node" }, flash: { type: "string" }, config: { type: "string", default: "{}" } } });
+const { values, positionals } = parseArgs({
+	allowPositionals: true,
+	options: { engine: { type: "string", default: "node" }, flash: { type: "string" }, config: { type: "string", default: "{}" } },
+});
 const engine = await startEngine(values.engine, { config: JSON.parse(values.config), flash: values.flash, onTrace: (text) => process.stdout.write(text) });
 await engine.run(positionals[0] ?? "main");

@@ -45,7 +45,9 @@ function locate(text, name) {
 	};
 	const opens = lines(`<!-- bench:${name} -->`), closes = lines(`<!-- /bench:${name} -->`);
 	if (opens.length !== 1 || closes.length !== 1 || closes[0] < opens[0])
-		throw new Error(`sections: the file must hold <!-- bench:${name} --> once, then <!-- /bench:${name} --> once (found ${opens.length} and ${closes.length})`);
+		throw new Error(
+			`sections: the file must hold <!-- bench:${name} --> once, then <!-- /bench:${name} --> once (found ${opens.length} and ${closes.length})`,
+		);
 	return [text.indexOf("\n", opens[0]) + 1, closes[0]];
 }
 

@@ -33,27 +33,53 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 	const prefix = "sleepy";
 	const base = `${prefix}/${clientid}`;
 	const config = { broker: "127.0.0.1", port: broker.port, clientid, prefix, sectors: 8, qos: 0, sleep: 1000, awake: 3000 };
-	launch ??= (settings) => spawn(process.execPath, ["--import", "./test-host/register.js", "tools/run-app.mjs", "--engine", engine, "--flash", join(dir, "storage.bin"), "--config", JSON.stringify(settings), "examples/sleepy/main"], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
-	const accepted = new Map();	// reading -> qos, as the app traced it
-	const arrived = new Map();	// reading -> times
-	const delivered = new Map();	// command -> times the app had it
-	const subscriber = mqttjs.connect({ host: "127.0.0.1", port: broker.port, clientId: `${clientid}-counter`, clean: false, protocolVersion: 4, reconnectPeriod: 200 });
+	launch ??= (settings) =>
+		spawn(process.execPath, [
+			"--import",
+			"./test-host/register.js",
+			"tools/run-app.mjs",
+			"--engine",
+			engine,
+			"--flash",
+			join(dir, "storage.bin"),
+			"--config",
+			JSON.stringify(settings),
+			"examples/sleepy/main",
+		], { cwd: root, detached: true, stdio: ["ignore", "pipe", "inherit"] });
+	const accepted = new Map(); // reading -> qos, as the app traced it
+	const arrived = new Map(); // reading -> times
+	const delivered = new Map(); // command -> times the app had it
+	const subscriber = mqttjs.connect({
+		host: "127.0.0.1",
+		port: broker.port,
+		clientId: `${clientid}-counter`,
+		clean: false,
+		protocolVersion: 4,
+		reconnectPeriod: 200,
+	});
 	subscriber.on("message", (_topic, payload) => {
 		const reading = payload.toString();
 		arrived.set(reading, (arrived.get(reading) ?? 0) + 1);
 	});
-	const sender = mqttjs.connect({ host: "127.0.0.1", port: broker.port, clientId: `${clientid}-sender`, clean: false, protocolVersion: 4, reconnectPeriod: 200 });
+	const sender = mqttjs.connect({
+		host: "127.0.0.1",
+		port: broker.port,
+		clientId: `${clientid}-sender`,
+		clean: false,
+		protocolVersion: 4,
+		reconnectPeriod: 200,
+	});
 	let child, sent = 0, slept = 0, killed = 0, awakeMs = 0;
 	try {
 		await Promise.all([subscriber, sender].map((c) => new Promise((resolve, reject) => c.once("connect", resolve).once("error", reject))));
 		await subscriber.subscribeAsync(`${base}/readings`, { qos: 2 });
 		const wake = async (cut) => {
-			child = launch(config);	// first, as it may build the app
+			child = launch(config); // first, as it may build the app
 			const started = Date.now();
 			let pending = "", asleep = false;
 			child.stdout.on("data", (chunk) => {
 				const lines = (pending + chunk).split("\n");
-				pending = lines.pop();	// a line cut by the kill was never finished
+				pending = lines.pop(); // a line cut by the kill was never finished
 				for (const line of lines) {
 					let match;
 					if ((match = /^accepted (\S+:(\d))$/.exec(line)))
@@ -74,7 +100,7 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 					try {
 						process.kill(-running.pid, "SIGKILL");
 					}
-					catch {	// it ended by itself between the check and the kill
+					catch { // it ended by itself between the check and the kill
 						resolve();
 					}
 				});
@@ -89,7 +115,7 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 				throw new Error("sleepy: a wake neither slept nor was cut within 20 s: the app is stuck");
 		};
 		for (let cycle = 0; cycle < cycles; cycle++) {
-			if (cycle && sent < commands && cycle % Math.max(1, Math.floor(cycles / commands)) === 0)	// once the first wake subscribed
+			if (cycle && sent < commands && cycle % Math.max(1, Math.floor(cycles / commands)) === 0) // once the first wake subscribed
 				await sender.publishAsync(`${base}/commands`, `c${++sent}`, { qos: 2 });
 			if (cycle === Math.floor(cycles / 2)) {
 				await broker.restart();
@@ -105,7 +131,7 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 		let extra = 0;
 		while ((missing().length || undelivered()) && extra++ < 20)
 			await wake();
-		await pause(500);	// a late duplicate would show now
+		await pause(500); // a late duplicate would show now
 		const [one, two] = [...accepted.values()].reduce(([a, b], qos) => qos === 1 ? [a + 1, b] : [a, b + 1], [0, 0]);
 		let duplicatesQos1 = 0, duplicatesQos2 = 0;
 		for (const [reading, times] of arrived) {
@@ -113,7 +139,22 @@ export async function sleepyCycles({ engine = "node", cycles = 200, kill = 0.25,
 				reading.endsWith(":2") ? duplicatesQos2 += times - 1 : duplicatesQos1 += times - 1;
 		}
 		const commandsTwice = [...delivered.values()].filter((times) => times > 1).length;
-		return { engine, cycles, slept, killed, extra: extra - (missing().length || undelivered() ? 1 : 0), acceptedQos1: one, acceptedQos2: two, missing: missing().length, duplicatesQos1, duplicatesQos2, commandsSent: sent, commandsDelivered: delivered.size, commandsTwice, meanAwakeMs: slept ? Math.round(awakeMs / slept) : 0 };
+		return {
+			engine,
+			cycles,
+			slept,
+			killed,
+			extra: extra - (missing().length || undelivered() ? 1 : 0),
+			acceptedQos1: one,
+			acceptedQos2: two,
+			missing: missing().length,
+			duplicatesQos1,
+			duplicatesQos2,
+			commandsSent: sent,
+			commandsDelivered: delivered.size,
+			commandsTwice,
+			meanAwakeMs: slept ? Math.round(awakeMs / slept) : 0,
+		};
 	}
 	finally {
 		if (child && child.exitCode === null && child.signalCode === null)
@@ -135,8 +176,21 @@ export function passed(r) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-	const { values } = parseArgs({ options: { engine: { type: "string", default: "node" }, cycles: { type: "string", default: "200" }, kill: { type: "string", default: "0.25" }, commands: { type: "string", default: "20" } } });
-	const result = await sleepyCycles({ engine: values.engine, cycles: Number(values.cycles), kill: Number(values.kill), commands: Number(values.commands), log: (line) => console.log(line) });
+	const { values } = parseArgs({
+		options: {
+			engine: { type: "string", default: "node" },
+			cycles: { type: "string", default: "200" },
+			kill: { type: "string", default: "0.25" },
+			commands: { type: "string", default: "20" },
+		},
+	});
+	const result = await sleepyCycles({
+		engine: values.engine,
+		cycles: Number(values.cycles),
+		kill: Number(values.kill),
+		commands: Number(values.commands),
+		log: (line) => console.log(line),
+	});
 	console.log(`${result.engine}: ${summary(result)}`);
 	console.log(passed(result) ? "every reading accepted arrived, QoS 2 once; every command delivered once" : "FAILED");
 	process.exit(passed(result) ? 0 : 1);

@@ -4,11 +4,13 @@
 //
 // A run of the whole suite that includes the Node engine also measures the branch coverage of
 // modules/mqtt (tools/coverage.mjs) and fails below its floor; the summary line comes again
-// last, for CI to read. Runs of single files (development) measure nothing.
+// last, for CI to read. A whole-suite run also checks the house style (tools/format.mjs) and
+// fails when a file differs from it. Runs of single files (development) do neither.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { collect, report } from "./coverage.mjs";
 
 function collectFiles(dir, out = []) {
@@ -25,10 +27,11 @@ function collectFiles(dir, out = []) {
 const mocha = createRequire(import.meta.url).resolve("mocha/bin/mocha.js");
 const only = process.argv.slice(2);
 const files = only.length ? only : collectFiles("test-host").sort();
-const engines = process.env.ENGINES?.split(",") ?? ["node", "xs"];	// as test-host/engine.js reads it
+const engines = process.env.ENGINES?.split(",") ?? ["node", "xs"]; // as test-host/engine.js reads it
 const coverage = !only.length && engines.includes("node");
 const env = coverage ? { ...process.env, ...collect() } : process.env;
 const colors = process.stdout.isTTY ? ["--color"] : [];
+const style = only.length ? 0 : spawnSync(process.execPath, [fileURLToPath(new URL("format.mjs", import.meta.url))], { stdio: "inherit" }).status ?? 1;
 
 // mocha's output passes through as it comes; its last line is kept to be printed again
 let last = "";
@@ -44,7 +47,7 @@ const status = await new Promise((resolve) => {
 	child.on("close", (code, signal) => resolve(code || (signal ? 1 : 0)));
 });
 if (!coverage)
-	process.exit(status);
+	process.exit(status || style);
 const below = report();
 console.log(last);
-process.exit(status || below);
+process.exit(status || below || style);

@@ -13,7 +13,12 @@ import type { Store } from "./store.js";
 import type { ClientOptions } from "./client.js";
 import defaultClientId from "./identity.js";
 
-const enum Default { KEEPALIVE = 60, MAX_MESSAGE_LENGTH = 1024, RECONNECT_MIN = 1_000, RECONNECT_MAX = 60_000 }
+const enum Default {
+	KEEPALIVE = 60,
+	MAX_MESSAGE_LENGTH = 1024,
+	RECONNECT_MIN = 1_000,
+	RECONNECT_MAX = 60_000,
+}
 // What the device can hold: a window slot costs about 36 bytes of tables before its packet, a
 // queue slot about 20, a remembered QoS 2 id 2, all on an XS heap of 32 KB.
 const enum Limit {
@@ -22,7 +27,7 @@ const enum Limit {
 	MAX_WINDOW = 255,
 	MAX_QUEUE = 255,
 	MAX_RECEIVE = 1024,
-	MAX_MS = 0x7FFF_FFFF,	// milliseconds: the longest delay a timer takes, a signed 32-bit number
+	MAX_MS = 0x7FFF_FFFF, // milliseconds: the longest delay a timer takes, a signed 32-bit number
 }
 
 export function fail(method: string, argument: string, rule: string, type = false): never {
@@ -87,7 +92,7 @@ export function checkQos(method: string, argument: string, value: unknown): numb
  */
 export function toBytes(method: string, argument: string, value: unknown): Uint8Array {
 	if (typeof value === "string") {
-		if (!value.isWellFormed())	// a lone surrogate is not encodable (1.5.3)
+		if (!value.isWellFormed()) // a lone surrogate is not encodable (1.5.3)
 			fail(method, argument, "must be valid UTF-8 (lone surrogate)");
 		return new Uint8Array(ArrayBuffer.fromString(value));
 	}
@@ -126,23 +131,32 @@ function utf8Field(method: string, argument: string, value: unknown): number {
 }
 
 /** mqtt.Client's arguments, NodeMCU's defaults filled in; `secure` is mqtt/secure when the image has TLS. */
-export function clientSettings(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions | undefined, secure: Secure | undefined): ClientSettings {
+export function clientSettings(
+	clientid: unknown,
+	keepalive: unknown,
+	username: unknown,
+	password: unknown,
+	cleansession: unknown,
+	max_message_length: unknown,
+	options: ClientOptions | undefined,
+	secure: Secure | undefined,
+): ClientSettings {
 	const m = "mqtt.Client";
 	clientid ??= defaultClientId();
 	const clientIdBytes = utf8Field(m, "clientid", clientid);
 	keepalive = fromDigits(keepalive);
-	if (keepalive == null || keepalive === 0)	// 0, undefined and null mean the default; it cannot be turned off
+	if (keepalive == null || keepalive === 0) // 0, undefined and null mean the default; it cannot be turned off
 		keepalive = Default.KEEPALIVE;
 	checkInteger(m, "keepalive", keepalive, 0, 65_535, " seconds");
 	const usernameBytes = username == null ? 0 : utf8Field(m, "username", username);
 	let passwordBytes: Uint8Array | undefined;
 	if (password != null) {
 		passwordBytes = shortBytes(m, "password", password);
-		if (!username)	// 3.1.2-22
+		if (!username) // 3.1.2-22
 			fail(m, "password", "requires a non-empty username (MQTT 3.1.2-22)");
 	}
 	cleansession = checkFlag(m, "cleansession", cleansession ?? true);
-	if (clientid === "" && !cleansession)	// 3.1.3-7
+	if (clientid === "" && !cleansession) // 3.1.3-7
 		fail(m, "clientid", "may be empty only with cleansession 1 (MQTT 3.1.3-7)");
 	max_message_length = fromDigits(max_message_length);
 	if (max_message_length == null || max_message_length === 0)
@@ -154,7 +168,14 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 	const slots = " (each slot holds tables and a packet on a 32 KB heap)";
 	const window = checkInteger(m, "options.window", o.window ?? 8, 1, Limit.MAX_WINDOW, slots);
 	const queue = checkInteger(m, "options.queue", o.queue ?? 16, 1, Limit.MAX_QUEUE, slots);
-	const receiveMaximum = checkInteger(m, "options.receiveMaximum", o.receiveMaximum ?? 32, 1, Limit.MAX_RECEIVE, " (2 bytes each, held for the client's life)");
+	const receiveMaximum = checkInteger(
+		m,
+		"options.receiveMaximum",
+		o.receiveMaximum ?? 32,
+		1,
+		Limit.MAX_RECEIVE,
+		" (2 bytes each, held for the client's life)",
+	);
 	const ackTimeout = checkInteger(m, "options.ackTimeout", o.ackTimeout ?? (keepalive as number) * 1000, 100, Limit.MAX_MS, " ms");
 	let reconnect: { min: number; max: number } | undefined;
 	if (o.reconnect) {
@@ -162,7 +183,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		const min = checkInteger(m, "options.reconnect.min", r.min ?? Default.RECONNECT_MIN, 1, Limit.MAX_MS, " ms");
 		reconnect = { min, max: checkInteger(m, "options.reconnect.max", r.max ?? Default.RECONNECT_MAX, min, Limit.MAX_MS, " ms") };
 	}
-	if (o.tls != null) {	// checked by secure.ts, which only an image with TLS holds
+	if (o.tls != null) { // checked by secure.ts, which only an image with TLS holds
 		if (!secure)
 			throw new Error(`${m}: options.tls needs TLS in the image: include modules/mqtt/manifest_tls.json in the app's manifest`);
 		secure.check(m, o.tls);
@@ -194,7 +215,7 @@ export function clientSettings(clientid: unknown, keepalive: unknown, username: 
 		ackTimeout,
 		reconnect,
 		random: Math.random,
-		offlineQueue: !!(o.offlineQueue || o.store),	// a store implies it
+		offlineQueue: !!(o.offlineQueue || o.store), // a store implies it
 		// properties only when given: a slot of heap each without
 		...o.tls ? { tls: o.tls } : undefined,
 		...o.waitConnack ? { waitConnack: true } : undefined,

@@ -130,7 +130,7 @@ export function messageProperties(method: string, value: unknown, will: boolean)
 				out.contentType = checkText(method, argument, v);
 				break;
 			case "responseTopic": {
-				const error = topicNameError(v);	// 3.3.2.3.5: a topic name, no wildcards
+				const error = topicNameError(v); // 3.3.2.3.5: a topic name, no wildcards
 				if (error)
 					fail(method, argument, error, typeof v !== "string");
 				out.responseTopic = v as string;
@@ -147,7 +147,13 @@ export function messageProperties(method: string, value: unknown, will: boolean)
 					out.willDelay = checkInteger(method, argument, v, 0, Limit.MAX_FOUR, " seconds");
 					break;
 				}
-				fail(method, "properties", `has no property ${describe(key)} (MQTT 5's ${will ? "will" : "message"} properties: payloadFormat, messageExpiry, contentType, responseTopic, correlationData, userProperties${will ? ", willDelay" : ""})`);
+				fail(
+					method,
+					"properties",
+					`has no property ${describe(key)} (MQTT 5's ${
+						will ? "will" : "message"
+					} properties: payloadFormat, messageExpiry, contentType, responseTopic, correlationData, userProperties${will ? ", willDelay" : ""})`,
+				);
 		}
 	}
 	return out;
@@ -198,7 +204,7 @@ export function disconnectProperties(method: string, value: unknown, expiring: b
 			continue;
 		if (key === "sessionExpiry") {
 			out.sessionExpiry = checkInteger(method, argument, v, 0, Limit.MAX_FOUR, " seconds");
-			if (out.sessionExpiry && !expiring)	// 3.14.2.2.2
+			if (out.sessionExpiry && !expiring) // 3.14.2.2.2
 				fail(method, argument, "must be 0 when the session was opened with session expiry 0 (MQTT 3.14.2-2)");
 		}
 		else if (key === "reasonString")
@@ -228,7 +234,7 @@ export function checkDisconnectReason(method: string, value: unknown): number {
 /** The properties a received PUBLISH carried, as its handler gets them; undefined when none. */
 export function receivedProperties(buffer: Uint8Array, props: Properties): ReceivedProperties | undefined {
 	if (!props.seenLow && !props.users && !props.subscriptionIds)
-		return undefined;	// every message property's id is below 32; a topic alias alone is not the app's
+		return undefined; // every message property's id is below 32; a topic alias alone is not the app's
 	const out: ReceivedProperties = {};
 	if (props.has(Prop.PAYLOAD_FORMAT))
 		out.payloadFormat = props.values[Prop.PAYLOAD_FORMAT] as 0 | 1;
@@ -250,7 +256,10 @@ export function receivedProperties(buffer: Uint8Array, props: Properties): Recei
 }
 
 /** A reason string and user properties, which acknowledgements and DISCONNECT may carry; undefined when none. */
-export function reasonProperties(buffer: Uint8Array, props: Properties): { reasonString?: string; userProperties?: UserProperties; serverReference?: string } | undefined {
+export function reasonProperties(
+	buffer: Uint8Array,
+	props: Properties,
+): { reasonString?: string; userProperties?: UserProperties; serverReference?: string } | undefined {
 	if (!props.has(Prop.REASON_STRING) && !props.users && !props.has(Prop.SERVER_REFERENCE))
 		return undefined;
 	const out: { reasonString?: string; userProperties?: UserProperties; serverReference?: string } = {};

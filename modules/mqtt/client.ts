@@ -112,9 +112,17 @@ export interface Events<D extends Data = string> {
 export type EventName = keyof Events;
 
 export interface MQTTClient<D extends Data = string> {
-	lwt<Q extends number | string = 0, F extends Flag | number | null | undefined = 0>(topic: string, message: Payload, qos?: QoSArgument<Q> | null, retain?: FlagArgument<F>): undefined;
+	lwt<Q extends number | string = 0, F extends Flag | number | null | undefined = 0>(
+		topic: string,
+		message: Payload,
+		qos?: QoSArgument<Q> | null,
+		retain?: FlagArgument<F>,
+	): undefined;
 	// the names spelt out rather than EventName, so that a misspelt event's type error lists them
-	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback" | "drained">(event: E, handler: Events<D>[E] | null | undefined): undefined;
+	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback" | "drained">(
+		event: E,
+		handler: Events<D>[E] | null | undefined,
+	): undefined;
 	/**
 	 * MQTT over WebSocket (with modules/mqtt/manifest_ws.json; wss:// also needs manifest_tls.json):
 	 * `ws://host[:port][/path]` or `wss://host[:port][/path]`, port 80 or 443 by default, path "/".
@@ -122,11 +130,26 @@ export interface MQTTClient<D extends Data = string> {
 	connect(url: `ws://${string}` | `wss://${string}`, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
 	connect(host: string, port: Numeric | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
-	connect(host: string, port: Numeric | null | undefined, secure: boolean | 0 | 1 | null | undefined, onConnected?: Events<D>["connect"] | null, onFailed?: Events<D>["connfail"] | null): boolean;
-	publish<Q extends number | string, F extends Flag | number | null | undefined = 0>(topic: string, payload: Payload, qos: QoSArgument<Q>, retain?: FlagArgument<F>, onPuback?: Events<D>["puback"] | null): boolean;
+	connect(
+		host: string,
+		port: Numeric | null | undefined,
+		secure: boolean | 0 | 1 | null | undefined,
+		onConnected?: Events<D>["connect"] | null,
+		onFailed?: Events<D>["connfail"] | null,
+	): boolean;
+	publish<Q extends number | string, F extends Flag | number | null | undefined = 0>(
+		topic: string,
+		payload: Payload,
+		qos: QoSArgument<Q>,
+		retain?: FlagArgument<F>,
+		onPuback?: Events<D>["puback"] | null,
+	): boolean;
 	// one signature, not an overload per form: TypeScript 7 explains a failed overload call by the
 	// last overload only, which blamed the topic for subscribe("t", 3)
-	subscribe<T extends string | SubscribeTable, Q extends number | string = 0>(topicOrTable: T, ...rest: T extends string ? [qos?: QoSArgument<Q> | null, onSuback?: Events<D>["suback"] | null] : [onSuback?: Events<D>["suback"] | null]): boolean;
+	subscribe<T extends string | SubscribeTable, Q extends number | string = 0>(
+		topicOrTable: T,
+		...rest: T extends string ? [qos?: QoSArgument<Q> | null, onSuback?: Events<D>["suback"] | null] : [onSuback?: Events<D>["suback"] | null]
+	): boolean;
 	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: Events<D>["unsuback"] | null): boolean;
 	close(): boolean;
 	/** Packet id given to the latest publish, subscribe or unsubscribe (0 for QoS 0). */
@@ -148,7 +171,9 @@ type Handler = (client: MQTTClient<Data>, a?: any, b?: any, c?: any) => void;
 // Handler slots, by event: the index of its name here, which is its Ev number.
 const EVENTS: readonly string[] = Object.freeze(["", "connect", "connfail", "offline", "message", "overflow", "puback", "suback", "unsuback", "drained"]);
 
-const enum Default { PORT = 1883 }
+const enum Default {
+	PORT = 1883,
+}
 
 export class Client implements MQTTClient, SessionOwner {
 	protected session: Session;
@@ -156,10 +181,18 @@ export class Client implements MQTTClient, SessionOwner {
 	protected fields: ConnectFields;
 	protected lastId = 0;
 	private warnedSecureNumber = false;
-	private topic: string | undefined;	// the last topic published to, already checked
-	private topicUtf8: Uint8Array | undefined;	// and its UTF-8
+	private topic: string | undefined; // the last topic published to, already checked
+	private topicUtf8: Uint8Array | undefined; // and its UTF-8
 
-	constructor(clientid?: unknown, keepalive?: unknown, username?: unknown, password?: unknown, cleansession?: unknown, max_message_length?: unknown, options?: ClientOptions) {
+	constructor(
+		clientid?: unknown,
+		keepalive?: unknown,
+		username?: unknown,
+		password?: unknown,
+		cleansession?: unknown,
+		max_message_length?: unknown,
+		options?: ClientOptions,
+	) {
 		const settings = clientSettings(clientid, keepalive, username, password, cleansession, max_message_length, options, Transport.secure);
 		this.fields = settings.fields;
 		this.session = this.open(settings.session, options);
@@ -184,7 +217,7 @@ export class Client implements MQTTClient, SessionOwner {
 			fail("lwt", "topic", error, typeof topic !== "string");
 		const payload = shortBytes("lwt", "message", message);
 		const level = checkQos("lwt", "qos", qos ?? 0), flag = checkFlag("lwt", "retain", retain);
-		const fields = this.fields;	// read at the next connect (3.1.2.5)
+		const fields = this.fields; // read at the next connect (3.1.2.5)
 		fields.willTopic = topic;
 		fields.willTopicBytes = utf8Length(topic);
 		fields.willPayload = payload;
@@ -217,7 +250,7 @@ export class Client implements MQTTClient, SessionOwner {
 			port = rest[i++] ?? Default.PORT;
 		if (i < rest.length && typeof rest[i] !== "function")
 			secure = rest[i++] ?? false;
-		if (typeof host === "string" && host.indexOf("/") >= 0)	// a ws:// or wss:// URL, which holds the port and whether it is secure
+		if (typeof host === "string" && host.indexOf("/") >= 0) // a ws:// or wss:// URL, which holds the port and whether it is secure
 			({ host, port, secure } = Transport.url(m, host, rest.slice(0, i)));
 		else if (typeof host !== "string" || !host.length || host.length > 253)
 			fail(m, "host", `must be a host name or IP address string, got ${describe(host)}`, typeof host !== "string");
@@ -238,7 +271,7 @@ export class Client implements MQTTClient, SessionOwner {
 		checkHandler(m, "onFailed", failed);
 		if (i + 2 < rest.length)
 			fail(m, "arguments", `are (host[, port[, secure]][, onConnected[, onFailed]]), got ${rest.length + 1}`, true);
-		if (connected)	// the callbacks alias the connect and connfail events; nil keeps the old ones
+		if (connected) // the callbacks alias the connect and connfail events; nil keeps the old ones
 			this.handlers[Ev.CONNECT] = connected as Handler;
 		if (failed)
 			this.handlers[Ev.CONNFAIL] = failed as Handler;
@@ -248,7 +281,7 @@ export class Client implements MQTTClient, SessionOwner {
 
 	publish(topic: string, payload: Payload, qos: unknown, retain?: unknown, onPuback?: Handler): boolean {
 		const m = "publish";
-		if (topic !== this.topic) {	// apps publish to the same few topics: check and encode each once
+		if (topic !== this.topic) { // apps publish to the same few topics: check and encode each once
 			const error = topicNameError(topic);
 			if (error)
 				fail(m, "topic", error, typeof topic !== "string");
@@ -256,9 +289,9 @@ export class Client implements MQTTClient, SessionOwner {
 			this.topic = topic;
 		}
 		const bytes = toBytes(m, "payload", payload);
-		if (qos !== 0 && qos !== 1 && qos !== 2)	// checked inline, as the flag below: this runs for every message
+		if (qos !== 0 && qos !== 1 && qos !== 2) // checked inline, as the flag below: this runs for every message
 			qos = checkQos(m, "qos", qos);
-		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null)	// inline: every message
+		if (retain !== 0 && retain !== 1 && retain !== false && retain !== true && retain != null) // inline: every message
 			retain = checkFlag(m, "retain", retain) ?? undefined;
 		if (onPuback != null && typeof onPuback !== "function")
 			checkHandler(m, "onPuback", onPuback);
@@ -266,7 +299,7 @@ export class Client implements MQTTClient, SessionOwner {
 		if (bytes.length > Wire.MAX_REMAINING_LENGTH - 4 - topicUtf8.length)
 			fail(m, "payload", `makes the packet larger than MQTT's 268435455 bytes (${bytes.length} bytes)`);
 		const session = this.session;
-		if (onPuback) {	// one handler serves every publish, as documented
+		if (onPuback) { // one handler serves every publish, as documented
 			this.handlers[Ev.PUBACK] = onPuback;
 			session.reportWritten = true;
 		}
@@ -321,8 +354,8 @@ export class Client implements MQTTClient, SessionOwner {
 	/** Ends an established session (true); otherwise false, and an attempt under way goes on. */
 	close(): boolean {
 		if (!this.session.idle && !this.session.connected)
-			return false;	// connecting, or closing already
-		this.session.stop();	// and no reconnecting by itself
+			return false; // connecting, or closing already
+		this.session.stop(); // and no reconnecting by itself
 		return this.session.close();
 	}
 
@@ -377,7 +410,7 @@ export class Client implements MQTTClient, SessionOwner {
 			else if (!count)
 				handler(this);
 			else
-				handler(this, a, b, c);	// MQTT 5's extras
+				handler(this, a, b, c); // MQTT 5's extras
 		}
 		catch (e) {
 			trace(`mqtt: ${EVENTS[index]} handler threw: ${e}\n`);
@@ -419,10 +452,10 @@ export class Client implements MQTTClient, SessionOwner {
 		const sizes: number[] = [];
 		for (const topic of topics)
 			sizes.push(utf8Length(topic));
-		if (subscribeRemaining(sizes, true) > Wire.MAX_REMAINING_LENGTH)	// UNSUBSCRIBE's is smaller
+		if (subscribeRemaining(sizes, true) > Wire.MAX_REMAINING_LENGTH) // UNSUBSCRIBE's is smaller
 			fail(m, "table", "makes the packet larger than MQTT's 268435455 bytes");
 		const suback = 2 + topics.length, subackBytes = 1 + remainingLengthSize(suback) + suback, limit = this.session.maxMessageLength;
-		if (qos && subackBytes > limit)	// its SUBACK must fit the receive buffer
+		if (qos && subackBytes > limit) // its SUBACK must fit the receive buffer
 			fail(m, "table", `of ${topics.length} topics brings a SUBACK of ${subackBytes} bytes, more than max_message_length (${limit}); subscribe in parts`);
 		if (!this.session.connected)
 			throw new Error(`${m}: not connected`);
@@ -435,22 +468,78 @@ export class Client implements MQTTClient, SessionOwner {
 		return true;
 	}
 }
-Object.freeze(Client.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Client.prototype); // preloaded: a frozen prototype stays in flash
 
 const V5 = "mqtt/client5";
 
 /** mqtt.Client(clientid, keepalive[, username, password, cleansession, max_message_length[, options]]) */
-function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { protocolVersion: 5; binary: true }): MQTTClient5<ArrayBuffer>;
-function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { protocolVersion: 5; binary?: false }): MQTTClient5<string>;
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions & { binary?: false; protocolVersion?: 4 }): MQTTClient<string>;
-function createClient(clientid: string | null | undefined, keepalive: Numeric | null | undefined, username: string | null | undefined, password: Payload | null | undefined, cleansession: Flag | null | undefined, max_message_length: Numeric | null | undefined, options: ClientOptions & { binary: true; protocolVersion?: 4 }): MQTTClient<ArrayBuffer>;
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> | MQTTClient5<Data>;
-function createClient(clientid?: string | null, keepalive?: Numeric | null, username?: string | null, password?: Payload | null, cleansession?: Flag | null, max_message_length?: Numeric | null, options?: ClientOptions): MQTTClient<Data> | MQTTClient5<Data> {
+function createClient(
+	clientid: string | null | undefined,
+	keepalive: Numeric | null | undefined,
+	username: string | null | undefined,
+	password: Payload | null | undefined,
+	cleansession: Flag | null | undefined,
+	max_message_length: Numeric | null | undefined,
+	options: ClientOptions & { protocolVersion: 5; binary: true },
+): MQTTClient5<ArrayBuffer>;
+function createClient(
+	clientid: string | null | undefined,
+	keepalive: Numeric | null | undefined,
+	username: string | null | undefined,
+	password: Payload | null | undefined,
+	cleansession: Flag | null | undefined,
+	max_message_length: Numeric | null | undefined,
+	options: ClientOptions & { protocolVersion: 5; binary?: false },
+): MQTTClient5<string>;
+function createClient(
+	clientid?: string | null,
+	keepalive?: Numeric | null,
+	username?: string | null,
+	password?: Payload | null,
+	cleansession?: Flag | null,
+	max_message_length?: Numeric | null,
+	options?: ClientOptions & { binary?: false; protocolVersion?: 4 },
+): MQTTClient<string>;
+function createClient(
+	clientid: string | null | undefined,
+	keepalive: Numeric | null | undefined,
+	username: string | null | undefined,
+	password: Payload | null | undefined,
+	cleansession: Flag | null | undefined,
+	max_message_length: Numeric | null | undefined,
+	options: ClientOptions & { binary: true; protocolVersion?: 4 },
+): MQTTClient<ArrayBuffer>;
+function createClient(
+	clientid?: string | null,
+	keepalive?: Numeric | null,
+	username?: string | null,
+	password?: Payload | null,
+	cleansession?: Flag | null,
+	max_message_length?: Numeric | null,
+	options?: ClientOptions,
+): MQTTClient<Data> | MQTTClient5<Data>;
+function createClient(
+	clientid?: string | null,
+	keepalive?: Numeric | null,
+	username?: string | null,
+	password?: Payload | null,
+	cleansession?: Flag | null,
+	max_message_length?: Numeric | null,
+	options?: ClientOptions,
+): MQTTClient<Data> | MQTTClient5<Data> {
 	const version = options?.protocolVersion;
 	if (version === 5) {
 		if (!Modules.has(V5))
 			throw new Error("mqtt.Client: options.protocolVersion 5 needs MQTT 5 in the image: include modules/mqtt/manifest_v5.json in the app's manifest");
-		return (Modules.importNow(V5) as { createClient5: typeof createClient }).createClient5(clientid, keepalive, username, password, cleansession, max_message_length, options!);
+		return (Modules.importNow(V5) as { createClient5: typeof createClient }).createClient5(
+			clientid,
+			keepalive,
+			username,
+			password,
+			cleansession,
+			max_message_length,
+			options!,
+		);
 	}
 	if (version != null && version !== 4)
 		fail("mqtt.Client", "options.protocolVersion", `must be 4 (MQTT 3.1.1) or 5, got ${describe(version)}`);

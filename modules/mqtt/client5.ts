@@ -7,8 +7,23 @@
  */
 
 import { checkInteger } from "./arguments.js";
-import { checkDisconnectReason, checkSubscriptionOptions, connectUserProperties, disconnectProperties, messageProperties, requestProperties } from "./arguments5.js";
-import type { DisconnectProperties, MessageProperties, ReceivedProperties, SubscribeProperties, SubscriptionOptions, UserProperties, WillProperties } from "./arguments5.js";
+import {
+	checkDisconnectReason,
+	checkSubscriptionOptions,
+	connectUserProperties,
+	disconnectProperties,
+	messageProperties,
+	requestProperties,
+} from "./arguments5.js";
+import type {
+	DisconnectProperties,
+	MessageProperties,
+	ReceivedProperties,
+	SubscribeProperties,
+	SubscriptionOptions,
+	UserProperties,
+	WillProperties,
+} from "./arguments5.js";
 import { Client } from "./client.js";
 import type { ClientOptions, Data, Flag, Payload, QoS } from "./client.js";
 import type { OutProperties } from "./codec5.js";
@@ -25,9 +40,17 @@ export interface Events5<D extends Data = string> {
 	/** `connack`: the CONNACK's reason code (0) and the properties it had. */
 	connect: (client: MQTTClient5<D>, sessionPresent: boolean, connack: Connack) => void;
 	/** `reason`: a CONN_FAIL_* value, or the CONNACK's reason code (0x80 and above) with its properties. */
-	connfail: (client: MQTTClient5<D>, reason: number, properties?: { reasonString?: string; userProperties?: UserProperties; serverReference?: string }) => void;
+	connfail: (
+		client: MQTTClient5<D>,
+		reason: number,
+		properties?: { reasonString?: string; userProperties?: UserProperties; serverReference?: string },
+	) => void;
 	/** `reason`: the server's DISCONNECT reason code, when it sent one. */
-	offline: (client: MQTTClient5<D>, reason?: number, properties?: { reasonString?: string; userProperties?: UserProperties; serverReference?: string }) => void;
+	offline: (
+		client: MQTTClient5<D>,
+		reason?: number,
+		properties?: { reasonString?: string; userProperties?: UserProperties; serverReference?: string },
+	) => void;
 	message: (client: MQTTClient5<D>, topic: string, data: D | undefined, properties?: ReceivedProperties) => void;
 	overflow: (client: MQTTClient5<D>, topic: string, data: D | undefined, properties?: ReceivedProperties) => void;
 	/** `reason`: the PUBACK's or PUBCOMP's (or a failed PUBREC's) reason code; none for QoS 0. */
@@ -40,21 +63,38 @@ export interface Events5<D extends Data = string> {
 
 export interface MQTTClient5<D extends Data = string> {
 	lwt(topic: string, message: Payload, qos?: QoS, retain?: Flag, properties?: WillProperties): undefined;
-	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(event: E, handler: Events5<D>[E] | null | undefined): undefined;
+	on<E extends "connect" | "connfail" | "offline" | "message" | "overflow" | "puback" | "suback" | "unsuback">(
+		event: E,
+		handler: Events5<D>[E] | null | undefined,
+	): undefined;
 	connect(host: string, onConnected?: Events5<D>["connect"] | null, onFailed?: Events5<D>["connfail"] | null): boolean;
 	connect(host: string, port: number | null | undefined, onConnected?: Events5<D>["connect"] | null, onFailed?: Events5<D>["connfail"] | null): boolean;
-	connect(host: string, port: number | null | undefined, secure: boolean | null | undefined, onConnected?: Events5<D>["connect"] | null, onFailed?: Events5<D>["connfail"] | null): boolean;
+	connect(
+		host: string,
+		port: number | null | undefined,
+		secure: boolean | null | undefined,
+		onConnected?: Events5<D>["connect"] | null,
+		onFailed?: Events5<D>["connfail"] | null,
+	): boolean;
 	publish(topic: string, payload: Payload, qos: QoS, retain?: Flag, onPuback?: Events5<D>["puback"] | null, properties?: MessageProperties): boolean;
 	subscribe(topic: string, qos?: QoS | SubscriptionOptions, onSuback?: Events5<D>["suback"] | null, properties?: SubscribeProperties): boolean;
-	subscribe(table: Record<string, QoS | SubscriptionOptions> | [string, QoS | SubscriptionOptions][], onSuback?: Events5<D>["suback"] | null, properties?: SubscribeProperties): boolean;
-	unsubscribe(topic: string | Record<string, unknown> | [string, unknown][], onUnsuback?: Events5<D>["unsuback"] | null, properties?: { userProperties?: UserProperties }): boolean;
+	subscribe(
+		table: Record<string, QoS | SubscriptionOptions> | [string, QoS | SubscriptionOptions][],
+		onSuback?: Events5<D>["suback"] | null,
+		properties?: SubscribeProperties,
+	): boolean;
+	unsubscribe(
+		topic: string | Record<string, unknown> | [string, unknown][],
+		onUnsuback?: Events5<D>["unsuback"] | null,
+		properties?: { userProperties?: UserProperties },
+	): boolean;
 	/** `reason`: 0 (normal) or 4 (the broker publishes the will all the same). */
 	close(reason?: 0 | 4, properties?: DisconnectProperties): boolean;
 	readonly packetId: number;
 }
 
 const enum Limit {
-	MAX_ALIASES = 64,	// a string slot each way per alias, on a 32 KB heap
+	MAX_ALIASES = 64, // a string slot each way per alias, on a 32 KB heap
 	MAX_FOUR = 0xFFFF_FFFF,
 }
 
@@ -68,7 +108,7 @@ class Client5 extends Client {
 		const expiry = checkInteger(m, "options.sessionExpiry", o.sessionExpiry ?? (settings.cleanSession ? 0 : Limit.MAX_FOUR), 0, Limit.MAX_FOUR, " seconds");
 		const aliases = checkInteger(m, "options.topicAliases", o.topicAliases ?? 0, 0, Limit.MAX_ALIASES, " (a string each way per alias)");
 		const connect: OutProperties = {
-			receiveMaximum: settings.receiveMaximum,	// the incoming QoS 2 messages we remember (3.3.4)
+			receiveMaximum: settings.receiveMaximum, // the incoming QoS 2 messages we remember (3.3.4)
 			maximumPacketSize: settings.maxMessageLength,
 		};
 		if (expiry)
@@ -78,7 +118,7 @@ class Client5 extends Client {
 		const users = connectUserProperties(o.userProperties);
 		if (users)
 			connect.userProperties = users;
-		return new Session5(Transport.link(), this, settings, { connect, topicAliases: aliases });	// called by the base constructor: no field of this class is set yet
+		return new Session5(Transport.link(), this, settings, { connect, topicAliases: aliases }); // called by the base constructor: no field of this class is set yet
 	}
 
 	override lwt(topic: string, message: Payload, qos: number = 0, retain: Flag = 0, properties?: unknown): undefined {
@@ -175,7 +215,15 @@ class Client5 extends Client {
 Object.freeze(Client5.prototype);
 
 /** mqtt.Client with options.protocolVersion 5: client.ts calls it. */
-export function createClient5(clientid: unknown, keepalive: unknown, username: unknown, password: unknown, cleansession: unknown, max_message_length: unknown, options: ClientOptions): MQTTClient5<Data> {
+export function createClient5(
+	clientid: unknown,
+	keepalive: unknown,
+	username: unknown,
+	password: unknown,
+	cleansession: unknown,
+	max_message_length: unknown,
+	options: ClientOptions,
+): MQTTClient5<Data> {
 	return new Client5(clientid, keepalive, username, password, cleansession, max_message_length, options) as unknown as MQTTClient5<Data>;
 }
 

@@ -23,7 +23,7 @@ export const enum Type {
 }
 
 export const enum Wire {
-	MAX_REMAINING_LENGTH = 268_435_455,	// 2.2.3: four bytes of seven bits
+	MAX_REMAINING_LENGTH = 268_435_455, // 2.2.3: four bytes of seven bits
 	SUBACK_FAILURE = 0x80,
 }
 
@@ -68,7 +68,7 @@ export class Packet {
 	type = 0;
 	flags = 0;
 	headerLength = 0;
-	length = 0;	// fixed header + remaining length
+	length = 0; // fixed header + remaining length
 	id = 0;
 	qos = 0;
 	dup = false;
@@ -80,7 +80,7 @@ export class Packet {
 	returnCode = 0;
 	sessionPresent = false;
 }
-Object.freeze(Packet.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Packet.prototype); // preloaded: a frozen prototype stays in flash
 
 /**
  * Reads the fixed header at offset. Returns the packet's total length, NEED_MORE when the
@@ -100,7 +100,7 @@ export function decodeHeader(buffer: Uint8Array, offset: number, end: number, pa
 		remaining += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))
 			break;
-		if (multiplier === 0x200000)	// a fifth length byte is malformed (2.2.3)
+		if (multiplier === 0x200000) // a fifth length byte is malformed (2.2.3)
 			return Check.ERR_REMAINING_LENGTH;
 		multiplier *= 128;
 	}
@@ -114,15 +114,15 @@ export function decodeHeader(buffer: Uint8Array, offset: number, end: number, pa
 /** Checks the first byte and remaining length against what a server may send (2.2.2). */
 export function checkHeader(packet: Packet): number {
 	const remaining = packet.length - packet.headerLength;
-	let length: number;	// the remaining length every other type must have
+	let length: number; // the remaining length every other type must have
 	switch (packet.type) {
 		case Type.PUBLISH: {
 			const qos = (packet.flags >> 1) & 3;
 			if (qos === 3)
 				return Check.ERR_QOS;
-			if (!qos && (packet.flags & 0x08))	// 3.3.1-2: no DUP at QoS 0
+			if (!qos && (packet.flags & 0x08)) // 3.3.1-2: no DUP at QoS 0
 				return Check.ERR_RESERVED_FLAGS;
-			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID;	// topic of one byte at least
+			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID; // topic of one byte at least
 		}
 		case Type.CONNACK:
 		case Type.PUBACK:
@@ -133,7 +133,7 @@ export function checkHeader(packet: Packet): number {
 			length = 2;
 			break;
 		case Type.SUBACK:
-			length = 3;	// a minimum: one return code per topic
+			length = 3; // a minimum: one return code per topic
 			break;
 		case Type.PINGRESP:
 			length = 0;
@@ -174,7 +174,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 				return Check.NEED_MORE;
 			packet.topicOffset = body + 2;
 			packet.topicLength = topicLength;
-			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B))	// no wildcards in a topic name
+			if (!checkText(buffer, body + 2, topicLength, 0x23, 0x2B)) // no wildcards in a topic name
 				return Check.ERR_TOPIC;
 			if (qos) {
 				packet.id = (buffer[position]! << 8) | buffer[position + 1]!;
@@ -209,7 +209,7 @@ export function decodeBody(buffer: Uint8Array, offset: number, available: number
 		}
 		case Type.PINGRESP:
 			return Check.VALID;
-		default:	// the four-byte acknowledgements
+		default: // the four-byte acknowledgements
 			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			return packet.id ? Check.VALID : Check.ERR_PACKET_ID;
 	}
@@ -238,7 +238,7 @@ export function checkText(buffer: Uint8Array, offset: number, length: number, no
 		else if (c >= 0xF0 && c <= 0xF4)
 			more = 3;
 		else
-			return false;	// a continuation byte, an overlong two-byte lead (C0, C1) or beyond U+10FFFF
+			return false; // a continuation byte, an overlong two-byte lead (C0, C1) or beyond U+10FFFF
 		if (i + more > end)
 			return false;
 		const next = buffer[i]!;

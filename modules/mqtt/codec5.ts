@@ -54,11 +54,11 @@ const enum Info {
 	BINARY = 6,
 	PAIR = 7,
 	KIND = 7,
-	FLAG = 0x08,	// 0 or 1 only
-	NONZERO = 0x10,	// 0 is a protocol error
+	FLAG = 0x08, // 0 or 1 only
+	NONZERO = 0x10, // 0 is a protocol error
 	IN_CONNACK = 0x20,
 	IN_PUBLISH = 0x40,
-	IN_ACK = 0x80,	// PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK
+	IN_ACK = 0x80, // PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK
 	IN_DISCONNECT = 0x100,
 }
 
@@ -77,7 +77,7 @@ export const enum Check5 {
 export const enum Reason {
 	SUCCESS = 0,
 	DISCONNECT_WITH_WILL = 0x04,
-	ERROR = 0x80,	// this and above: a failure
+	ERROR = 0x80, // this and above: a failure
 	MALFORMED_PACKET = 0x81,
 	PROTOCOL_ERROR = 0x82,
 	RECEIVE_MAXIMUM_EXCEEDED = 0x93,
@@ -123,10 +123,10 @@ function table(): string {
 	t[Prop.RESPONSE_TOPIC] = Info.STRING | Info.IN_PUBLISH;
 	t[Prop.CORRELATION_DATA] = Info.BINARY | Info.IN_PUBLISH;
 	t[Prop.SUBSCRIPTION_ID] = Info.VARINT | Info.NONZERO | Info.IN_PUBLISH;
-	t[Prop.SESSION_EXPIRY] = Info.FOUR | Info.IN_CONNACK;	// never in a server's DISCONNECT (3.14.2.2.2)
+	t[Prop.SESSION_EXPIRY] = Info.FOUR | Info.IN_CONNACK; // never in a server's DISCONNECT (3.14.2.2.2)
 	t[Prop.ASSIGNED_CLIENT_ID] = Info.STRING | Info.IN_CONNACK;
 	t[Prop.SERVER_KEEP_ALIVE] = Info.TWO | Info.IN_CONNACK;
-	t[Prop.AUTH_METHOD] = Info.STRING;	// enhanced authentication: only after a client asked (4.12)
+	t[Prop.AUTH_METHOD] = Info.STRING; // enhanced authentication: only after a client asked (4.12)
 	t[Prop.AUTH_DATA] = Info.BINARY;
 	t[Prop.REQUEST_PROBLEM] = Info.BYTE;
 	t[Prop.WILL_DELAY] = Info.FOUR;
@@ -175,12 +175,12 @@ function allowed(codes: string, code: number): boolean {
  * properties, subscription identifiers), which walk it again in order.
  */
 export class Properties {
-	aliasMaximum = 0;	// ours, as CONNECT said: an inbound alias above it is an error (3.3.2.3.4)
-	seenLow = 0;	// bit n: property n (< 32) present
-	seenHigh = 0;	// bit n - 32
-	start = 0;	// the first property's offset
+	aliasMaximum = 0; // ours, as CONNECT said: an inbound alias above it is an error (3.3.2.3.4)
+	seenLow = 0; // bit n: property n (< 32) present
+	seenHigh = 0; // bit n - 32
+	start = 0; // the first property's offset
 	end = 0;
-	users = 0;	// user properties in the block
+	users = 0; // user properties in the block
 	subscriptionIds = 0;
 	values = new Uint32Array(Prop.COUNT);
 
@@ -197,7 +197,7 @@ Object.freeze(Properties.prototype);
 /** Reads a Variable Byte Integer (1.5.5) below end; returns it, or -1 when malformed or cut. */
 function readVarint(buffer: Uint8Array, at: number, end: number, props: Properties): number {
 	let value = 0;
-	for (let multiplier = 1; ; multiplier *= 128) {
+	for (let multiplier = 1;; multiplier *= 128) {
 		if (at >= end || multiplier > 0x200000)
 			return -1;
 		const digit = buffer[at++]!;
@@ -205,7 +205,7 @@ function readVarint(buffer: Uint8Array, at: number, end: number, props: Properti
 		if (!(digit & 0x80))
 			break;
 	}
-	props.end = at;	// where it ended, for the caller
+	props.end = at; // where it ended, for the caller
 	return value;
 }
 
@@ -254,7 +254,7 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 					return Check5.ERR_PROPERTY_LENGTH;
 				at = props.end;
 				break;
-			default: {	// STRING, BINARY, PAIR
+			default: { // STRING, BINARY, PAIR
 				value = at;
 				for (let strings = (info & Info.KIND) === Info.PAIR ? 2 : 1; strings; strings--) {
 					if (at + 2 > stop)
@@ -274,7 +274,7 @@ export function decodeProperties(buffer: Uint8Array, at: number, end: number, ki
 			users++;
 			continue;
 		}
-		if (id === Prop.SUBSCRIPTION_ID) {	// a message matching several subscriptions carries each one's (3.3.4)
+		if (id === Prop.SUBSCRIPTION_ID) { // a message matching several subscriptions carries each one's (3.3.4)
 			ids++;
 			continue;
 		}
@@ -311,9 +311,9 @@ export function checkHeader5(packet: Packet): number {
 			const qos = (packet.flags >> 1) & 3;
 			if (qos === 3)
 				return Check.ERR_QOS;
-			if (!qos && (packet.flags & 0x08))	// 3.3.1-2: no DUP at QoS 0
+			if (!qos && (packet.flags & 0x08)) // 3.3.1-2: no DUP at QoS 0
 				return Check.ERR_RESERVED_FLAGS;
-			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID;	// topic length, packet id, property length
+			return remaining < (qos ? 5 : 3) ? Check.ERR_LENGTH : Check.VALID; // topic length, packet id, property length
 		}
 		case Type.CONNACK:
 			least = 3;
@@ -326,7 +326,7 @@ export function checkHeader5(packet: Packet): number {
 			break;
 		case Type.SUBACK:
 		case Type.UNSUBACK:
-			least = 4;	// packet id, property length, one reason code at least
+			least = 4; // packet id, property length, one reason code at least
 			break;
 		case Type.PINGRESP:
 			if (remaining)
@@ -340,7 +340,7 @@ export function checkHeader5(packet: Packet): number {
 		case Type.SUBSCRIBE:
 		case Type.UNSUBSCRIBE:
 		case Type.PINGREQ:
-		case 15:	// AUTH: only after a CONNECT with an authentication method, which ours never has (4.12)
+		case 15: // AUTH: only after a CONNECT with an authentication method, which ours never has (4.12)
 			return Check.ERR_UNEXPECTED_TYPE;
 		default:
 			return Check.ERR_UNKNOWN_TYPE;
@@ -383,9 +383,9 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			}
 			else
 				packet.id = 0;
-			if (!buffer[position]) {	// no properties, the common case: nothing to walk
+			if (!buffer[position]) { // no properties, the common case: nothing to walk
 				clear(props);
-				if (!topicLength)	// 3.3.2.3.4
+				if (!topicLength) // 3.3.2.3.4
 					return Check5.ERR_TOPIC_ALIAS;
 				packet.payloadOffset = position + 1;
 				packet.payloadLength = end - position - 1;
@@ -398,7 +398,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 				return Check.NEED_MORE;
 			if (result < 0)
 				return result;
-			if (!topicLength && !props.has(Prop.TOPIC_ALIAS))	// 3.3.2.3.4
+			if (!topicLength && !props.has(Prop.TOPIC_ALIAS)) // 3.3.2.3.4
 				return Check5.ERR_TOPIC_ALIAS;
 			packet.payloadOffset = result;
 			packet.payloadLength = end - result;
@@ -412,7 +412,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			const code = packet.returnCode = buffer[body + 1]!;
 			if (!allowed(connackCodes, code))
 				return Check5.ERR_REASON_CODE;
-			if (code >= Reason.ERROR && packet.sessionPresent)	// 3.2.2.1.1
+			if (code >= Reason.ERROR && packet.sessionPresent) // 3.2.2.1.1
 				return Check.ERR_CONNACK;
 			result = decodeProperties(buffer, body + 2, end, Info.IN_CONNACK, props);
 			break;
@@ -426,7 +426,7 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			if (result < 0)
 				return result;
 			if (result === end)
-				return Check.ERR_LENGTH;	// no reason code
+				return Check.ERR_LENGTH; // no reason code
 			packet.payloadOffset = result;
 			packet.payloadLength = end - result;
 			const codes = packet.type === Type.SUBACK ? subackCodes : unsubackCodes;
@@ -441,14 +441,14 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 			return Check.VALID;
 		case Type.DISCONNECT:
 			clear(props);
-			packet.returnCode = body < end ? buffer[body]! : Reason.SUCCESS;	// 3.14.2.1: absent means 0
+			packet.returnCode = body < end ? buffer[body]! : Reason.SUCCESS; // 3.14.2.1: absent means 0
 			if (!allowed(disconnectCodes, packet.returnCode))
 				return Check5.ERR_REASON_CODE;
 			if (body + 1 >= end)
 				return Check.VALID;
 			result = decodeProperties(buffer, body + 1, end, Info.IN_DISCONNECT, props);
 			break;
-		default: {	// PUBACK, PUBREC, PUBREL, PUBCOMP: a reason code and properties unless the remaining length ends first (3.4.2.1)
+		default: { // PUBACK, PUBREC, PUBREL, PUBCOMP: a reason code and properties unless the remaining length ends first (3.4.2.1)
 			packet.id = (buffer[body]! << 8) | buffer[body + 1]!;
 			if (!packet.id)
 				return Check.ERR_PACKET_ID;
@@ -468,13 +468,17 @@ export function decodeBody5(buffer: Uint8Array, offset: number, available: numbe
 
 /** No properties: what a packet without a property block leaves. */
 function clear(props: Properties): void {
-	props.seenLow = props.seenHigh = props.users = props.subscriptionIds = 0;
+	props.seenLow =
+		props.seenHigh =
+		props.users =
+		props.subscriptionIds =
+			0;
 }
 
 /** The string property whose length prefix is at `at`, as a string. */
 export function readString(buffer: Uint8Array, at: number): string {
 	const size = (buffer[at]! << 8) | buffer[at + 1]!;
-	return String.fromArrayBuffer(buffer.buffer, buffer.byteOffset + at + 2, size);	// decodeProperties checked it
+	return String.fromArrayBuffer(buffer.buffer, buffer.byteOffset + at + 2, size); // decodeProperties checked it
 }
 
 /** The binary property whose length prefix is at `at`, copied out of the buffer. */
@@ -515,7 +519,7 @@ export function readSubscriptionIds(buffer: Uint8Array, props: Properties): numb
 		const kind = charCodeAt.call(properties, id) & Info.KIND;
 		if (id === Prop.SUBSCRIPTION_ID) {
 			let value = 0;
-			for (let i = at, multiplier = 1; ; i++, multiplier *= 128) {
+			for (let i = at, multiplier = 1;; i++, multiplier *= 128) {
 				value += (buffer[i]! & 0x7F) * multiplier;
 				if (!(buffer[i]! & 0x80))
 					break;
@@ -537,8 +541,7 @@ function skip(buffer: Uint8Array, at: number, kind: number): number {
 		case Info.FOUR:
 			return at + 4;
 		case Info.VARINT:
-			while (buffer[at++]! & 0x80)
-				;
+			while (buffer[at++]! & 0x80);
 			return at;
 		case Info.PAIR:
 			at += 2 + ((buffer[at]! << 8) | buffer[at + 1]!);
@@ -556,21 +559,21 @@ function skip(buffer: Uint8Array, at: number, kind: number): number {
  * correlationData is bytes.
  */
 export interface OutProperties {
-	sessionExpiry?: number | undefined;	// CONNECT, DISCONNECT
-	receiveMaximum?: number | undefined;	// CONNECT
-	maximumPacketSize?: number | undefined;	// CONNECT
-	topicAliasMaximum?: number | undefined;	// CONNECT
-	requestResponseInformation?: boolean | undefined;	// CONNECT
-	requestProblemInformation?: boolean | undefined;	// CONNECT
-	willDelay?: number | undefined;	// the will's
-	payloadFormat?: number | undefined;	// PUBLISH, the will's
-	messageExpiry?: number | undefined;	// PUBLISH, the will's
-	contentType?: string | undefined;	// PUBLISH, the will's
-	responseTopic?: string | undefined;	// PUBLISH, the will's
-	correlationData?: Uint8Array | undefined;	// PUBLISH, the will's
-	subscriptionIdentifier?: number | undefined;	// SUBSCRIBE
-	reasonString?: string | undefined;	// DISCONNECT
-	userProperties?: readonly (readonly [string, string])[] | undefined;	// all of them
+	sessionExpiry?: number | undefined; // CONNECT, DISCONNECT
+	receiveMaximum?: number | undefined; // CONNECT
+	maximumPacketSize?: number | undefined; // CONNECT
+	topicAliasMaximum?: number | undefined; // CONNECT
+	requestResponseInformation?: boolean | undefined; // CONNECT
+	requestProblemInformation?: boolean | undefined; // CONNECT
+	willDelay?: number | undefined; // the will's
+	payloadFormat?: number | undefined; // PUBLISH, the will's
+	messageExpiry?: number | undefined; // PUBLISH, the will's
+	contentType?: string | undefined; // PUBLISH, the will's
+	responseTopic?: string | undefined; // PUBLISH, the will's
+	correlationData?: Uint8Array | undefined; // PUBLISH, the will's
+	subscriptionIdentifier?: number | undefined; // SUBSCRIBE
+	reasonString?: string | undefined; // DISCONNECT
+	userProperties?: readonly (readonly [string, string])[] | undefined; // all of them
 }
 
 export function varintSize(value: number): number {
@@ -714,7 +717,7 @@ function blockSize(size: number): number {
 }
 
 function connectRemaining(c: ConnectFields, size: number, willSize: number): number {
-	let length = 10 + blockSize(size) + 2 + c.clientIdBytes;	// 3.1.2: protocol name, level, flags, keep alive, properties
+	let length = 10 + blockSize(size) + 2 + c.clientIdBytes; // 3.1.2: protocol name, level, flags, keep alive, properties
 	if (c.willTopic !== undefined)
 		length += blockSize(willSize) + 2 + c.willTopicBytes + 2 + c.willPayload!.length;
 	if (c.username !== undefined)
@@ -735,12 +738,12 @@ export function writeConnect5(buffer: Uint8Array, offset: number, c: ConnectFiel
 	offset = writeFixedHeader(buffer, offset, Type.CONNECT << 4, connectRemaining(c, size, willSize));
 	buffer[offset++] = 0;
 	buffer[offset++] = 4;
-	buffer[offset++] = 0x4D;	// "MQTT"
+	buffer[offset++] = 0x4D; // "MQTT"
 	buffer[offset++] = 0x51;
 	buffer[offset++] = 0x54;
 	buffer[offset++] = 0x54;
 	buffer[offset++] = 5;
-	let flags = c.cleanSession ? 0x02 : 0;	// Clean Start (3.1.2.4)
+	let flags = c.cleanSession ? 0x02 : 0; // Clean Start (3.1.2.4)
 	if (c.willTopic !== undefined)
 		flags |= 0x04 | (c.willQos << 3) | (c.willRetain ? 0x20 : 0);
 	if (c.password !== undefined)
@@ -774,14 +777,22 @@ export function publishLength5(topicLength: number, payloadLength: number, qos: 
  * An MQTT 5 PUBLISH in a buffer of its own, as encodePublish makes a 3.1.1 one: the topic's bytes
  * (empty when an alias already stands for it), the alias (0: none), and the message's properties.
  */
-export function encodePublish5(topic: Uint8Array, payload: Uint8Array, qos: number, retain: boolean, id: number, alias: number, p: OutProperties | undefined): Uint8Array {
+export function encodePublish5(
+	topic: Uint8Array,
+	payload: Uint8Array,
+	qos: number,
+	retain: boolean,
+	id: number,
+	alias: number,
+	p: OutProperties | undefined,
+): Uint8Array {
 	const size = p || alias ? propertiesSize(p, alias) : 0;
 	const topicLength = topic.length;
 	let remaining = 2 + topicLength + (qos ? 2 : 0) + (size < 128 ? 1 + size : blockSize(size)) + payload.length;
 	const packet = new Uint8Array(1 + remainingLengthSize(remaining) + remaining);
 	packet[0] = (Type.PUBLISH << 4) | (qos << 1) | (retain ? 1 : 0);
 	let offset = 1;
-	do {	// inline, as encodePublish has it: this runs for every message
+	do { // inline, as encodePublish has it: this runs for every message
 		packet[offset++] = (remaining & 0x7F) | (remaining > 0x7F ? 0x80 : 0);
 		remaining >>>= 7;
 	} while (remaining);
@@ -793,7 +804,7 @@ export function encodePublish5(topic: Uint8Array, payload: Uint8Array, qos: numb
 		packet[offset++] = id >> 8;
 		packet[offset++] = id & 0xFF;
 	}
-	offset = size ? writeProperties(packet, offset, p, alias, size) : offset + 1;	// a new buffer holds 0 already
+	offset = size ? writeProperties(packet, offset, p, alias, size) : offset + 1; // a new buffer holds 0 already
 	packet.set(payload, offset);
 	return packet;
 }
@@ -807,7 +818,7 @@ export function writeAck5(buffer: Uint8Array, offset: number, type: number, id: 
 	if (!reason)
 		return offset + 4;
 	buffer[offset + 4] = reason;
-	buffer[offset + 5] = 0;	// no properties
+	buffer[offset + 5] = 0; // no properties
 	return offset + 6;
 }
 
@@ -837,7 +848,15 @@ export function subscribeLength5(topicBytes: readonly number[], subscribe: boole
 	return 1 + remainingLengthSize(remaining) + remaining;
 }
 
-export function writeSubscribe5(buffer: Uint8Array, offset: number, id: number, topics: readonly string[], topicBytes: readonly number[], options: readonly number[] | undefined, p: OutProperties | undefined): number {
+export function writeSubscribe5(
+	buffer: Uint8Array,
+	offset: number,
+	id: number,
+	topics: readonly string[],
+	topicBytes: readonly number[],
+	options: readonly number[] | undefined,
+	p: OutProperties | undefined,
+): number {
 	const type = options ? Type.SUBSCRIBE : Type.UNSUBSCRIBE, size = propertiesSize(p, 0);
 	offset = writeFixedHeader(buffer, offset, (type << 4) | 2, subscribeRemaining5(topicBytes, options !== undefined, size));
 	buffer[offset++] = id >> 8;
@@ -859,8 +878,7 @@ export function subscriptionOptions(qos: number, noLocal: boolean, retainAsPubli
 /** Where the property block of an encoded PUBLISH (ours) starts. */
 function publishPropertiesAt(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++]! & 0x80)
-		;
+	while (packet[offset++]! & 0x80);
 	offset += 2 + ((packet[offset]! << 8) | packet[offset + 1]!);
 	return packet[0]! & 0x06 ? offset + 2 : offset;
 }
@@ -886,7 +904,7 @@ export function withTopic(packet: Uint8Array, topic: Uint8Array): Uint8Array {
 	props.aliasMaximum = 0xFFFF;
 	const end = decodeProperties(packet, at, packet.length, Info.IN_PUBLISH, props);
 	const start = props.start;
-	let alias = start;	// the alias entry: three bytes to leave out
+	let alias = start; // the alias entry: three bytes to leave out
 	while (packet[alias] !== Prop.TOPIC_ALIAS)
 		alias = skip(packet, alias + 1, charCodeAt.call(properties, packet[alias]!) & Info.KIND);
 	const size = end - start - 3;
@@ -911,11 +929,10 @@ export function withTopic(packet: Uint8Array, topic: Uint8Array): Uint8Array {
 /** How many topic filters an encoded MQTT 5 SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
 export function subscribeTopicCount5(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++]! & 0x80)
-		;
-	offset += 2;	// packet id
+	while (packet[offset++]! & 0x80);
+	offset += 2; // packet id
 	let size = 0;
-	for (let multiplier = 1; ; multiplier *= 128) {
+	for (let multiplier = 1;; multiplier *= 128) {
 		const digit = packet[offset++]!;
 		size += (digit & 0x7F) * multiplier;
 		if (!(digit & 0x80))

@@ -107,7 +107,7 @@ export interface ConnectFields {
 }
 
 function connectRemaining(c: ConnectFields): number {
-	let length = 10 + 2 + c.clientIdBytes;	// 3.1.2: protocol name, level, flags, keepalive
+	let length = 10 + 2 + c.clientIdBytes; // 3.1.2: protocol name, level, flags, keepalive
 	if (c.willTopic !== undefined)
 		length += 2 + c.willTopicBytes + 2 + c.willPayload!.length;
 	if (c.username !== undefined)
@@ -126,11 +126,11 @@ export function writeConnect(buffer: Uint8Array, offset: number, c: ConnectField
 	offset = writeFixedHeader(buffer, offset, Type.CONNECT << 4, connectRemaining(c));
 	buffer[offset++] = 0;
 	buffer[offset++] = 4;
-	buffer[offset++] = 0x4D;	// "MQTT"
+	buffer[offset++] = 0x4D; // "MQTT"
 	buffer[offset++] = 0x51;
 	buffer[offset++] = 0x54;
 	buffer[offset++] = 0x54;
-	buffer[offset++] = 4;	// protocol level 3.1.1
+	buffer[offset++] = 4; // protocol level 3.1.1
 	let flags = c.cleanSession ? 0x02 : 0;
 	if (c.willTopic !== undefined)
 		flags |= 0x04 | (c.willQos << 3) | (c.willRetain ? 0x20 : 0);
@@ -203,9 +203,16 @@ export function subscribeLength(topicBytes: readonly number[], subscribe: boolea
 	return 1 + remainingLengthSize(remaining) + remaining;
 }
 
-export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, topics: readonly string[], topicBytes: readonly number[], qos: readonly number[] | undefined): number {
+export function writeSubscribe(
+	buffer: Uint8Array,
+	offset: number,
+	id: number,
+	topics: readonly string[],
+	topicBytes: readonly number[],
+	qos: readonly number[] | undefined,
+): number {
 	const type = qos ? Type.SUBSCRIBE : Type.UNSUBSCRIBE;
-	offset = writeFixedHeader(buffer, offset, (type << 4) | 2, subscribeRemaining(topicBytes, qos !== undefined));	// 3.8.1: flags 0b0010
+	offset = writeFixedHeader(buffer, offset, (type << 4) | 2, subscribeRemaining(topicBytes, qos !== undefined)); // 3.8.1: flags 0b0010
 	buffer[offset++] = id >> 8;
 	buffer[offset++] = id & 0xFF;
 	for (let i = 0; i < topics.length; i++) {
@@ -219,9 +226,8 @@ export function writeSubscribe(buffer: Uint8Array, offset: number, id: number, t
 /** How many topic filters an encoded SUBSCRIBE carries: its SUBACK must hold as many codes (3.9.3). */
 export function subscribeTopicCount(packet: Uint8Array): number {
 	let offset = 1;
-	while (packet[offset++]! & 0x80)
-		;
-	offset += 2;	// packet id
+	while (packet[offset++]! & 0x80);
+	offset += 2; // packet id
 	let count = 0;
 	for (; offset < packet.length; count++)
 		offset += 2 + ((packet[offset]! << 8) | packet[offset + 1]!) + 1;

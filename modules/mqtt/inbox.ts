@@ -18,7 +18,7 @@ export abstract class Inbox extends Outbox {
 	protected rx: Uint8Array;
 	protected fill = 0;
 	protected skip = 0;
-	protected unread = 0;	// bytes the socket reported and we have not read yet
+	protected unread = 0; // bytes the socket reported and we have not read yet
 	protected packet = new Packet();
 
 	/** Parsing and answering stop with close(): DISCONNECT is the last packet we send (3.14.4-1). */
@@ -40,7 +40,7 @@ export abstract class Inbox extends Outbox {
 					return this.protocolError(error);
 				if (this.eventCount < Layout.EVENT_CAPACITY)
 					break;
-				this.drain();	// the ring is full: its handlers run, then parsing goes on
+				this.drain(); // the ring is full: its handlers run, then parsing goes on
 				if (!this.receiving())
 					break;
 			}
@@ -50,11 +50,11 @@ export abstract class Inbox extends Outbox {
 				this.pump();
 				if (this.controlCount > Layout.CONTROL_ROOM)
 					return;
-				continue;	// complete packets may wait in the buffer: answer them before reading more
+				continue; // complete packets may wait in the buffer: answer them before reading more
 			}
 			if (!this.unread)
 				return;
-			if (this.skip) {	// the unread tail of an oversized message
+			if (this.skip) { // the unread tail of an oversized message
 				const n = Math.min(this.unread, this.skip, rx.length);
 				this.skip -= this.link.read(rx, 0, n);
 				this.unread -= n;
@@ -76,7 +76,7 @@ export abstract class Inbox extends Outbox {
 	protected parse(): string | undefined {
 		const rx = this.rx;
 		const packet = this.packet;
-		const v5 = (this.bits & Bit.V5) !== 0;	// read once per call: a local costs 3.1.1 least
+		const v5 = (this.bits & Bit.V5) !== 0; // read once per call: a local costs 3.1.1 least
 		let offset = 0, error: string | undefined;
 		this.parsing = true;
 		while (this.eventCount < Layout.EVENT_CAPACITY && this.controlCount <= Layout.CONTROL_ROOM && this.receiving()) {
@@ -155,11 +155,11 @@ export abstract class Inbox extends Outbox {
 				return;
 			case Type.PUBREC: {
 				const slot = this.findFlight(packet.id, Slot.WAIT_PUBREC);
-				if (slot >= 0) {	// 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
+				if (slot >= 0) { // 4.3.3: only PUBREL is resent from here on; the PUBLISH is kept in case the broker loses the session
 					this.advance(slot, Slot.WAIT_PUBCOMP);
 					this.options.store?.released(this.queuePacket.length + slot);
 				}
-				this.control(Type.PUBREL, packet.id);	// an unknown id is released too, so the broker can forget it
+				this.control(Type.PUBREL, packet.id); // an unknown id is released too, so the broker can forget it
 				return;
 			}
 			case Type.PUBCOMP:
@@ -172,11 +172,11 @@ export abstract class Inbox extends Outbox {
 					return `UNSUBACK for unknown id ${packet.id}`;
 				this.acknowledged(packet.id, Slot.WAIT_UNSUBACK, Ev.UNSUBACK);
 				return;
-			case Type.PINGRESP:	// unasked while our PINGREQ waits to go out: it answers nothing
+			case Type.PINGRESP: // unasked while our PINGREQ waits to go out: it answers nothing
 				if (!this.queued(Type.PINGREQ))
 					this.pingSentAt = -1;
 				return;
-			default:	// a second CONNACK
+			default: // a second CONNACK
 				return "unexpected CONNACK";
 		}
 	}
@@ -191,9 +191,9 @@ export abstract class Inbox extends Outbox {
 		else if (packet.qos === 2) {
 			this.control(Type.PUBREC, packet.id);
 			if (!this.rememberIncoming(packet.id))
-				return;	// a resend before PUBREL: acknowledged again, delivered once (4.3.3)
+				return; // a resend before PUBREL: acknowledged again, delivered once (4.3.3)
 			if (!this.options.cleanSession)
-				this.options.store?.received(packet.id);	// in the flash before the PUBREC can go
+				this.options.store?.received(packet.id); // in the flash before the PUBREC can go
 		}
 		const topic = this.topicOf(this.rx, packet.topicOffset, packet.topicLength);
 		this.post(event, packet.id, topic, length ? this.decodePayload(packet.payloadOffset, length) : undefined);
@@ -204,7 +204,7 @@ export abstract class Inbox extends Outbox {
 		if (slot < 0)
 			return `SUBACK for unknown id ${packet.id}`;
 		const topics = this.requestTopics(this.flightPacket[slot]!);
-		if (packet.payloadLength !== topics)	// 3.9.3-1: one return code per topic filter
+		if (packet.payloadLength !== topics) // 3.9.3-1: one return code per topic filter
 			return `SUBACK with ${packet.payloadLength} return codes for ${topics} topics`;
 		const granted: number[] = [];
 		for (let i = 0; i < packet.payloadLength; i++)
@@ -216,7 +216,7 @@ export abstract class Inbox extends Outbox {
 	protected acknowledged(id: number, state: number, event: number): void {
 		const slot = this.findFlight(id, state);
 		if (slot < 0)
-			return;	// a late duplicate after a resend; nothing waits for it
+			return; // a late duplicate after a resend; nothing waits for it
 		this.options.store?.done(this.queuePacket.length + slot);
 		this.release(slot);
 		this.post(event, id, undefined, undefined);
@@ -233,7 +233,7 @@ export abstract class Inbox extends Outbox {
 			return String.fromArrayBuffer(rx.buffer, start, length);
 		}
 		catch {
-			return byteString(rx, offset, length);	// not UTF-8: one character per byte, nothing lost
+			return byteString(rx, offset, length); // not UTF-8: one character per byte, nothing lost
 		}
 	}
 
@@ -259,7 +259,7 @@ export abstract class Inbox extends Outbox {
 	/** The stream broke the protocol (`why`): the attempt fails, or the session is lost. */
 	protected abstract protocolError(why: string): void;
 }
-Object.freeze(Inbox.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Inbox.prototype); // preloaded: a frozen prototype stays in flash
 
 // MQTT 5's decoder steps (session5.ts), which a 3.1.1 image neither has nor calls.
 export interface Inbox {

@@ -14,13 +14,13 @@ import { Bit, Ev, Kind, Publish, Slot, State, Status, Tables, Timeout } from "./
 
 export abstract class Outbox extends Tables {
 	protected pumping = false;
-	protected pumpAgain = false;	// pump() was called while pumping: once more when done
+	protected pumpAgain = false; // pump() was called while pumping: once more when done
 	protected writable = 0;
 	protected lastSend = 0;
-	protected pingSentAt = -1;	// -1: no PINGREQ outstanding
+	protected pingSentAt = -1; // -1: no PINGREQ outstanding
 	protected writing: Uint8Array | undefined;
 	protected writingOffset = 0;
-	protected writingSlot = 0;	// in-flight slot, Slot.WRITING_UNACKED for QoS 0, Slot.WRITING_CONNECT
+	protected writingSlot = 0; // in-flight slot, Slot.WRITING_UNACKED for QoS 0, Slot.WRITING_CONNECT
 
 	/**
 	 * Takes back a publish a journal kept over a reset (Resumer). A QoS 2 one whose PUBREC had
@@ -55,7 +55,7 @@ export abstract class Outbox extends Tables {
 	}
 
 	get unacked(): number {
-		return this.publishesHeld() + (this.writing && this.writingSlot === Slot.WRITING_UNACKED ? 1 : 0);	// a QoS 0 one part written
+		return this.publishesHeld() + (this.writing && this.writingSlot === Slot.WRITING_UNACKED ? 1 : 0); // a QoS 0 one part written
 	}
 
 	/**
@@ -67,18 +67,19 @@ export abstract class Outbox extends Tables {
 			return Publish.NOT_CONNECTED;
 		const journal = this.options.store;
 		if (this.queueCount === this.queuePacket.length) {
-			if (qos && journal)	// a message that could never be taken hears so, whatever the room
+			if (qos && journal) // a message that could never be taken hears so, whatever the room
 				journal.check(publishLength(topic.length, payload.length, qos), qos);
 			return -1;
 		}
-		if (!qos) {	// the commonest case first, with the fewest steps
+		if (!qos) { // the commonest case first, with the fewest steps
 			this.enqueue(this.bits & Bit.V5 ? this.encode!(topic, payload, 0, retain, 0) : encodePublish(topic, payload, 0, retain, 0), Kind.PUBLISH0, 0);
 			return 0;
 		}
 		const id = this.allocateId();
 		if (id < 0)
 			return -1;
-		const packet = this.bits & Bit.V5 ? this.encode!(topic, payload, qos, retain, id) : encodePublish(topic, payload, qos, retain, id), kind = Kind.PUBLISH0 + qos;
+		const packet = this.bits & Bit.V5 ? this.encode!(topic, payload, qos, retain, id) : encodePublish(topic, payload, qos, retain, id),
+			kind = Kind.PUBLISH0 + qos;
 		if (!journal) {
 			this.enqueue(packet, kind, id);
 			return id;
@@ -155,27 +156,27 @@ export abstract class Outbox extends Tables {
 			for (let type: number; (type = this.takeControl(this.writable));) {
 				if (type === Type.DISCONNECT) {
 					this.farewell();
-					this.clearControl();	// nothing follows DISCONNECT (3.14.4-1)
-					return this.arm(0);	// offline is delivered from the timer, never inside close()
+					this.clearControl(); // nothing follows DISCONNECT (3.14.4-1)
+					return this.arm(0); // offline is delivered from the timer, never inside close()
 				}
-				this.send(this.ack, 0, type === Type.PINGREQ ? 2 : 4);	// as takeControl wrote it
+				this.send(this.ack, 0, type === Type.PINGREQ ? 2 : 4); // as takeControl wrote it
 				if (this.state !== State.CONNECTED && this.state !== State.CLOSING)
 					return;
 			}
 			if (this.controlCount)
-				return;	// an acknowledgement owed waits for room, and nothing goes before it
+				return; // an acknowledgement owed waits for room, and nothing goes before it
 		}
 		if (state !== State.CONNECTED && state !== State.HANDSHAKE)
 			return;
 		for (;;) {
-			const resend = this.resendCount ? this.nextResend() : -1;	// none after the first round of a session
+			const resend = this.resendCount ? this.nextResend() : -1; // none after the first round of a session
 			if (resend >= 0) {
-				const release = this.slotState(resend) === Slot.WAIT_PUBCOMP;	// marked only once CONNACK came
+				const release = this.slotState(resend) === Slot.WAIT_PUBCOMP; // marked only once CONNACK came
 				if (release && this.writable < 4)
 					return;
 				this.resent(resend, this.link.now());
 				this.armAckDeadline();
-				if (release) {	// a PUBREL we owe: from the window, so any number of them goes out as space allows
+				if (release) { // a PUBREL we owe: from the window, so any number of them goes out as space allows
 					writeAck(this.ack, 0, Type.PUBREL, this.slotId(resend));
 					this.send(this.ack, 0, 4);
 				}
@@ -194,15 +195,15 @@ export abstract class Outbox extends Tables {
 					return;
 				if (slot >= 0) {
 					this.armAckDeadline();
-					packet = this.flightPacket[slot];	// PUBLISH to resend, SUBSCRIBE to check its SUBACK against
+					packet = this.flightPacket[slot]; // PUBLISH to resend, SUBSCRIBE to check its SUBACK against
 				}
-				if (packet)	// none when its record was damaged in the flash
+				if (packet) // none when its record was damaged in the flash
 					this.start(packet, slot);
 			}
 			else
 				return;
 			if (this.writing || this.state !== state)
-				return;	// a packet is only part written: wait for space
+				return; // a packet is only part written: wait for space
 		}
 	}
 
@@ -226,7 +227,7 @@ export abstract class Outbox extends Tables {
 		this.writing = undefined;
 		if (this.writingSlot === Slot.WRITING_CONNECT)
 			this.arm(Timeout.CONNACK);
-		else if (this.writingSlot === Slot.WRITING_UNACKED) {	// QoS 0 is done once handed to the network
+		else if (this.writingSlot === Slot.WRITING_UNACKED) { // QoS 0 is done once handed to the network
 			if ((this.bits & Bit.WANT_WRITTEN))
 				this.post(Ev.PUBACK, 0, undefined, undefined);
 			if ((this.bits & Bit.WANT_DRAINED))
@@ -240,7 +241,7 @@ export abstract class Outbox extends Tables {
 		this.lastSend = this.link.now();
 	}
 }
-Object.freeze(Outbox.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Outbox.prototype); // preloaded: a frozen prototype stays in flash
 
 // MQTT 5's PUBLISH (session5.ts), which a 3.1.1 image neither has nor calls.
 export interface Outbox {

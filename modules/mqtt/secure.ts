@@ -65,7 +65,7 @@ function open(host: SecureHost, address: string, port: number, name: string, tls
 			if (generation === host.generation)
 				owner.linkWritable(host.free = count);
 		},
-		onError: (error?: unknown) => {	// the host's TLS socket gives the cause; the device's none
+		onError: (error?: unknown) => { // the host's TLS socket gives the cause; the device's none
 			if (generation === host.generation)
 				owner.linkError(error === undefined ? undefined : String(error));
 		},
@@ -81,17 +81,24 @@ function open(host: SecureHost, address: string, port: number, name: string, tls
 					host.failLater(cause(error));
 			}
 		};
-		return new TCP({ ...tcpOptions, onReadable: guard(tcpOptions.onReadable), onWritable: guard(tcpOptions.onWritable), onError: guard(tcpOptions.onError) } as unknown as ConstructorParameters<typeof TCP>[0]);
+		return new TCP(
+			{
+				...tcpOptions,
+				onReadable: guard(tcpOptions.onReadable),
+				onWritable: guard(tcpOptions.onWritable),
+				onError: guard(tcpOptions.onError),
+			} as unknown as ConstructorParameters<typeof TCP>[0],
+		);
 	}
 	// Moddable's TLS session takes serverName, certificate, verify, clientCertificates and
 	// clientKey by these names; ALPN by its long one
 	const session = tls?.alpn ? { ...tls, applicationLayerProtocolNegotiation: tls.alpn } : { ...tls };
 	const secureOptions = { ...options, host: tls?.serverName ?? name, secure: session, TCP: { io: GuardedTCP } };
 	try {
-		const TLSSocket = Modules.importNow("embedded:io/socket/tcp/tls") as new (options: object) => Socket;
+		const TLSSocket = Modules.importNow("embedded:io/socket/tcp/tls") as new(options: object) => Socket;
 		host.socket = new TLSSocket(secureOptions);
 	}
-	catch (error) {	// a CA certificate outside its dates is refused here
+	catch (error) { // a CA certificate outside its dates is refused here
 		host.failLater(cause(error));
 	}
 }

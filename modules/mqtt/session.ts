@@ -38,16 +38,20 @@ export interface SessionOwner {
 
 export class Session extends Inbox implements LinkOwner {
 	protected owner: SessionOwner;
-	protected fields: ConnectFields | undefined;	// read at every attempt, so that a new will applies (3.1.2.5)
+	protected fields: ConnectFields | undefined; // read at every attempt, so that a new will applies (3.1.2.5)
 	protected host = "";
 	protected port = 0;
 	protected connectPacket: Uint8Array | undefined;
-	protected attempts = 0;	// since the last session that held: the backoff's exponent
-	protected upSince = -1;	// when the session came up (link clock)
+	protected attempts = 0; // since the last session that held: the backoff's exponent
+	protected upSince = -1; // when the session came up (link clock)
 
 	constructor(link: Link, owner: SessionOwner, options: SessionOptions) {
-		const journal = options.store;	// what it kept over a reset may need a longer queue
-		super(link, options, journal ? journal.open(options.queueLength, options.window, options.cleanSession ? 0 : options.receiveMaximum) : options.queueLength);
+		const journal = options.store; // what it kept over a reset may need a longer queue
+		super(
+			link,
+			options,
+			journal ? journal.open(options.queueLength, options.window, options.cleanSession ? 0 : options.receiveMaximum) : options.queueLength,
+		);
 		this.owner = owner;
 		journal?.restore(this);
 		link.attach(this);
@@ -173,7 +177,7 @@ export class Session extends Inbox implements LinkOwner {
 		this.writable = count;
 		if (this.state === State.OPENING) {
 			this.state = State.HANDSHAKE;
-			this.writing = this.connectPacket;	// CONNECT goes at once, ahead of everything
+			this.writing = this.connectPacket; // CONNECT goes at once, ahead of everything
 			this.writingOffset = 0;
 			this.writingSlot = Slot.WRITING_CONNECT;
 			this.arm(Timeout.SEND);
@@ -211,7 +215,7 @@ export class Session extends Inbox implements LinkOwner {
 				return Fail.DNS;
 			case State.OPENING:
 				return Fail.SERVER_NOT_FOUND;
-			default:	// HANDSHAKE: the CONNECT not all written, or no CONNACK
+			default: // HANDSHAKE: the CONNECT not all written, or no CONNACK
 				return this.writing && this.writingSlot === Slot.WRITING_CONNECT ? Fail.TIMEOUT_SENDING : Fail.TIMEOUT_RECEIVING;
 		}
 	}
@@ -270,7 +274,7 @@ export class Session extends Inbox implements LinkOwner {
 	 */
 	protected established(sessionPresent: boolean): void {
 		this.state = State.CONNECTED;
-		this.connectPacket = undefined;	// made again from the fields at the next attempt
+		this.connectPacket = undefined; // made again from the fields at the next attempt
 		this.lastSend = this.upSince = this.link.now();
 		this.pingSentAt = -1;
 		this.bits &= ~Bit.INCOMING_TRACED;
@@ -314,11 +318,11 @@ export class Session extends Inbox implements LinkOwner {
 	protected afterEnd(kind: number): void {
 		if (kind === Ev.OFFLINE) {
 			if (this.upSince >= 0 && this.link.now() - this.upSince >= this.options.keepalive * 1000)
-				this.attempts = 0;	// the session held for a keepalive interval: the backoff starts again
+				this.attempts = 0; // the session held for a keepalive interval: the backoff starts again
 			this.upSince = -1;
 			if ((this.bits & Bit.CONNECT_AFTER_CLOSE)) {
 				this.bits &= ~Bit.CONNECT_AFTER_CLOSE;
-				if (this.state === State.IDLE)	// unless the offline handler connected already
+				if (this.state === State.IDLE) // unless the offline handler connected already
 					this.attempt();
 				return;
 			}
@@ -329,7 +333,7 @@ export class Session extends Inbox implements LinkOwner {
 		const { min, max } = reconnect;
 		const ceiling = Math.min(max, min * 2 ** Math.min(this.attempts++, 30));
 		this.bits |= Bit.RETRYING;
-		this.arm(Math.round(min / 10 + this.options.random() * (ceiling - min / 10)));	// a tenth of min as a floor: never a tight loop
+		this.arm(Math.round(min / 10 + this.options.random() * (ceiling - min / 10))); // a tenth of min as a floor: never a tight loop
 	}
 
 	protected lost(why: string): void {
@@ -361,9 +365,9 @@ export class Session extends Inbox implements LinkOwner {
 		this.pingSentAt = -1;
 		this.writing = undefined;
 		this.clearControl();
-		if (this.options.cleanSession) {	// 3.1.2.4: the session ends with the connection
+		if (this.options.cleanSession) { // 3.1.2.4: the session ends with the connection
 			this.incomingCount = 0;
-			if (this.options.offlineQueue)	// but not what the app handed over: it goes again after the next CONNACK
+			if (this.options.offlineQueue) // but not what the app handed over: it goes again after the next CONNACK
 				return this.keepPublishesOnly();
 			this.clearQueue();
 			for (let i = 0; i < this.flightPacket.length; i++) {
@@ -385,7 +389,7 @@ export class Session extends Inbox implements LinkOwner {
 				return owner.offline();
 			case Ev.MESSAGE:
 				owner.message(a as string, b as string | ArrayBuffer | undefined, n);
-				return this.options.store?.delivered(n);	// a QoS 2 one kept over a reset is marked as delivered
+				return this.options.store?.delivered(n); // a QoS 2 one kept over a reset is marked as delivered
 			case Ev.OVERFLOW:
 				owner.overflow(a as string, b as string | ArrayBuffer | undefined, n);
 				return this.options.store?.delivered(n);
@@ -400,4 +404,4 @@ export class Session extends Inbox implements LinkOwner {
 		}
 	}
 }
-Object.freeze(Session.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Session.prototype); // preloaded: a frozen prototype stays in flash

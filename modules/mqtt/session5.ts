@@ -9,7 +9,30 @@
  */
 
 import { Packet, Type } from "./codec.js";
-import { Check5, Prop, Properties, Reason, checkHeader5, connectLength5, decodeBody5, disconnectLength5, disconnectReason, encodePublish5, errorName5, propertiesSize, publishAlias, publishLength5, readString, readUserProperties, subscribeLength5, subscribeTopicCount5, withTopic, writeConnect5, writeDisconnect5, writeSubscribe5 } from "./codec5.js";
+import {
+	Check5,
+	Prop,
+	Properties,
+	Reason,
+	checkHeader5,
+	connectLength5,
+	decodeBody5,
+	disconnectLength5,
+	disconnectReason,
+	encodePublish5,
+	errorName5,
+	propertiesSize,
+	publishAlias,
+	publishLength5,
+	readString,
+	readUserProperties,
+	subscribeLength5,
+	subscribeTopicCount5,
+	withTopic,
+	writeConnect5,
+	writeDisconnect5,
+	writeSubscribe5,
+} from "./codec5.js";
 import type { OutProperties } from "./codec5.js";
 import type { ConnectFields } from "./encode.js";
 import type { Link } from "./link.js";
@@ -50,10 +73,10 @@ export interface Connack {
 export class Session5 extends Session {
 	private props = new Properties();
 	private settings: Settings5;
-	private keepaliveAsked: number;	// ours; the server's Server Keep Alive replaces it for a connection (3.2.2.3.14)
+	private keepaliveAsked: number; // ours; the server's Server Keep Alive replaces it for a connection (3.2.2.3.14)
 	// the server's limits, from its CONNACK
-	sendMaximum = 0xFFFF;	// its Receive Maximum: QoS 1/2 publishes in flight at once (4.9)
-	maximumPacketSize = 0;	// 0: none said
+	sendMaximum = 0xFFFF; // its Receive Maximum: QoS 1/2 publishes in flight at once (4.9)
+	maximumPacketSize = 0; // 0: none said
 	maximumQoS = 2;
 	retainAvailable = true;
 	wildcardAvailable = true;
@@ -62,10 +85,10 @@ export class Session5 extends Session {
 	// topic aliases: the broker's names for topics it sends us, and ours for topics we send
 	private aliasesIn: (string | undefined)[];
 	private aliasesOut: (string | undefined)[];
-	private aliasesOutUsable = 0;	// this connection: ours, no more than the broker's Topic Alias Maximum
-	private aliasTopic = "";	// the topic an incoming alias stands for, for topicOf
-	private lastError = 0;	// the decoder's last error, for the reason of our DISCONNECT
-	private farewellPacket: Uint8Array | undefined;	// close()'s DISCONNECT, when it says more than "normal"
+	private aliasesOutUsable = 0; // this connection: ours, no more than the broker's Topic Alias Maximum
+	private aliasTopic = ""; // the topic an incoming alias stands for, for topicOf
+	private lastError = 0; // the decoder's last error, for the reason of our DISCONNECT
+	private farewellPacket: Uint8Array | undefined; // close()'s DISCONNECT, when it says more than "normal"
 	// what the next event posted carries besides NodeMCU's arguments (see post)
 	private pending = false;
 	private pendingA: unknown;
@@ -101,12 +124,12 @@ export class Session5 extends Session {
 	 */
 	override publish(topicUtf8: Uint8Array, payload: Uint8Array, qos: number, retain: boolean): number {
 		const m = "publish", properties = this.nextProperties;
-		if (qos > this.maximumQoS)	// 3.2.2-11
+		if (qos > this.maximumQoS) // 3.2.2-11
 			fail(m, "qos", `must be at most the broker's maximum QoS ${this.maximumQoS}, got ${qos} (MQTT 3.2.2-11)`);
-		if (retain && !this.retainAvailable)	// 3.2.2-14
+		if (retain && !this.retainAvailable) // 3.2.2-14
 			fail(m, "retain", "must be 0: the broker does not keep retained messages (MQTT 3.2.2-14)");
 		const limit = this.maximumPacketSize;
-		if (limit) {	// 3.1.2-24: never more than the broker takes
+		if (limit) { // 3.1.2-24: never more than the broker takes
 			const length = publishLength5(topicUtf8.length, payload.length, qos, propertiesSize(properties, 0));
 			if (length > limit)
 				fail(m, "payload", `makes a packet of ${length} bytes, more than the broker's maximum packet size (${limit}) (MQTT 3.1.2-24)`);
@@ -134,7 +157,7 @@ export class Session5 extends Session {
 		const id = super.publish(bytes, payload, qos, retain);
 		this.nextAlias = 0;
 		if (id < 0 && taken > 0)
-			this.aliasesOut[taken - 1] = undefined;	// not sent: the broker never learnt it
+			this.aliasesOut[taken - 1] = undefined; // not sent: the broker never learnt it
 		return id;
 	}
 
@@ -142,14 +165,18 @@ export class Session5 extends Session {
 	override subscribe(topics: readonly string[], topicBytes: readonly number[], options: readonly number[] | undefined): number {
 		if (options) {
 			const m = "subscribe";
-			if (this.nextProperties?.subscriptionIdentifier !== undefined && !this.identifiersAvailable)	// 3.2.2.3.12
+			if (this.nextProperties?.subscriptionIdentifier !== undefined && !this.identifiersAvailable) // 3.2.2.3.12
 				fail(m, "properties.subscriptionIdentifier", "is not supported by the broker (CONNACK: subscription identifiers not available)");
 			for (let i = 0; i < topics.length; i++) {
 				const topic = topics[i]!;
-				if (!this.wildcardAvailable && (topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0))	// 3.2.2.3.11
+				if (!this.wildcardAvailable && (topic.indexOf("#") >= 0 || topic.indexOf("+") >= 0)) // 3.2.2.3.11
 					fail(m, "topic", `${describe(topic)} has a wildcard, which the broker does not support (CONNACK: wildcard subscriptions not available)`);
-				if (!this.sharedAvailable && topic.startsWith("$share/"))	// 3.2.2.3.13
-					fail(m, "topic", `${describe(topic)} is a shared subscription, which the broker does not support (CONNACK: shared subscriptions not available)`);
+				if (!this.sharedAvailable && topic.startsWith("$share/")) // 3.2.2.3.13
+					fail(
+						m,
+						"topic",
+						`${describe(topic)} is a shared subscription, which the broker does not support (CONNACK: shared subscriptions not available)`,
+					);
 			}
 		}
 		return super.subscribe(topics, topicBytes, options);
@@ -241,7 +268,7 @@ export class Session5 extends Session {
 				this.pend(packet.returnCode, reasonProperties(rx, props));
 				break;
 			case Type.PUBREC:
-				if (packet.returnCode >= Reason.ERROR) {	// the exchange ends here: no PUBREL (4.3.3)
+				if (packet.returnCode >= Reason.ERROR) { // the exchange ends here: no PUBREL (4.3.3)
 					this.pend(packet.returnCode, reasonProperties(rx, props));
 					this.acknowledged(packet.id, Slot.WAIT_PUBREC, Ev.PUBACK);
 					this.pending = false;
@@ -258,11 +285,15 @@ export class Session5 extends Session {
 				this.pend(codes, reasonProperties(rx, props));
 				break;
 			}
-			case Type.DISCONNECT:	// the server ends the session, and says why (3.14)
+			case Type.DISCONNECT: // the server ends the session, and says why (3.14)
 				if (this.state === State.HANDSHAKE)
 					break;
 				this.pend(packet.returnCode, reasonProperties(rx, props));
-				this.lost(`the broker disconnected: reason 0x${packet.returnCode.toString(16)}${props.has(Prop.REASON_STRING) ? ` (${readString(rx, props.values[Prop.REASON_STRING]!)})` : ""}`);
+				this.lost(
+					`the broker disconnected: reason 0x${packet.returnCode.toString(16)}${
+						props.has(Prop.REASON_STRING) ? ` (${readString(rx, props.values[Prop.REASON_STRING]!)})` : ""
+					}`,
+				);
 				this.pending = false;
 				return;
 		}
@@ -275,12 +306,12 @@ export class Session5 extends Session {
 	private incoming(packet: Packet): string | undefined {
 		const props = this.props;
 		if (!(props.seenLow | props.seenHigh | props.users | props.subscriptionIds))
-			return;	// no properties, the common case
+			return; // no properties, the common case
 		if (props.seenHigh & ALIAS_BIT) {
 			const alias = props.values[Prop.TOPIC_ALIAS]! - 1;
 			if (!packet.topicLength) {
 				const topic = this.aliasesIn[alias]!;
-				if (topic === undefined) {	// 3.3.2.3.4: an alias never set on this connection
+				if (topic === undefined) { // 3.3.2.3.4: an alias never set on this connection
 					this.lastError = Check5.ERR_TOPIC_ALIAS;
 					return `topic alias ${alias + 1} not set`;
 				}
@@ -351,7 +382,7 @@ export class Session5 extends Session {
 		c.serverKeepAlive = number(Prop.SERVER_KEEP_ALIVE);
 		c.responseInformation = text(Prop.RESPONSE_INFO);
 		c.serverReference = text(Prop.SERVER_REFERENCE);
-		for (const key in c) {	// absent ones are left out, not undefined
+		for (const key in c) { // absent ones are left out, not undefined
 			if ((c as unknown as Record<string, unknown>)[key] === undefined)
 				delete (c as unknown as Record<string, unknown>)[key];
 		}
@@ -399,7 +430,7 @@ export class Session5 extends Session {
 				return owner.offline(a, b);
 			case Ev.MESSAGE:
 			case Ev.OVERFLOW: {
-				const pair = Array.isArray(b);	// data is never an array: a pair carries properties
+				const pair = Array.isArray(b); // data is never an array: a pair carries properties
 				const data = (pair ? (b as unknown[])[0] : b) as string | ArrayBuffer | undefined;
 				if (kind === Ev.MESSAGE)
 					return owner.message(a as string, data, n, pair ? (b as unknown[])[1] : undefined);
@@ -418,7 +449,7 @@ export class Session5 extends Session {
 	protected override takeQueued(): number {
 		if (this.sendMaximum < this.flightPacket.length) {
 			const head = this.queuePacket[this.queueHead];
-			if (!head || ((head[0]! >> 4) === Type.PUBLISH && (head[0]! & 0x06))) {	// none: a publish in the flash
+			if (!head || ((head[0]! >> 4) === Type.PUBLISH && (head[0]! & 0x06))) { // none: a publish in the flash
 				let flying = 0;
 				for (let i = 0; i < this.flightPacket.length; i++) {
 					const state = this.slotState(i);
@@ -435,8 +466,12 @@ export class Session5 extends Session {
 	/** A protocol error: DISCONNECT with its reason code goes first when nothing is half written (4.13.1). */
 	protected override protocolError(why: string): void {
 		if (this.state === State.CONNECTED && !this.writing && this.writable >= 3) {
-			const reason = this.lastError ? disconnectReason(this.lastError) : why.startsWith("packet larger") ? Reason.PACKET_TOO_LARGE : Reason.PROTOCOL_ERROR;
-			this.send(Uint8Array.of(Type.DISCONNECT << 4, 1, reason), 0, 3);	// 3.14.2.2.1: no property length needed
+			const reason = this.lastError
+				? disconnectReason(this.lastError)
+				: why.startsWith("packet larger")
+				? Reason.PACKET_TOO_LARGE
+				: Reason.PROTOCOL_ERROR;
+			this.send(Uint8Array.of(Type.DISCONNECT << 4, 1, reason), 0, 3); // 3.14.2.2.1: no property length needed
 		}
 		this.lastError = 0;
 		super.protocolError(why);
@@ -464,4 +499,4 @@ export class Session5 extends Session {
 Object.freeze(Session5.prototype);
 
 const empty = new Uint8Array(0);
-const ALIAS_BIT = 1 << (Prop.TOPIC_ALIAS - 32);	// its bit in Properties.seenHigh, tested inline on every message
+const ALIAS_BIT = 1 << (Prop.TOPIC_ALIAS - 32); // its bit in Properties.seenHigh, tested inline on every message

@@ -60,14 +60,14 @@ export interface StoreOptions {
 
 const enum Format {
 	HEADER_COPY = 8,
-	SECTOR_HEADER = 16,	// two copies
+	SECTOR_HEADER = 16, // two copies
 	RECORD_HEADER = 6,
-	STATUS = 2,	// the status bytes' offset in a record header
-	CRC = 4,	// the packet's CRC's offset in a record header
-	FIRST_PHASE = 4,	// the phase run: bits 4 to 128 of the status, cleared from the lowest up
+	STATUS = 2, // the status bytes' offset in a record header
+	CRC = 4, // the packet's CRC's offset in a record header
+	FIRST_PHASE = 4, // the phase run: bits 4 to 128 of the status, cleared from the lowest up
 	PHASE_RUN = 0xfc,
-	MAX_SECTORS = 64,	// the session keeps an address in 16 bits, in units of 4 bytes
-	POLYNOMIAL = 0x1021,	// CRC-16/CCITT-FALSE: initial 0xffff, not reflected
+	MAX_SECTORS = 64, // the session keeps an address in 16 bits, in units of 4 bytes
+	POLYNOMIAL = 0x1021, // CRC-16/CCITT-FALSE: initial 0xffff, not reflected
 }
 
 /**
@@ -76,13 +76,13 @@ const enum Format {
  */
 function phase(status: number): number {
 	const clear = ~status & Format.PHASE_RUN;
-	return clear ? 30 - Math.clz32(clear) : 0;	// bit 4 is place 1
+	return clear ? 30 - Math.clz32(clear) : 0; // bit 4 is place 1
 }
 
 export class Store implements Journal {
 	private flash: FlashArea;
-	private base: number;	// the area's first byte in the partition
-	private size: number;	// bytes per sector
+	private base: number; // the area's first byte in the partition
+	private size: number; // bytes per sector
 	private sectors: number;
 	// [0, sectors): records not done, per sector; then, once a session opened the journal, each
 	// session slot's record (Journal: queue slots, then window slots): its address / 4 (0: none)
@@ -91,14 +91,14 @@ export class Store implements Journal {
 	// address, length, state of each record open() found, until restore() hands them over and
 	// deletes the property: an idle store carries no slot for it
 	declare private found?: number[];
-	private head = -1;	// the sector appended to; -1 until the first append formats one
-	private at = 0;	// the next record's offset in the head sector; size when the head is closed
-	private sequence = 0;	// the head's
-	private bytes = new Uint8Array(Format.SECTOR_HEADER);	// a header or status bytes on their way to the flash
+	private head = -1; // the sector appended to; -1 until the first append formats one
+	private at = 0; // the next record's offset in the head sector; size when the head is closed
+	private sequence = 0; // the head's
+	private bytes = new Uint8Array(Format.SECTOR_HEADER); // a header or status bytes on their way to the flash
 	// with cleansession 0 only: where table's last region begins, which holds each incoming QoS 2
 	// id awaiting PUBREL and its record's address / 4 (0: a free pair); no slot without it
 	declare private incoming?: number;
-	private crc: CRC16 | undefined;	// only while recover() runs: see sum()
+	private crc: CRC16 | undefined; // only while recover() runs: see sum()
 
 	constructor(flash: FlashArea, options: StoreOptions = {}) {
 		const size = flash.blockSize;
@@ -106,7 +106,9 @@ export class Store implements Journal {
 		if (!Number.isInteger(sectors) || sectors < 2 || sectors > Format.MAX_SECTORS)
 			throw new RangeError(`store: options.sectors must be an integer from 2 to ${Format.MAX_SECTORS}, got ${sectors}`);
 		if (!Number.isInteger(first) || first < 0 || (first + sectors) * size > flash.byteLength)
-			throw new RangeError(`store: sectors ${first} to ${first + sectors - 1} do not fit the partition's ${flash.byteLength / size} sectors of ${size} bytes`);
+			throw new RangeError(
+				`store: sectors ${first} to ${first + sectors - 1} do not fit the partition's ${flash.byteLength / size} sectors of ${size} bytes`,
+			);
 		this.flash = flash;
 		this.base = first * size;
 		this.size = size;
@@ -143,7 +145,7 @@ export class Store implements Journal {
 			this.table[s] = 0;
 			const header = new Uint8Array(this.flash.read(this.base + s * size, Format.SECTOR_HEADER) as ArrayBuffer);
 			const first = this.sequenceOf(header, 0), second = this.sequenceOf(header, Format.HEADER_COPY);
-			if (first < 0 && second < 0) {	// erased, retired, or its format cut: it holds nothing
+			if (first < 0 && second < 0) { // erased, retired, or its format cut: it holds nothing
 				if (header[4] === 0x4d && header[5] === 0x51 && header[6] === 0x53 && header[7] === 0x31)
 					trace(`mqtt: store: sector ${s} holds a journal of version 0.1 ("MQS1"), which this version does not read: its messages are not sent\n`);
 				continue;
@@ -186,7 +188,7 @@ export class Store implements Journal {
 	 */
 	private scan(sector: number, visit: (address: number, length: number, state: number) => void): number {
 		const size = this.size, start = sector * size;
-		let at = Format.SECTOR_HEADER as number, lost = -1;	// lost: where bytes that hold no record began
+		let at = Format.SECTOR_HEADER as number, lost = -1; // lost: where bytes that hold no record began
 		while (at + Format.RECORD_HEADER <= size) {
 			const header = new Uint8Array(this.flash.read(this.base + start + at, Format.RECORD_HEADER) as ArrayBuffer);
 			const length = header[0]! | header[1]! << 8, a = header[Format.STATUS]!, b = header[Format.STATUS + 1]!;
@@ -197,18 +199,22 @@ export class Store implements Journal {
 			if (length >= 2 && at + Format.RECORD_HEADER + length <= size && this.read(start + at, length)) {
 				this.lose(sector, lost, at);
 				lost = -1;
-				if (a & ~b || (~a & b & (~a & b) - 1))	// not what a cut between the copies leaves: at most one bit more clear in the first
+				if (a & ~b || (~a & b & (~a & b) - 1)) // not what a cut between the copies leaves: at most one bit more clear in the first
 					trace(`mqtt: store: the status of the record at ${start + at} is damaged in one copy; the reading that loses nothing is used\n`);
 				if ((a | b) & Status.DONE) {
 					this.table[sector]!++;
-					visit(start + at, length, phase(a) & phase(b) & 1 ? Status.SENT | Status.RELEASED : phase(a) || phase(b) ? Status.SENT : ~(a & b) & Status.SENT);
+					visit(
+						start + at,
+						length,
+						phase(a) & phase(b) & 1 ? Status.SENT | Status.RELEASED : phase(a) || phase(b) ? Status.SENT : ~(a & b) & Status.SENT,
+					);
 				}
 				at += (Format.RECORD_HEADER + length + 3) & ~3;
 				continue;
 			}
 			if (lost < 0)
 				lost = at;
-			at += 4;	// look for the next record at the next place one can start
+			at += 4; // look for the next record at the next place one can start
 		}
 		this.lose(sector, lost, size);
 		return size;
@@ -217,7 +223,11 @@ export class Store implements Journal {
 	/** Says what bytes that held no whole record cost: whatever was being written there, or was damaged. */
 	private lose(sector: number, from: number, to: number): void {
 		if (from >= 0)
-			trace(`mqtt: store: bytes ${from} to ${to - 1} of sector ${sector} hold no whole record (a write cut by a reset, or damage); whatever was there is dropped\n`);
+			trace(
+				`mqtt: store: bytes ${from} to ${
+					to - 1
+				} of sector ${sector} hold no whole record (a write cut by a reset, or damage); whatever was there is dropped\n`,
+			);
 	}
 
 	/** Whether the sector is still erased from `at` on, so that appending there is safe. */
@@ -241,18 +251,18 @@ export class Store implements Journal {
 		if (this.head < 0 || this.at + need > this.size) {
 			const next = (this.head + 1) % this.sectors;
 			if (this.table[next])
-				return -1;	// the oldest sector still holds messages the broker has not acknowledged
+				return -1; // the oldest sector still holds messages the broker has not acknowledged
 			this.format(next);
 		}
 		const address = this.head * this.size + this.at;
 		const bytes = this.bytes, sum = this.sum(packet);
 		bytes[0] = length;
 		bytes[1] = length >> 8;
-		this.write(address, 2, bytes);	// the status and CRC stay erased
+		this.write(address, 2, bytes); // the status and CRC stay erased
 		this.write(address + Format.RECORD_HEADER, length, packet);
 		bytes[0] = sum;
 		bytes[1] = sum >> 8;
-		this.write(address + Format.CRC, 2, bytes);	// last: the record is whole once this is
+		this.write(address + Format.CRC, 2, bytes); // last: the record is whole once this is
 		this.at += need;
 		this.table[this.head]!++;
 		return address;
@@ -276,13 +286,13 @@ export class Store implements Journal {
 			const status = new Uint8Array(this.flash.read(this.base + address + Format.STATUS, 2) as ArrayBuffer);
 			const a = phase(status[0]!), b = phase(status[1]!), odd = step === Status.RELEASED ? 1 : 0;
 			if ((a & b & 1) === odd)
-				return true;	// already so
+				return true; // already so
 			let place = (a > b ? a : b) + 1;
 			if ((place & 1) !== odd)
 				place++;
 			if (place > 6)
 				return false;
-			bit = Format.FIRST_PHASE << (place - 1);	// both copies then end the run at this place
+			bit = Format.FIRST_PHASE << (place - 1); // both copies then end the run at this place
 		}
 		const bytes = this.bytes;
 		bytes[0] = bytes[1] = ~bit & 0xff;
@@ -316,7 +326,7 @@ export class Store implements Journal {
 	 * a whole QoS 1/2 PUBLISH, or whose id the session already holds, is dropped, with a trace.
 	 */
 	restore(session: Resumer): void {
-		const found = this.found!, parsed = new Packet();	// open() came first
+		const found = this.found!, parsed = new Packet(); // open() came first
 		delete this.found;
 		for (let i = 0; i < found.length; i += 3) {
 			const address = found[i]!, length = found[i + 1]!, packet = this.read(address, length);
@@ -325,15 +335,18 @@ export class Store implements Journal {
 				result = checkHeader(parsed);
 			if (result > 0 && parsed.length === length)
 				result = decodeBody(packet!, 0, length, parsed);
-			if (result > 0 && parsed.type === Type.PUBREC && length === 4) {	// an incoming QoS 2 id (received())
+			if (result > 0 && parsed.type === Type.PUBREC && length === 4) { // an incoming QoS 2 id (received())
 				const delivered = !(found[i + 2]! & Status.SENT) ? 0 : 1;
 				if (delivered && this.incoming !== undefined && session.resumeIncoming(parsed.id))
 					this.hold(parsed.id, address);
-				else	// not delivered before the reset: the broker's resend is, once
+				// not delivered before the reset: the broker's resend is, once
+				else
 					this.mark(address, Status.DONE);
 				continue;
 			}
-			const slot = result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length ? session.resume(packet!, parsed.id, parsed.qos, found[i + 2]!) : -1;
+			const slot = result > 0 && parsed.type === Type.PUBLISH && parsed.qos && parsed.length === length
+				? session.resume(packet!, parsed.id, parsed.qos, found[i + 2]!)
+				: -1;
 			if (slot < 0) {
 				trace(`mqtt: store: a damaged record at ${address} is dropped\n`);
 				this.mark(address, Status.DONE);
@@ -345,7 +358,9 @@ export class Store implements Journal {
 
 	check(length: number, qos: number): void {
 		if (length > this.maxPacket)
-			throw new RangeError(`publish: with options.store a QoS ${qos} message must fit one flash sector: ${this.maxPacket} bytes of packet at most, this one is ${length}`);
+			throw new RangeError(
+				`publish: with options.store a QoS ${qos} message must fit one flash sector: ${this.maxPacket} bytes of packet at most, this one is ${length}`,
+			);
 	}
 
 	accepted(slot: number, packet: Uint8Array): boolean {
@@ -367,13 +382,13 @@ export class Store implements Journal {
 		this.keep(to, address, length);
 		if (!address)
 			return packet;
-		table[at] = 0;	// a queue slot holds a record only while a stored publish waits in it
+		table[at] = 0; // a queue slot holds a record only while a stored publish waits in it
 		if (!(kind & Kind.SENT_BEFORE)) {
 			this.mark(address, Status.SENT);
 			if (packet)
 				return packet;
 		}
-		const again = this.read(address, length);	// found after a reset, or waited offline: only in the flash
+		const again = this.read(address, length); // found after a reset, or waited offline: only in the flash
 		if (!again) {
 			trace(`mqtt: store: the record at ${address} no longer matches its CRC; its message is dropped, not sent\n`);
 			this.mark(address, Status.DONE);
@@ -429,7 +444,7 @@ export class Store implements Journal {
 	received(id: number): void {
 		if (this.incoming === undefined)
 			return;
-		const pubrec = new Uint8Array(4);	// not this.bytes: append() may format a sector with them
+		const pubrec = new Uint8Array(4); // not this.bytes: append() may format a sector with them
 		pubrec[0] = Type.PUBREC << 4;
 		pubrec[1] = 2;
 		pubrec[2] = id >> 8;
@@ -483,7 +498,7 @@ export class Store implements Journal {
 				return;
 			}
 		}
-		this.mark(address, Status.DONE);	// the session remembers no more than receiveMaximum: it forgot one first
+		this.mark(address, Status.DONE); // the session remembers no more than receiveMaximum: it forgot one first
 	}
 
 	/** Session slot `slot`'s publish is the record at `address`, of a `length`-byte packet. */
@@ -496,7 +511,7 @@ export class Store implements Journal {
 	private format(sector: number): void {
 		const at = sector * this.size, bytes = this.bytes;
 		bytes.fill(0);
-		this.write(at, Format.SECTOR_HEADER, bytes);	// no longer a sector, should the erase be cut
+		this.write(at, Format.SECTOR_HEADER, bytes); // no longer a sector, should the erase be cut
 		this.flash.erase(this.base / this.size + sector);
 		const sequence = ++this.sequence;
 		bytes[0] = sequence;

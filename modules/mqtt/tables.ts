@@ -48,7 +48,17 @@ import type { Link, TLSOptions } from "./link.js";
 // device bytecode and a symbol in every module that names it).
 
 // What the event ring holds; each kind is handed to the owner by the method of its name.
-export const enum Ev { CONNECT = 1, CONNFAIL, OFFLINE, MESSAGE, OVERFLOW, PUBACK, SUBACK, UNSUBACK, DRAINED }
+export const enum Ev {
+	CONNECT = 1,
+	CONNFAIL,
+	OFFLINE,
+	MESSAGE,
+	OVERFLOW,
+	PUBACK,
+	SUBACK,
+	UNSUBACK,
+	DRAINED,
+}
 
 // Failure reasons, the NodeMCU values (mqtt.CONN_FAIL_*).
 export const enum Fail {
@@ -62,42 +72,51 @@ export const enum Fail {
 // The session's yes-or-no state that is not read for every packet, as bits of one number: a
 // field of its own costs the device a 16-byte slot each.
 export const enum Bit {
-	CLOSE_PENDING = 1,	// close() from a handler: done by drain() once what came before is written
-	WANT_WRITTEN = 2,	// post Ev.PUBACK for QoS 0 packets written: only when a handler wants it
-	INCOMING_TRACED = 4,	// beyond receiveMaximum: said once per connection
-	SECURE = 8,	// connect() asked for TLS
-	RETRYING = 16,	// IDLE, the timer armed for the next attempt
-	STOPPED = 32,	// close(): no attempt by itself until the next connect()
-	CONNECT_AFTER_CLOSE = 64,	// connect() while closing: the attempt starts once DISCONNECT is out
-	WANT_DRAINED = 128,	// the app has a drained handler: a publish done sets DRAINED_DUE
-	DRAINED_DUE = 256,	// a publish is done: drain() counts what is held, and tells the owner when nothing is
-	V5 = 512,	// MQTT 5 (session5.ts): the hot paths call the seam methods, which 3.1.1 skips with this test
+	CLOSE_PENDING = 1, // close() from a handler: done by drain() once what came before is written
+	WANT_WRITTEN = 2, // post Ev.PUBACK for QoS 0 packets written: only when a handler wants it
+	INCOMING_TRACED = 4, // beyond receiveMaximum: said once per connection
+	SECURE = 8, // connect() asked for TLS
+	RETRYING = 16, // IDLE, the timer armed for the next attempt
+	STOPPED = 32, // close(): no attempt by itself until the next connect()
+	CONNECT_AFTER_CLOSE = 64, // connect() while closing: the attempt starts once DISCONNECT is out
+	WANT_DRAINED = 128, // the app has a drained handler: a publish done sets DRAINED_DUE
+	DRAINED_DUE = 256, // a publish is done: drain() counts what is held, and tells the owner when nothing is
+	V5 = 512, // MQTT 5 (session5.ts): the hot paths call the seam methods, which 3.1.1 skips with this test
 }
 
 /** What publish() returns when there is no session and nothing may wait for one. */
-export const enum Publish { NOT_CONNECTED = -2 }
+export const enum Publish {
+	NOT_CONNECTED = -2,
+}
 
-export const enum State { IDLE, RESOLVING, OPENING, HANDSHAKE, CONNECTED, CLOSING }
+export const enum State {
+	IDLE,
+	RESOLVING,
+	OPENING,
+	HANDSHAKE,
+	CONNECTED,
+	CLOSING,
+}
 
 // What a queued or in-flight slot holds.
 export const enum Kind {
-	PUBLISH0 = 1,	// a publish's kind is PUBLISH0 + its QoS
+	PUBLISH0 = 1, // a publish's kind is PUBLISH0 + its QoS
 	PUBLISH1,
 	PUBLISH2,
 	SUBSCRIBE,
 	UNSUBSCRIBE,
 	MASK = 0x0f,
-	SENT_BEFORE = 0x10,	// a publish found in the store, written before the reset: DUP
+	SENT_BEFORE = 0x10, // a publish found in the store, written before the reset: DUP
 }
 
 // A stored message's steps, as the journal writes them (Store.mark) and reads them back after a
 // reset (Store.recover). The store keeps them as bits of a status byte (store.ts); they are
 // named here beside the Journal interface.
 export const enum Status {
-	SENT = 1,	// written to the socket at least once: DUP when it goes again
-	DONE = 2,	// acknowledged; the record is dead
-	RELEASED = 4,	// QoS 2, PUBREC came: only PUBREL goes again
-	AGAIN = 8,	// QoS 2, the broker lost the session after its PUBREC: the whole PUBLISH goes again
+	SENT = 1, // written to the socket at least once: DUP when it goes again
+	DONE = 2, // acknowledged; the record is dead
+	RELEASED = 4, // QoS 2, PUBREC came: only PUBREL goes again
+	AGAIN = 8, // QoS 2, the broker lost the session after its PUBREC: the whole PUBLISH goes again
 }
 
 // In-flight slot states: which acknowledgement it waits for (see hold, advance and release for
@@ -109,17 +128,17 @@ export const enum Slot {
 	WAIT_PUBCOMP,
 	WAIT_SUBACK,
 	WAIT_UNSUBACK,
-	BLOCKED = -3,	// takeQueued: nothing can go now
+	BLOCKED = -3, // takeQueued: nothing can go now
 	WRITING_CONNECT = -2,
 	WRITING_UNACKED = -1,
 }
 
 // Milliseconds.
 export const enum Timeout {
-	OPEN = 10_000,	// TCP/TLS connect; lwIP's own SYN retries take far longer
-	SEND = 5_000,	// CONNECT handed over (NodeMCU's figure)
+	OPEN = 10_000, // TCP/TLS connect; lwIP's own SYN retries take far longer
+	SEND = 5_000, // CONNECT handed over (NodeMCU's figure)
 	CONNACK = 5_000,
-	CLOSE = 2_000,	// DISCONNECT flush before the socket closes anyway
+	CLOSE = 2_000, // DISCONNECT flush before the socket closes anyway
 }
 
 // The control lane holds only what parsing adds (one entry per packet parsed, and parsing
@@ -128,21 +147,21 @@ export const enum Timeout {
 export const enum Layout {
 	CONTROL_CAPACITY = 64,
 	CONTROL_ROOM = CONTROL_CAPACITY - 4,
-	EVENT_CAPACITY = 8,	// the parser pauses when it is full, so 8 only shortens a burst
-	EVENTS_AT = CONTROL_CAPACITY,	// the event ring's region in the tables (see words)
-	QUEUE_AT = EVENTS_AT + EVENT_CAPACITY,	// the queue's
+	EVENT_CAPACITY = 8, // the parser pauses when it is full, so 8 only shortens a burst
+	EVENTS_AT = CONTROL_CAPACITY, // the event ring's region in the tables (see words)
+	QUEUE_AT = EVENTS_AT + EVENT_CAPACITY, // the queue's
 	TOPIC_CACHE = 64,
 }
 
 export interface SessionOptions {
 	maxMessageLength: number;
-	keepalive: number;	// seconds, 1..65535
+	keepalive: number; // seconds, 1..65535
 	cleanSession: boolean;
-	binary: boolean;	// payloads as ArrayBuffer instead of string
-	window: number;	// acknowledged packets in flight at once
-	queueLength: number;	// data packets waiting behind the window
-	receiveMaximum: number;	// incoming QoS 2 messages remembered until their PUBREL
-	ackTimeout: number;	// ms an acknowledgement may take before the link is declared dead
+	binary: boolean; // payloads as ArrayBuffer instead of string
+	window: number; // acknowledged packets in flight at once
+	queueLength: number; // data packets waiting behind the window
+	receiveMaximum: number; // incoming QoS 2 messages remembered until their PUBREL
+	ackTimeout: number; // ms an acknowledgement may take before the link is declared dead
 	/** Reconnect by itself after offline or a failed attempt, backing off from min to max ms. */
 	reconnect: { min: number; max: number } | undefined;
 	/** The jitter's source, 0 <= r < 1 (Math.random; the tests give their own). */
@@ -156,7 +175,6 @@ export interface SessionOptions {
 	/** QoS 1/2 publishes also outlive a reset: journaled in flash until acknowledged (needs offlineQueue). */
 	store?: Journal;
 }
-
 
 /**
  * What the session tells a journal (mqtt/store's Store) at each point where a QoS 1/2 publish
@@ -221,12 +239,12 @@ export abstract class Tables {
 	protected link: Link;
 	protected options: SessionOptions;
 	protected state = State.IDLE;
-	protected bits = 0;	// CLOSE_PENDING, WANT_WRITTEN, ...: the yes-or-no state read seldom (see those constants)
+	protected bits = 0; // CLOSE_PENDING, WANT_WRITTEN, ...: the yes-or-no state read seldom (see those constants)
 	// read or set for every packet: a field each is cheaper in computrons than a bit
 	protected draining = false;
-	protected parsing = false;	// the parser is running: drain() waits until it is done
-	protected due = 0;	// when the timer fires next
-	protected ack: Uint8Array;	// the control lane's packet being written (takeControl)
+	protected parsing = false; // the parser is running: drain() waits until it is done
+	protected due = 0; // when the timer fires next
+	protected ack: Uint8Array; // the control lane's packet being written (takeControl)
 	protected controlHead = 0;
 	protected controlCount = 0;
 	protected nextId = 0;
@@ -238,22 +256,22 @@ export abstract class Tables {
 
 	// in-flight table
 	protected flightPacket: (Uint8Array | undefined)[];
-	protected resendCount = 0;	// slots flagged to be resent: the pump looks for none while it is 0
+	protected resendCount = 0; // slots flagged to be resent: the pump looks for none while it is 0
 	protected order = 0;
 	protected incomingCount = 0;
-	protected topicLength = -1;	// of the topic whose bytes are cached (topicOf), -1: none
+	protected topicLength = -1; // of the topic whose bytes are cached (topicOf), -1: none
 	protected topic = "";
 
 	// The three views on one block (a view costs the device about 5 slots): see the layout above.
 	private times: Float64Array;
 	private words: Uint16Array;
 	private flags: Uint8Array;
-	private flightAt: number;	// the window's region in words and flags
-	private incomingAt: number;	// the incoming ids' region in words, where the window's ends
-	private resendAt: number;	// the resend flags' region in flags, where the window's ends
+	private flightAt: number; // the window's region in words and flags
+	private incomingAt: number; // the incoming ids' region in words, where the window's ends
+	private resendAt: number; // the resend flags' region in flags, where the window's ends
 
 	// events for the application
-	protected eventArgs: unknown[] = new Array(2 * Layout.EVENT_CAPACITY);	// a and b of each event side by side
+	protected eventArgs: unknown[] = new Array(2 * Layout.EVENT_CAPACITY); // a and b of each event side by side
 	protected eventHead = 0;
 	protected eventCount = 0;
 
@@ -337,9 +355,9 @@ export abstract class Tables {
 		this.words[Layout.QUEUE_AT + tail] = id;
 		this.queueCount++;
 		if (this.draining)
-			return;	// called from a handler: drain() writes it once the handler returns
+			return; // called from a handler: drain() writes it once the handler returns
 		this.pump();
-		if (this.eventCount || (this.bits & Bit.DRAINED_DUE))	// writing it finished a QoS 0 publish: puback, drained
+		if (this.eventCount || (this.bits & Bit.DRAINED_DUE)) // writing it finished a QoS 0 publish: puback, drained
 			this.drain();
 	}
 
@@ -360,12 +378,18 @@ export abstract class Tables {
 				return Slot.BLOCKED;
 		}
 		else {
-			const at = flags.indexOf(Slot.FREE, this.flightAt);	// past the window it finds a resend flag
+			const at = flags.indexOf(Slot.FREE, this.flightAt); // past the window it finds a resend flag
 			if (at < 0 || at >= this.resendAt)
 				return Slot.BLOCKED;
 			slot = at - this.flightAt;
 			const type = kind & Kind.MASK;
-			flags[at] = type === Kind.PUBLISH1 ? Slot.WAIT_PUBACK : type === Kind.PUBLISH2 ? Slot.WAIT_PUBREC : type === Kind.SUBSCRIBE ? Slot.WAIT_SUBACK : Slot.WAIT_UNSUBACK;	// from FREE: allowed
+			flags[at] = type === Kind.PUBLISH1
+				? Slot.WAIT_PUBACK
+				: type === Kind.PUBLISH2
+				? Slot.WAIT_PUBREC
+				: type === Kind.SUBSCRIBE
+				? Slot.WAIT_SUBACK
+				: Slot.WAIT_UNSUBACK; // from FREE: allowed
 			this.words[at] = this.words[Layout.QUEUE_AT + head]!;
 			this.times[2 * slot] = this.link.now();
 			this.times[2 * slot + 1] = ++this.order;
@@ -375,7 +399,7 @@ export abstract class Tables {
 		this.queuePacket[head] = undefined;
 		this.queueHead = (head + 1) % this.queuePacket.length;
 		this.queueCount--;
-		if (slot >= 0 && !this.flightPacket[slot])	// its record no longer matches its CRC: dropped, never sent
+		if (slot >= 0 && !this.flightPacket[slot]) // its record no longer matches its CRC: dropped, never sent
 			this.release(slot);
 		return slot;
 	}
@@ -475,7 +499,7 @@ export abstract class Tables {
 
 	/** A free window slot, or -1 when the window is full. */
 	protected freeFlight(): number {
-		const free = this.flags.indexOf(Slot.FREE, this.flightAt);	// past the window it finds a resend flag
+		const free = this.flags.indexOf(Slot.FREE, this.flightAt); // past the window it finds a resend flag
 		return free >= 0 && free < this.resendAt ? free - this.flightAt : -1;
 	}
 
@@ -518,7 +542,7 @@ export abstract class Tables {
 		const at = this.flightAt + slot;
 		if (slot < 0 || at >= this.resendAt || this.flags[at] === Slot.FREE)
 			return this.refuse(slot, Slot.FREE);
-		if (this.flags[this.resendAt + slot]) {	// acknowledged before it went again
+		if (this.flags[this.resendAt + slot]) { // acknowledged before it went again
 			this.flags[this.resendAt + slot] = 0;
 			this.resendCount--;
 		}
@@ -557,7 +581,10 @@ export abstract class Tables {
 	protected nextResend(): number {
 		let found = -1;
 		for (let i = 0; i < this.flightPacket.length; i++) {
-			if (this.flags[this.flightAt + i] !== Slot.FREE && this.flags[this.resendAt + i] && (found < 0 || this.times[2 * i + 1]! < this.times[2 * found + 1]!))
+			if (
+				this.flags[this.flightAt + i] !== Slot.FREE && this.flags[this.resendAt + i] &&
+				(found < 0 || this.times[2 * i + 1]! < this.times[2 * found + 1]!)
+			)
 				found = i;
 		}
 		return found;
@@ -615,7 +642,7 @@ export abstract class Tables {
 
 	/** Topics repeat: the last one is kept as bytes and its string reused, sparing an allocation. */
 	protected topicOf(bytes: Uint8Array, offset: number, length: number): string {
-		const cache = this.flags, at = this.resendAt + this.flightPacket.length;	// the topic's region
+		const cache = this.flags, at = this.resendAt + this.flightPacket.length; // the topic's region
 		if (length === this.topicLength) {
 			let i = 0;
 			while (i < length && cache[at + i] === bytes[offset + i])
@@ -623,7 +650,7 @@ export abstract class Tables {
 			if (i === length)
 				return this.topic;
 		}
-		const topic = String.fromArrayBuffer(bytes.buffer, bytes.byteOffset + offset, length);	// decodeBody checked it
+		const topic = String.fromArrayBuffer(bytes.buffer, bytes.byteOffset + offset, length); // decodeBody checked it
 		if (length <= Layout.TOPIC_CACHE) {
 			cache.set(bytes.subarray(offset, offset + length), at);
 			this.topicLength = length;
@@ -660,7 +687,7 @@ export abstract class Tables {
 			// the parser and the pump stop before the ring fills; what still finds it full (a
 			// QoS 0 packet finished writing) goes after what waits, and is never dropped
 			this.drain();
-			if (this.eventCount === Layout.EVENT_CAPACITY) {	// drain() is running further up
+			if (this.eventCount === Layout.EVENT_CAPACITY) { // drain() is running further up
 				this.dispatch(kind, n, a, b);
 				if (kind === Ev.CONNFAIL || kind === Ev.OFFLINE)
 					this.afterEnd(kind);
@@ -688,9 +715,9 @@ export abstract class Tables {
 		this.draining = true;
 		do {
 			this.deliverPosted();
-			if ((this.bits & Bit.DRAINED_DUE)) {	// after the pubacks of the same batch
+			if ((this.bits & Bit.DRAINED_DUE)) { // after the pubacks of the same batch
 				this.bits &= ~Bit.DRAINED_DUE;
-				if (!this.unacked)	// unless a handler published again
+				if (!this.unacked) // unless a handler published again
 					this.dispatch(Ev.DRAINED, 0, undefined, undefined);
 			}
 			this.pump();
@@ -712,8 +739,8 @@ export abstract class Tables {
 			args[at] = args[at + 1] = undefined;
 			this.eventHead = (head + 1) % Layout.EVENT_CAPACITY;
 			this.eventCount--;
-			if (kind < Ev.MESSAGE) {	// a session's start or end: one compare on the messages' path
-				n = (n << 16) >> 16;	// a CONN_FAIL_* reason is negative, kept as 16 bits
+			if (kind < Ev.MESSAGE) { // a session's start or end: one compare on the messages' path
+				n = (n << 16) >> 16; // a CONN_FAIL_* reason is negative, kept as 16 bits
 				this.dispatch(kind, n, a, b);
 				if (kind !== Ev.CONNECT)
 					this.afterEnd(kind);
@@ -734,4 +761,4 @@ export abstract class Tables {
 	/** What follows the handler of an attempt that failed or a session that ended: reconnecting, backing off. */
 	protected abstract afterEnd(kind: number): void;
 }
-Object.freeze(Tables.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Tables.prototype); // preloaded: a frozen prototype stays in flash

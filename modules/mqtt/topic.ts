@@ -6,7 +6,7 @@
 
 import { utf8Length } from "./encode.js";
 
-const charCodeAt = String.prototype.charCodeAt;	// see encode.ts: no boxing per character in XS
+const charCodeAt = String.prototype.charCodeAt; // see encode.ts: no boxing per character in XS
 
 function common(topic: unknown): string | undefined {
 	if (typeof topic !== "string")

@@ -29,7 +29,9 @@ import type { Link, LinkOwner, Secure, SecureHost, Socket, TLSOptions, WebSocket
 
 const SECURE = "mqtt/secure";
 const WEBSOCKET = "mqtt/websocket";
-const enum Tls { RECORD = 96 }	// the most one TLS record adds to what it carries (Moddable's own estimate)
+const enum Tls {
+	RECORD = 96,
+} // the most one TLS record adds to what it carries (Moddable's own estimate)
 
 /** Dotted-quad IPv4 literal: no lookup needed. */
 function isAddress(host: string): boolean {
@@ -72,13 +74,13 @@ export class Transport implements Link, SecureHost {
 
 	owner: LinkOwner | undefined;
 	socket: Socket | undefined;
-	private timer: Timer | undefined;	// armed and not yet fired
-	private fire: (() => void) | undefined;	// its callback, made once
-	generation = 0;	// callbacks of a closed socket or a stale lookup are ignored
-	private live: Socket | undefined;	// the plain socket whose callbacks count
-	free = 0;	// send space: what onWritable reported less what was written since
+	private timer: Timer | undefined; // armed and not yet fired
+	private fire: (() => void) | undefined; // its callback, made once
+	generation = 0; // callbacks of a closed socket or a stale lookup are ignored
+	private live: Socket | undefined; // the plain socket whose callbacks count
+	free = 0; // send space: what onWritable reported less what was written since
 	private secure = false;
-	private clock = 0;	// ms, monotonic: see now()
+	private clock = 0; // ms, monotonic: see now()
 	private ticks = Time.ticks;
 
 	attach(owner: LinkOwner): void {
@@ -98,7 +100,7 @@ export class Transport implements Link, SecureHost {
 		try {
 			Net.resolve(host, (name, address) => answer(address));
 		}
-		catch {	// lwIP's queue of lookups is full
+		catch { // lwIP's queue of lookups is full
 			Timer.set(() => answer(undefined), 0);
 		}
 	}
@@ -125,7 +127,15 @@ export class Transport implements Link, SecureHost {
 		this.free = 0;
 		this.secure = secure;
 		if (!secure) {
-			const options = { address, port, nodelay: true, target: this, onReadable: Transport.readable, onWritable: Transport.writable, onError: Transport.error };
+			const options = {
+				address,
+				port,
+				nodelay: true,
+				target: this,
+				onReadable: Transport.readable,
+				onWritable: Transport.writable,
+				onError: Transport.error,
+			};
 			this.socket = this.live = new TCP(options as unknown as ConstructorParameters<typeof TCP>[0]) as unknown as Socket;
 			return;
 		}
@@ -144,7 +154,7 @@ export class Transport implements Link, SecureHost {
 		try {
 			this.socket!.write(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length));
 		}
-		catch {	// the stream has lost bytes and cannot go on: nothing more from this socket
+		catch { // the stream has lost bytes and cannot go on: nothing more from this socket
 			this.failLater();
 			return this.free = 0;
 		}
@@ -154,7 +164,7 @@ export class Transport implements Link, SecureHost {
 
 	/** Reports the link lost from a turn of its own, never from inside the session's call. */
 	failLater(cause?: string): void {
-		const generation = ++this.generation;	// nothing more from the failed socket
+		const generation = ++this.generation; // nothing more from the failed socket
 		this.live = undefined;
 		Timer.set(() => {
 			if (generation === this.generation)
@@ -183,10 +193,13 @@ export class Transport implements Link, SecureHost {
 		if (this.timer)
 			Timer.schedule(this.timer, ms);
 		else
-			this.timer = Timer.set(this.fire ??= () => {
-				this.timer = undefined;	// done: the runtime removes a one-shot timer after this callback
-				this.owner!.linkTimer();
-			}, ms);
+			this.timer = Timer.set(
+				this.fire ??= () => {
+					this.timer = undefined; // done: the runtime removes a one-shot timer after this callback
+					this.owner!.linkTimer();
+				},
+				ms,
+			);
 	}
 
 	cancel(): void {
@@ -206,4 +219,4 @@ export class Transport implements Link, SecureHost {
 		return this.clock;
 	}
 }
-Object.freeze(Transport.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(Transport.prototype); // preloaded: a frozen prototype stays in flash

@@ -23,15 +23,29 @@ import Timer from "timer";
 import { fail } from "./arguments.js";
 import type { Link, LinkOwner, TLSOptions, WebSocketModule, WebSocketTarget } from "./link.js";
 
-const enum Op { CONTINUATION = 0, TEXT = 1, BINARY = 2, CLOSE = 8, PING = 9, PONG = 10, FIN = 0x80 }
-const enum Phase { PLAIN, UPGRADE, RESPONSE, OPEN, CLOSED }
+const enum Op {
+	CONTINUATION = 0,
+	TEXT = 1,
+	BINARY = 2,
+	CLOSE = 8,
+	PING = 9,
+	PONG = 10,
+	FIN = 0x80,
+}
+const enum Phase {
+	PLAIN,
+	UPGRADE,
+	RESPONSE,
+	OPEN,
+	CLOSED,
+}
 const enum Size {
-	CHUNK = 512,	// payload bytes of one frame we send: the frame buffer's size, allocated once per link
-	AT = 16,	// where a frame's payload starts in that buffer: 4-byte aligned, after the largest header we write (8)
-	HEADER = 8,	// the most a frame of CHUNK bytes adds: 2 bytes, a 16-bit length, the 4-byte mask key
-	TLS_RECORD = 96,	// what the transport counts for every TLS write (transport.ts)
-	RESPONSE = 1024,	// the longest answer to the upgrade that is read
-	CONTROL = 125,	// the longest control frame (RFC 6455 5.5)
+	CHUNK = 512, // payload bytes of one frame we send: the frame buffer's size, allocated once per link
+	AT = 16, // where a frame's payload starts in that buffer: 4-byte aligned, after the largest header we write (8)
+	HEADER = 8, // the most a frame of CHUNK bytes adds: 2 bytes, a 16-bit length, the 4-byte mask key
+	TLS_RECORD = 96, // what the transport counts for every TLS write (transport.ts)
+	RESPONSE = 1024, // the longest answer to the upgrade that is read
+	CONTROL = 125, // the longest control frame (RFC 6455 5.5)
 }
 const GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -49,7 +63,13 @@ function parse(m: string, url: string, given: unknown[]): WebSocketTarget {
 		fail(m, "host", `must be a host name, an IP address, or a ws:// or wss:// URL, got "${url}"`);
 	for (let i = 0; i < given.length; i++) {
 		if (given[i] !== null && given[i] !== undefined)
-			fail(m, i ? "secure" : "port", `must be left out with a ws:// or wss:// URL, which holds the port and whether it is secure, got ${typeof given[i] === "string" ? `"${given[i]}"` : given[i]}`);
+			fail(
+				m,
+				i ? "secure" : "port",
+				`must be left out with a ws:// or wss:// URL, which holds the port and whether it is secure, got ${
+					typeof given[i] === "string" ? `"${given[i]}"` : given[i]
+				}`,
+			);
 	}
 	let at = secure ? 6 : 5;
 	let end = at;
@@ -62,7 +82,7 @@ function parse(m: string, url: string, given: unknown[]): WebSocketTarget {
 	if (next === "[")
 		rule("no IPv6 address (the device's network is IPv4)");
 	if (!name.length || name.length > 253 || (next !== "" && next !== ":" && next !== "/" && next !== "?"))
-		rule("the host is a name or an IPv4 address of letters, digits, \"-\", \".\" and \"_\"");
+		rule('the host is a name or an IPv4 address of letters, digits, "-", "." and "_"');
 	let port = secure ? 443 : 80;
 	if (next === ":") {
 		at = ++end;
@@ -76,17 +96,17 @@ function parse(m: string, url: string, given: unknown[]): WebSocketTarget {
 	for (let i = 0; i < path.length; i++) {
 		const c = path.charCodeAt(i);
 		if (c <= 0x20 || c >= 0x7F || c === 0x23)
-			rule("the path is printable ASCII without spaces or \"#\" (percent-encode the rest)");
+			rule('the path is printable ASCII without spaces or "#" (percent-encode the rest)');
 	}
 	if (path.charAt(0) !== "/")
-		path = "/" + path;	// "ws://host" and "ws://host?x" ask for "/" (RFC 6455 3)
+		path = "/" + path; // "ws://host" and "ws://host?x" ask for "/" (RFC 6455 3)
 	return { host: name + path, port, secure };
 }
 
 // SHA-1 and Base64, for the key and Sec-WebSocket-Accept: once per connection
 
 function sha1(text: string): Uint8Array {
-	const length = text.length;	// ASCII
+	const length = text.length; // ASCII
 	const blocks = ((length + 8) >> 6) + 1;
 	const w = new Uint32Array(80);
 	const h = Uint32Array.of(0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0);
@@ -107,9 +127,12 @@ function sha1(text: string): Uint8Array {
 		}
 		let a = h[0]!, b = h[1]!, c = h[2]!, d = h[3]!, e = h[4]!;
 		for (let i = 0; i < 80; i++) {
-			const f = i < 20 ? ((b & c) | (~b & d)) + 0x5A827999
-				: i < 40 ? (b ^ c ^ d) + 0x6ED9EBA1
-				: i < 60 ? ((b & c) | (b & d) | (c & d)) + 0x8F1BBCDC
+			const f = i < 20 ?
+				((b & c) | (~b & d)) + 0x5A827999
+				: i < 40 ?
+				(b ^ c ^ d) + 0x6ED9EBA1
+				: i < 60 ?
+				((b & c) | (b & d) | (c & d)) + 0x8F1BBCDC
 				: (b ^ c ^ d) + 0xCA62C1D6;
 			const t = (((a << 5) | (a >>> 27)) + f + e + w[i]!) >>> 0;
 			e = d;
@@ -156,28 +179,28 @@ class WebSocketLink implements Link, LinkOwner {
 	private phase = Phase.PLAIN;
 	private secure = false;
 	private path = "";
-	private authority = "";	// the Host header
-	private accept = "";	// the Sec-WebSocket-Accept the key asks for
-	private response: Uint8Array | undefined;	// the answer to the upgrade, while it comes
+	private authority = ""; // the Host header
+	private accept = ""; // the Sec-WebSocket-Accept the key asks for
+	private response: Uint8Array | undefined; // the answer to the upgrade, while it comes
 	private responseFill = 0;
-	private out: Uint8Array | undefined;	// the frame we write: header before AT, payload from AT
-	private payload: Uint8Array | undefined;	// `out` from AT
-	private key: Uint8Array | undefined;	// `out` from AT - 4: the mask key
-	private keyWord: Uint32Array | undefined;	// the same 4 bytes, written at once
-	private cost = Size.HEADER;	// what a frame costs beyond its payload: its header, and a TLS record
-	private head!: Uint8Array;	// a frame's header, then a control frame's payload from 10: made at the first upgrade
-	private two!: Uint8Array;	// head's first two bytes
+	private out: Uint8Array | undefined; // the frame we write: header before AT, payload from AT
+	private payload: Uint8Array | undefined; // `out` from AT
+	private key: Uint8Array | undefined; // `out` from AT - 4: the mask key
+	private keyWord: Uint32Array | undefined; // the same 4 bytes, written at once
+	private cost = Size.HEADER; // what a frame costs beyond its payload: its header, and a TLS record
+	private head!: Uint8Array; // a frame's header, then a control frame's payload from 10: made at the first upgrade
+	private two!: Uint8Array; // head's first two bytes
 	private headFill = 0;
 	private headNeed = 2;
-	private unread = 0;	// during the upgrade: bytes the inner link reported and we have not read
-	private left = 0;	// payload bytes of the current frame not yet read
-	private control = 0;	// the opcode of the control frame being read, 0 for data
-	private fragmented = false;	// a binary message continues in the next data frame
-	private pong = -1;	// payload length of a ping still to answer
-	private closeCode = 1000;	// what our close frame says
-	private failure = "";	// why the link must end, found inside read(): reported from a turn of its own
-	private free = 0;	// the inner link's send space
-	private pending = false;	// a turn is scheduled for the pong or the failure
+	private unread = 0; // during the upgrade: bytes the inner link reported and we have not read
+	private left = 0; // payload bytes of the current frame not yet read
+	private control = 0; // the opcode of the control frame being read, 0 for data
+	private fragmented = false; // a binary message continues in the next data frame
+	private pong = -1; // payload length of a ping still to answer
+	private closeCode = 1000; // what our close frame says
+	private failure = ""; // why the link must end, found inside read(): reported from a turn of its own
+	private free = 0; // the inner link's send space
+	private pending = false; // a turn is scheduled for the pong or the failure
 	private generation = 0;
 
 	constructor(inner: Link) {
@@ -202,7 +225,7 @@ class WebSocketLink implements Link, LinkOwner {
 			return this.inner.open(address, port, host, secure, tls);
 		}
 		const name = host.slice(0, slash);
-		if (!this.head) {	// a client that never speaks WebSocket holds none of it
+		if (!this.head) { // a client that never speaks WebSocket holds none of it
 			this.head = new Uint8Array(10 + Size.CONTROL);
 			this.two = this.head.subarray(0, 2);
 		}
@@ -211,7 +234,12 @@ class WebSocketLink implements Link, LinkOwner {
 		this.cost = secure ? Size.HEADER + Size.TLS_RECORD : Size.HEADER;
 		this.path = host.slice(slash);
 		this.authority = port === (secure ? 443 : 80) ? name : `${name}:${port}`;
-		this.headFill = this.left = this.unread = this.control = this.free = 0;
+		this.headFill =
+			this.left =
+			this.unread =
+			this.control =
+			this.free =
+				0;
 		this.headNeed = 2;
 		this.fragmented = false;
 		this.pong = -1;
@@ -230,7 +258,7 @@ class WebSocketLink implements Link, LinkOwner {
 			return inner.read(into, offset, length);
 		let to = offset;
 		while (length) {
-			if (this.failure) {	// the rest of what the session asked for is read and dropped
+			if (this.failure) { // the rest of what the session asked for is read and dropped
 				inner.read(into, to, length);
 				break;
 			}
@@ -240,7 +268,7 @@ class WebSocketLink implements Link, LinkOwner {
 				let n = this.headNeed - headFill;
 				if (n > length)
 					n = length;
-				if (n === 2 && !headFill)	// a header's first two bytes at once, as a rule: a view of head, read whole
+				if (n === 2 && !headFill) // a header's first two bytes at once, as a rule: a view of head, read whole
 					inner.read(this.two, 0, 2);
 				else
 					inner.read(this.head, headFill, n);
@@ -252,7 +280,7 @@ class WebSocketLink implements Link, LinkOwner {
 			const n = left < length ? left : length;
 			this.left = left - n;
 			length -= n;
-			if (this.control) {	// a control frame's payload, into head from 10
+			if (this.control) { // a control frame's payload, into head from 10
 				inner.read(this.head, 10 + this.headFill, n);
 				this.headFill += n;
 				if (!this.left)
@@ -267,14 +295,14 @@ class WebSocketLink implements Link, LinkOwner {
 	write(from: Uint8Array, offset: number, length: number): number {
 		if (this.phase === Phase.PLAIN)
 			return this.inner.write(from, offset, length);
-		if (length <= Size.CHUNK)	// a packet, as a rule
+		if (length <= Size.CHUNK) // a packet, as a rule
 			this.frame(Op.FIN | Op.BINARY, from, offset, length);
 		else while (length > 0) {
-			const n = length < Size.CHUNK ? length : Size.CHUNK;
-			this.frame(Op.FIN | Op.BINARY, from, offset, n);
-			offset += n;
-			length -= n;
-		}
+				const n = length < Size.CHUNK ? length : Size.CHUNK;
+				this.frame(Op.FIN | Op.BINARY, from, offset, n);
+				offset += n;
+				length -= n;
+			}
 		return this.room();
 	}
 
@@ -346,7 +374,7 @@ class WebSocketLink implements Link, LinkOwner {
 			return;
 		}
 		if (this.phase === Phase.PLAIN || this.phase === Phase.OPEN)
-			this.owner!.linkReadable(count);	// frames and all: read() takes the framing out
+			this.owner!.linkReadable(count); // frames and all: read() takes the framing out
 	}
 
 	// sending
@@ -369,7 +397,7 @@ class WebSocketLink implements Link, LinkOwner {
 			this.keyWord = new Uint32Array(out.buffer, Size.AT - 4, 1);
 		}
 		out.set(offset === 0 && length === from.length ? from : from.subarray(offset, offset + length), Size.AT);
-		this.keyWord![0] = Math.random() * 0x100000000;	// a fresh key (RFC 6455 5.3), ToUint32 by the store
+		this.keyWord![0] = Math.random() * 0x100000000; // a fresh key (RFC 6455 5.3), ToUint32 by the store
 		if (length)
 			Logical.xor(this.payload!, this.key!, length);
 		let at = Size.AT - 6;
@@ -392,10 +420,11 @@ class WebSocketLink implements Link, LinkOwner {
 			nonce[i] = (Math.random() * 256) | 0;
 		const key = base64(nonce);
 		this.accept = acceptFor(key);
-		const text = `GET ${this.path} HTTP/1.1\r\nHost: ${this.authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`;
+		const text =
+			`GET ${this.path} HTTP/1.1\r\nHost: ${this.authority}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n`;
 		const bytes = new Uint8Array(ArrayBuffer.fromString(text));
 		if (this.free < bytes.length + (this.secure ? Size.TLS_RECORD : 0))
-			return;	// wait for more space (a send buffer holds far more)
+			return; // wait for more space (a send buffer holds far more)
 		this.phase = Phase.RESPONSE;
 		this.response = new Uint8Array(Size.RESPONSE);
 		this.responseFill = 0;
@@ -415,7 +444,7 @@ class WebSocketLink implements Link, LinkOwner {
 
 	/** Ends the link for a cause RFC 6455 gives; the session traces it and tears the link down. */
 	private failWith(cause: string, code = 1002): void {
-		this.closeCode = code;	// a protocol error (RFC 6455 7.4.1), unless the server closed
+		this.closeCode = code; // a protocol error (RFC 6455 7.4.1), unless the server closed
 		this.owner!.linkError(`WebSocket: ${cause}`);
 		this.phase = Phase.CLOSED;
 	}
@@ -441,7 +470,7 @@ class WebSocketLink implements Link, LinkOwner {
 			if (this.failure)
 				this.failWith(this.failure, this.closeCode);
 			else if (this.pong >= 0 && this.answer())
-				this.owner!.linkWritable(this.room());	// the pong took space the session counted on
+				this.owner!.linkWritable(this.room()); // the pong took space the session counted on
 		}, 0);
 	}
 
@@ -504,27 +533,35 @@ class WebSocketLink implements Link, LinkOwner {
 		}
 		const code = status.slice(9, 12);
 		if (code !== "101")
-			return this.failWith(`the server answered "${status.slice(9)}" to the upgrade of ${this.path}${location ? ` (redirects are not followed: Location ${location})` : ""}`);
+			return this.failWith(
+				`the server answered "${status.slice(9)}" to the upgrade of ${this.path}${
+					location ? ` (redirects are not followed: Location ${location})` : ""
+				}`,
+			);
 		if (upgrade !== "websocket" || connection.indexOf("upgrade") < 0)
-			return this.failWith("the server's 101 lacks \"Upgrade: websocket\" or \"Connection: Upgrade\"");
+			return this.failWith('the server\'s 101 lacks "Upgrade: websocket" or "Connection: Upgrade"');
 		if (accept !== this.accept)
 			return this.failWith(`Sec-WebSocket-Accept "${accept}" does not match the key (expected "${this.accept}")`);
 		if (protocol !== "mqtt")
-			return this.failWith(protocol ? `the server chose the subprotocol "${protocol}", not mqtt` : "the server did not accept the mqtt subprotocol (no Sec-WebSocket-Protocol)");
+			return this.failWith(
+				protocol
+					? `the server chose the subprotocol "${protocol}", not mqtt`
+					: "the server did not accept the mqtt subprotocol (no Sec-WebSocket-Protocol)",
+			);
 		if (extensions)
 			return this.failWith(`the server named extensions the client did not offer (${extensions})`);
 		this.phase = Phase.OPEN;
 		const generation = this.generation;
-		this.owner!.linkWritable(this.room());	// the session sees its link up, and writes CONNECT
+		this.owner!.linkWritable(this.room()); // the session sees its link up, and writes CONNECT
 		if (this.unread && generation === this.generation)
-			this.owner!.linkReadable(this.unread);	// frames that came with the answer
+			this.owner!.linkReadable(this.unread); // frames that came with the answer
 	}
 
 	/** The header in head is complete: false when the link must end (fault). */
 	private header(): boolean {
 		const head = this.head;
 		const first = head[0]!, second = head[1]!;
-		if (first === (Op.FIN | Op.BINARY) && second < 126 && !this.fragmented) {	// a whole message of up to 125 bytes, as a rule
+		if (first === (Op.FIN | Op.BINARY) && second < 126 && !this.fragmented) { // a whole message of up to 125 bytes, as a rule
 			this.headFill = 0;
 			this.left = second;
 			return true;
@@ -598,7 +635,7 @@ class WebSocketLink implements Link, LinkOwner {
 		this.control = 0;
 		this.headFill = 0;
 		if (op === Op.PING) {
-			this.pong = length;	// answered from a turn of its own: the session is reading now
+			this.pong = length; // answered from a turn of its own: the session is reading now
 			this.later();
 		}
 		else if (op === Op.CLOSE) {
@@ -616,10 +653,7 @@ class WebSocketLink implements Link, LinkOwner {
 		}
 	}
 }
-Object.freeze(WebSocketLink.prototype);	// preloaded: a frozen prototype stays in flash
+Object.freeze(WebSocketLink.prototype); // preloaded: a frozen prototype stays in flash
 
-const websocket: WebSocketModule = Object.freeze({
-	parse,
-	link: (inner: Link) => new WebSocketLink(inner),
-});
+const websocket: WebSocketModule = Object.freeze({ parse, link: (inner: Link) => new WebSocketLink(inner) });
 export default websocket;

@@ -6,7 +6,7 @@ import Time from "time";
 import Flash from "flash";
 import { Store } from "mqtt/store";
 import Modules from "modules";
-import client5 from "mqtt/client5";	// after mqtt/client, which it extends (see ../modules-core.js)
+import client5 from "mqtt/client5"; // after mqtt/client, which it extends (see ../modules-core.js)
 
 Modules.hostProvide("mqtt/client5", client5);
 
@@ -44,13 +44,13 @@ export function createAgent(emit) {
 			return new Uint8Array(value.$bytes).buffer;
 		if (value.$view)
 			return new Uint8Array(value.$view);
-		if (value.$store)	// as an app makes one: over the "storage" partition
+		if (value.$store) // as an app makes one: over the "storage" partition
 			return new Store(new Flash("storage"), value.$store);
 		if (value.$fn !== undefined) {
 			const { $fn: label, throws, then } = value;
 			return (...args) => {
 				emit({ label, client: clients.indexOf(args[0]), args: args.map(encode) });
-				if (then)	// a method of the client called from inside the handler
+				if (then) // a method of the client called from inside the handler
 					args[0][then]();
 				if (throws)
 					throw new Error(throws);
@@ -83,14 +83,14 @@ export function createAgent(emit) {
 					const client = clients[message.client];
 					return client[message.method](...message.args.map(revive));
 				});
-			case "calls":	// several methods in one turn of JavaScript, as an app calls them
+			case "calls": // several methods in one turn of JavaScript, as an app calls them
 				return guard(() => {
 					const client = clients[message.client];
 					return message.calls.map(([method, ...args]) => client[method](...args.map(revive)));
 				});
 			case "get":
 				return guard(() => clients[message.client][message.property]);
-			case "time.set":	// as an app setting the clock (SNTP) would
+			case "time.set": // as an app setting the clock (SNTP) would
 				return guard(() => Time.set(message.seconds));
 			case "constants":
 				return guard(() => ({ ...mqtt, Client: undefined }));

@@ -30,8 +30,16 @@ export function wsAccept(key) {
 /** The correct answer to an upgrade `request` (its header as text), with `extra` header lines. */
 export function wsAnswer(request, { protocol = "mqtt", accept, extra = [] } = {}) {
 	const key = /sec-websocket-key: *(\S+)/i.exec(request)?.[1] ?? "";
-	return ["HTTP/1.1 101 Switching Protocols", "Upgrade: websocket", "Connection: Upgrade",
-		`Sec-WebSocket-Accept: ${accept ?? wsAccept(key)}`, ...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []), ...extra, "", ""].join("\r\n");
+	return [
+		"HTTP/1.1 101 Switching Protocols",
+		"Upgrade: websocket",
+		"Connection: Upgrade",
+		`Sec-WebSocket-Accept: ${accept ?? wsAccept(key)}`,
+		...(protocol ? [`Sec-WebSocket-Protocol: ${protocol}`] : []),
+		...extra,
+		"",
+		"",
+	].join("\r\n");
 }
 
 /** A server frame: opcode `op`, `payload` bytes; fin, rsv (bits 4-6), a mask key, or a `length` to announce instead. */
@@ -154,7 +162,7 @@ class Connection {
 		return new Promise((resolve, reject) => {
 			let done = false;
 			const timer = setTimeout(() => {
-				done = true;	// a waiter that timed out must not swallow a later packet
+				done = true; // a waiter that timed out must not swallow a later packet
 				reject(new Error(`no packet from the client within ${timeout} ms (received: ${this.packets.map((p) => p.cmd).join(", ")})`));
 			}, timeout);
 			const look = () => {
@@ -180,7 +188,9 @@ class Connection {
 		if (packet.cmd !== "connect")
 			throw new Error(`expected CONNECT, got ${packet.cmd}`);
 		this.connect = packet;
-		this.send(this.#version === 5 ? { cmd: "connack", reasonCode: returnCode, sessionPresent, properties } : { cmd: "connack", returnCode, sessionPresent });
+		this.send(
+			this.#version === 5 ? { cmd: "connack", reasonCode: returnCode, sessionPresent, properties } : { cmd: "connack", returnCode, sessionPresent },
+		);
 		return packet;
 	}
 

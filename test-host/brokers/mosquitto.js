@@ -74,7 +74,10 @@ function certificates(dir) {
 	const issue = (name, ca) => {
 		run("req", "-newkey", "rsa:2048", "-nodes", "-subj", `/CN=${name}`, "-keyout", `${name}.key`, "-out", `${name}.csr`);
 		run("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.crt`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-days", "2", "-out", `${name}.crt`);
-		return { certificate: der("x509", "-in", `${name}.crt`, "-outform", "DER"), key: der("pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-outform", "DER") };
+		return {
+			certificate: der("x509", "-in", `${name}.crt`, "-outform", "DER"),
+			key: der("pkcs8", "-topk8", "-nocrypt", "-in", `${name}.key`, "-outform", "DER"),
+		};
 	};
 	const made = { caPem, caDer };
 	// client certificates, made when first asked for (most TLS brokers need none): one from the
@@ -83,7 +86,24 @@ function certificates(dir) {
 	Object.defineProperty(made, "client", { enumerable: true, get: () => client ??= issue("device", "ca") });
 	Object.defineProperty(made, "stranger", {
 		enumerable: true,
-		get: () => stranger ??= (run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=stranger CA", "-keyout", "stranger-ca.key", "-out", "stranger-ca.crt"), issue("stranger", "stranger-ca")),
+		get: () =>
+			stranger ??=
+				(run(
+					"req",
+					"-x509",
+					"-newkey",
+					"rsa:2048",
+					"-nodes",
+					"-days",
+					"2",
+					"-subj",
+					"/CN=stranger CA",
+					"-keyout",
+					"stranger-ca.key",
+					"-out",
+					"stranger-ca.crt",
+				),
+					issue("stranger", "stranger-ca")),
 	});
 	return made;
 }
@@ -117,7 +137,7 @@ export async function startMosquitto(options = {}) {
 	if (options.persistence)
 		lines.push("persistence true", `persistence_location ${dir}/`, "autosave_interval 1");
 	if (options.tls) {
-		Object.defineProperties(broker, Object.getOwnPropertyDescriptors(certificates(dir)));	// the getters too, not their values
+		Object.defineProperties(broker, Object.getOwnPropertyDescriptors(certificates(dir))); // the getters too, not their values
 		const files = [`cafile ${dir}/ca.crt`, `certfile ${dir}/server.crt`, `keyfile ${dir}/server.key`];
 		broker.tlsPort = options.tlsPort ?? await freePort();
 		lines.push(`listener ${broker.tlsPort} 127.0.0.1`, ...files);

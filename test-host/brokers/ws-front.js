@@ -14,10 +14,7 @@ import { WebSocketServer } from "ws";
 
 export async function startWebSocketFront({ port, host = "127.0.0.1", tls } = {}) {
 	const server = tls ? https.createServer({ cert: tls.cert, key: tls.key }) : http.createServer();
-	const sockets = new WebSocketServer({
-		server,
-		handleProtocols: (protocols) => protocols.has("mqtt") ? "mqtt" : false,
-	});
+	const sockets = new WebSocketServer({ server, handleProtocols: (protocols) => protocols.has("mqtt") ? "mqtt" : false });
 	const front = { port: 0, connections: [], requests: [] };
 	sockets.on("connection", (socket, request) => {
 		front.requests.push(request);

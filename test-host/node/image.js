@@ -13,6 +13,6 @@ export function hostImage({ tls = true, websocket = true, v5 = true, resources, 
 	image.v5 = v5;
 	image.resources = resources;
 	image.flash = flash;
-	image.storage?.close();	// the next app opens the file again and reads what this one wrote
+	image.storage?.close(); // the next app opens the file again and reads what this one wrote
 	image.storage = undefined;
 }

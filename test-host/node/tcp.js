@@ -17,32 +17,32 @@ import net from "node:net";
 import { isIPv4 } from "node:net";
 
 const sockets = new Set();
-const RECEIVE_WINDOW = 16 * 1460;	// bytes held for the app before the sender is held back
+const RECEIVE_WINDOW = 16 * 1460; // bytes held for the app before the sender is held back
 
 export class HostSocket {
 	#socket;
 	#options;
 	#free;
-	#reserve;	// kept out of what onWritable reports (TLS: room for a record's overhead)
-	#overhead;	// what each write costs beyond its bytes (TLS: a record's header, MAC, padding)
+	#reserve; // kept out of what onWritable reports (TLS: room for a record's overhead)
+	#overhead; // what each write costs beyond its bytes (TLS: a record's header, MAC, padding)
 	#chunks = [];
 	#available = 0;
 	#failed = false;
 	#closed = false;
 	#errorPending = false;
-	#cause;	// what onError reports: only a TLS socket says why (see tls.js)
+	#cause; // what onError reports: only a TLS socket says why (see tls.js)
 	#readablePending = false;
 	#writablePending = false;
 	#connected = false;
 	#corked = false;
-	#deferred;	// while frozen: what the network did, applied at the thaw
+	#deferred; // while frozen: what the network did, applied at the thaw
 	#refuseWrites = false;
 
 	constructor(options, connect, { reserve = 0, overhead = 0 } = {}) {
 		if (typeof options?.address !== "string" || !isIPv4(options.address))
 			throw new Error("invalid address");
 		this.#options = options;
-		if ("target" in options)	// ECMA-419: kept on the socket, which calls its callbacks as `this`
+		if ("target" in options) // ECMA-419: kept on the socket, which calls its callbacks as `this`
 			this.target = options.target;
 		this.#free = TCP.hostSendBufferSize;
 		this.#reserve = reserve;
@@ -83,7 +83,7 @@ export class HostSocket {
 		this.#chunks.push(data);
 		this.#available += data.length;
 		if (this.#available > RECEIVE_WINDOW)
-			this.#socket.pause();	// TCP's flow control: lwIP's window closes when its buffers fill
+			this.#socket.pause(); // TCP's flow control: lwIP's window closes when its buffers fill
 		this.#later("readable");
 	}
 
@@ -211,7 +211,7 @@ export class HostSocket {
 		this.#failed = true;
 		this.#cause = error && this.hostCause?.(error);
 		if (this.#available)
-			this.#errorPending = true;	// reported once the data already received has been read
+			this.#errorPending = true; // reported once the data already received has been read
 		else
 			this.#later("error");
 	}

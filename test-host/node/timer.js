@@ -1,7 +1,7 @@
 // Moddable's `timer` module over Node's timers.
 import { makeTimer } from "../timer-core.js";
 
-const handles = new WeakMap();	// clock source -> Node timeout
+const handles = new WeakMap(); // clock source -> Node timeout
 const { Timer } = makeTimer({
 	arm(source, ms) {
 		handles.set(source, setTimeout(() => source.fire(source), ms));

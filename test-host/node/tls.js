@@ -28,10 +28,10 @@ export default class TLSSocket extends HostSocket {
 			const socket = tls.connect({
 				host: o.address,
 				port: o.port,
-				servername: isIP(servername) ? undefined : servername,	// SNI carries names only (RFC 6066, 3)
+				servername: isIP(servername) ? undefined : servername, // SNI carries names only (RFC 6066, 3)
 				ca: secure.certificate ? [pem(secure.certificate)] : undefined,
 				rejectUnauthorized: secure.verify !== false,
-				maxVersion: "TLSv1.2",	// Moddable's TLS speaks 1.2 only (it sets protocolVersion 0x303)
+				maxVersion: "TLSv1.2", // Moddable's TLS speaks 1.2 only (it sets protocolVersion 0x303)
 				cert: secure.clientCertificates?.map((der) => pem(der)).join(""),
 				key: secure.clientKey ? pem(secure.clientKey, "PRIVATE KEY") : undefined,
 				ALPNProtocols: secure.applicationLayerProtocolNegotiation === undefined ? undefined : [secure.applicationLayerProtocolNegotiation].flat(),

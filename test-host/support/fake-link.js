@@ -6,8 +6,8 @@ import { Session } from "../../build/host/modules/mqtt/session.js";
 
 export class FakeLink {
 	owner;
-	written = [];	// Uint8Array per write
-	reads = [];	// lengths requested by read()
+	written = []; // Uint8Array per write
+	reads = []; // lengths requested by read()
 	inbound = [];
 	free = 1_000_000;
 	clock = 0;
@@ -146,11 +146,33 @@ export class Recorder {
 }
 
 /** The options a session test starts from. */
-const SESSION_OPTIONS = { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 };
+const SESSION_OPTIONS = {
+	maxMessageLength: 1024,
+	keepalive: 60,
+	cleanSession: true,
+	binary: false,
+	window: 8,
+	queueLength: 16,
+	receiveMaximum: 32,
+	ackTimeout: 60_000,
+};
 
 /** What CONNECT carries, as the client fills it in. */
 export function connectFields(clientId = "t", cleanSession = true) {
-	return { clientId, clientIdBytes: clientId.length, keepalive: 60, cleanSession, username: undefined, usernameBytes: 0, password: undefined, willTopic: undefined, willTopicBytes: 0, willPayload: undefined, willQos: 0, willRetain: false };
+	return {
+		clientId,
+		clientIdBytes: clientId.length,
+		keepalive: 60,
+		cleanSession,
+		username: undefined,
+		usernameBytes: 0,
+		password: undefined,
+		willTopic: undefined,
+		willTopicBytes: 0,
+		willPayload: undefined,
+		willQos: 0,
+		willRetain: false,
+	};
 }
 
 /** A session over a fake link, not yet connected; `connect()` takes it to the CONNECT. */
@@ -158,7 +180,7 @@ export function startSession(options = {}) {
 	const link = new FakeLink();
 	const owner = new Recorder();
 	const session = new Session(link, owner, { ...SESSION_OPTIONS, ...options });
-	session.reportWritten = options.reportWritten ?? true;	// as the client sets it when the app has a puback handler
+	session.reportWritten = options.reportWritten ?? true; // as the client sets it when the app has a puback handler
 	const connect = () => {
 		session.connect(connectFields("t", options.cleanSession ?? true), "broker", 1883, false);
 		session.linkResolved("10.0.0.1");

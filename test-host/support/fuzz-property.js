@@ -9,14 +9,25 @@ import mqttPacket from "mqtt-packet";
 import { connectedSession } from "./fake-link.js";
 import { setTraceSink } from "../node/globals.js";
 
-setTraceSink(() => {});	// every protocol error is traced; a fuzz run makes thousands
+setTraceSink(() => {}); // every protocol error is traced; a fuzz run makes thousands
 
 const MAX = 128;
 
 const packet = fc.oneof(
-	fc.record({ cmd: fc.constant("publish"), topic: fc.stringMatching(/^[a-z/]{1,20}$/), payload: fc.uint8Array({ maxLength: 300 }), qos: fc.constantFrom(0, 1, 2), messageId: fc.integer({ min: 1, max: 65_535 }), retain: fc.boolean() }),
+	fc.record({
+		cmd: fc.constant("publish"),
+		topic: fc.stringMatching(/^[a-z/]{1,20}$/),
+		payload: fc.uint8Array({ maxLength: 300 }),
+		qos: fc.constantFrom(0, 1, 2),
+		messageId: fc.integer({ min: 1, max: 65_535 }),
+		retain: fc.boolean(),
+	}),
 	fc.record({ cmd: fc.constantFrom("puback", "pubrec", "pubrel", "pubcomp", "unsuback"), messageId: fc.integer({ min: 1, max: 65_535 }) }),
-	fc.record({ cmd: fc.constant("suback"), messageId: fc.integer({ min: 1, max: 65_535 }), granted: fc.array(fc.constantFrom(0, 1, 2, 128), { minLength: 1, maxLength: 4 }) }),
+	fc.record({
+		cmd: fc.constant("suback"),
+		messageId: fc.integer({ min: 1, max: 65_535 }),
+		granted: fc.array(fc.constantFrom(0, 1, 2, 128), { minLength: 1, maxLength: 4 }),
+	}),
 	fc.constant({ cmd: "pingresp" }),
 );
 
@@ -47,10 +58,17 @@ function mutate(bytes, mutations) {
 
 export const streams = fc.oneof(
 	{ weight: 1, arbitrary: fc.uint8Array({ maxLength: 600 }) },
-	{ weight: 3, arbitrary: fc.tuple(fc.array(packet, { maxLength: 6 }), fc.array(mutation, { maxLength: 4 })).map(([packets, mutations]) => {
-		const valid = packets.map((p) => mqttPacket.generate(p.cmd === "publish" ? { ...p, payload: Buffer.from(p.payload), messageId: p.qos ? p.messageId : undefined } : p, { protocolVersion: 4 }));
-		return mutate(Buffer.concat(valid), mutations);
-	}) },
+	{
+		weight: 3,
+		arbitrary: fc.tuple(fc.array(packet, { maxLength: 6 }), fc.array(mutation, { maxLength: 4 })).map(([packets, mutations]) => {
+			const valid = packets.map((p) =>
+				mqttPacket.generate(p.cmd === "publish" ? { ...p, payload: Buffer.from(p.payload), messageId: p.qos ? p.messageId : undefined } : p, {
+					protocolVersion: 4,
+				})
+			);
+			return mutate(Buffer.concat(valid), mutations);
+		}),
+	},
 );
 
 export const splits = fc.array(fc.nat(), { maxLength: 12 });

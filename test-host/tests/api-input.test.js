@@ -37,18 +37,34 @@ const constructorCases = [
 	[["id", 60, null, null, 1, 1e12], "RangeError", /max_message_length/],
 	[["id", 60, null, null, 1, 1024, { window: 0 }], "RangeError", /options.window/],
 	[["id", 60, null, null, 1, 1024, { queue: -1 }], "RangeError", /options.queue/],
-	[["id", 60, null, null, 1, 1024, { reconnect: { min: 10, max: 5 } }], "RangeError", /options.reconnect.max must be an integer from 10 to 2147483647 ms, got 5/],
+	[
+		["id", 60, null, null, 1, 1024, { reconnect: { min: 10, max: 5 } }],
+		"RangeError",
+		/options.reconnect.max must be an integer from 10 to 2147483647 ms, got 5/,
+	],
 	[["id", 60, null, null, 1, 1024, { reconnect: { min: 0 } }], "RangeError", /options.reconnect.min must be an integer from 1 to 2147483647 ms, got 0/],
 	[["id", 60, null, null, 1, 1024, { ackTimeout: 50 }], "RangeError", /options.ackTimeout must be an integer from 100 to 2147483647 ms, got 50/],
 	[["a\u0000b", 60], "RangeError", /mqtt.Client: clientid must not contain U\+0000 \(MQTT 1.5.3-2\)/],
 	[["id", 60, "u\u0000"], "RangeError", /mqtt.Client: username must not contain U\+0000/],
 	[["id", 60, "u".repeat(65_536)], "RangeError", /mqtt.Client: username must be at most 65535 bytes of UTF-8, got 65536/],
 	[["é".repeat(32_768), 60], "RangeError", /mqtt.Client: clientid must be at most 65535 bytes of UTF-8, got 65536/],
-	[["id", 60, null, null, 1, 1024, { window: 65_535 }], "RangeError", /options.window must be an integer from 1 to 255 \(each slot holds tables and a packet on a 32 KB heap\), got 65535/],
+	[
+		["id", 60, null, null, 1, 1024, { window: 65_535 }],
+		"RangeError",
+		/options.window must be an integer from 1 to 255 \(each slot holds tables and a packet on a 32 KB heap\), got 65535/,
+	],
 	[["id", 60, null, null, 1, 1024, { queue: 65_535 }], "RangeError", /options.queue must be an integer from 1 to 255 .*got 65535/],
 	[["id", 60, null, null, 1, 1024, { receiveMaximum: 0 }], "RangeError", /options.receiveMaximum must be an integer from 1 to 1024/],
-	[["id", 60, null, null, 1, 1024, { tls: { clientCertificates: [] } }], "TypeError", /options.tls.clientCertificates must be a non-empty array of ArrayBuffers/],
-	[["id", 60, null, null, 1, 1024, { tls: { clientKey: { $bytes: [1] } } }], "RangeError", /options.tls.clientKey and options.tls.clientCertificates must be given together/],
+	[
+		["id", 60, null, null, 1, 1024, { tls: { clientCertificates: [] } }],
+		"TypeError",
+		/options.tls.clientCertificates must be a non-empty array of ArrayBuffers/,
+	],
+	[
+		["id", 60, null, null, 1, 1024, { tls: { clientKey: { $bytes: [1] } } }],
+		"RangeError",
+		/options.tls.clientKey and options.tls.clientCertificates must be given together/,
+	],
 	[["id", 60, null, null, 1, 1024, { tls: { alpn: 443 } }], "TypeError", /options.tls.alpn must be a protocol name or an array of them/],
 ];
 
@@ -57,7 +73,12 @@ const methodCases = [
 	["lwt", ["a", {}], "TypeError", /lwt: message must be a string, ArrayBuffer or typed array, got object/],
 	["lwt", ["a", "x", 3], "RangeError", /lwt: qos must be 0, 1 or 2, got 3/],
 	["lwt", ["a", "x", 0, 2], "TypeError", /lwt: retain must be a boolean or 0\/1, got 2/],
-	["on", ["mesage", null], "RangeError", /on: event must be one of connect, connfail, offline, message, overflow, puback, suback, unsuback, drained, got "mesage"/],
+	[
+		"on",
+		["mesage", null],
+		"RangeError",
+		/on: event must be one of connect, connfail, offline, message, overflow, puback, suback, unsuback, drained, got "mesage"/,
+	],
 	["on", ["message", 5], "TypeError", /on: handler must be a function, got number/],
 	["connect", [""], "RangeError", /connect: host must be a host name or IP address string/],
 	["connect", [42], "TypeError", /connect: host must be a host name or IP address string, got 42/],
@@ -141,7 +162,11 @@ for (const name of ENGINES) {
 				const result = await client.call("connect", "127.0.0.1", broker.port, true);
 				assert.equal(result.error?.name, "Error");
 				assert.match(result.error.message, /connect: secure needs TLS in the image: include modules\/mqtt\/manifest_tls.json/);
-				assert.deepEqual(await client.call("connect", "127.0.0.1", broker.port, false, plain.fn("connected")), { value: true }, "a plain connection still works");
+				assert.deepEqual(
+					await client.call("connect", "127.0.0.1", broker.port, false, plain.fn("connected")),
+					{ value: true },
+					"a plain connection still works",
+				);
 				await client.next("connected");
 				await client.call("close");
 			}
@@ -201,7 +226,7 @@ for (const name of ENGINES) {
 				assert.deepEqual((await conn.nextPacket()).subscriptions, [{ topic: "u", qos: 1 }]);
 				conn.send({ cmd: "publish", topic: "big", payload: Buffer.alloc(100, 0x61), qos: 0 });
 				const [, topic] = await client.next("overflow");
-				assert.equal(topic, "big", "max_message_length \"64\" is 64 bytes");
+				assert.equal(topic, "big", 'max_message_length "64" is 64 bytes');
 				await client.call("close");
 			}
 			finally {

@@ -85,7 +85,7 @@ for (const name of ENGINES) {
 				await peer.publishAsync(`${t}/${qos}`, `m${qos}`, { qos });
 			await peer.publishAsync(`${t}/empty`, "", { qos: 1 });
 			await peer.publishAsync(`${t}/bin`, Buffer.from([0, 0xFF, 0x80]), { qos: 1 });
-			await peer.publishAsync(`${t}/zero`, "a\u0000é\u0000", { qos: 1 });	// zero bytes inside UTF-8: kept whole, as XS 8.2.3 keeps them
+			await peer.publishAsync(`${t}/zero`, "a\u0000é\u0000", { qos: 1 }); // zero bytes inside UTF-8: kept whole, as XS 8.2.3 keeps them
 			const seen = [];
 			for (let i = 0; i < 6; i++)
 				seen.push((await client.next("message")).slice(1));
@@ -113,13 +113,13 @@ for (const name of ENGINES) {
 			// XS checks only that a lead byte (C0-DF, E0-EF, F0-FF) has its continuation bytes: the
 			// overlong forms and the surrogates pass, decoded from their bits (README, "Payloads that are not UTF-8")
 			const cases = [
-				[[0x41, 0xC0, 0x80], "A\u0000"],	// the overlong U+0000
-				[[0xC1, 0x81], "A"],	// an overlong "A"
+				[[0x41, 0xC0, 0x80], "A\u0000"], // the overlong U+0000
+				[[0xC1, 0x81], "A"], // an overlong "A"
 				[[0xE0, 0x80, 0x80], "\u0000"],
-				[[0xED, 0xA0, 0x80], "\uD800"],	// a surrogate
-				[[0x41, 0x80], "A\u0080"],	// a continuation byte without a lead: per byte
-				[[0x41, 0xC3], "A\u00C3"],	// a lead byte cut short: per byte
-				[[0xC3, 0x41], "\u00C3A"],	// a lead byte without its continuation: per byte
+				[[0xED, 0xA0, 0x80], "\uD800"], // a surrogate
+				[[0x41, 0x80], "A\u0080"], // a continuation byte without a lead: per byte
+				[[0x41, 0xC3], "A\u00C3"], // a lead byte cut short: per byte
+				[[0xC3, 0x41], "\u00C3A"], // a lead byte without its continuation: per byte
 				[[0xC3, 0xA9], "é"],
 			];
 			for (const [i, [bytes, expected]] of cases.entries()) {
@@ -151,7 +151,7 @@ for (const name of ENGINES) {
 				await client.call("on", event, engine.fn(`on ${event}`));
 			value(await client.call("subscribe", `${t}/a`, 1, engine.fn("first suback")));
 			await client.next("first suback");
-			value(await client.call("subscribe", `${t}/b`, 1));	// no callback: the last one stays the handler
+			value(await client.call("subscribe", `${t}/b`, 1)); // no callback: the last one stays the handler
 			const [, second] = await client.next("first suback");
 			assert.equal(second, await client.get("packetId"));
 			value(await client.call("unsubscribe", `${t}/a`, engine.fn("first unsuback")));
@@ -163,7 +163,7 @@ for (const name of ENGINES) {
 			value(await client.call("publish", t, "y", 1, 0));
 			await client.next("first puback");
 			assert.deepEqual(labels(), ["first suback", "first suback", "first unsuback", "first unsuback", "first puback", "first puback"]);
-			await client.call("on", "suback", engine.fn("on suback again"));	// and on() replaces it back
+			await client.call("on", "suback", engine.fn("on suback again")); // and on() replaces it back
 			value(await client.call("subscribe", `${t}/c`, 0));
 			await client.next("on suback again");
 			await client.call("close");
@@ -187,7 +187,11 @@ for (const name of ENGINES) {
 		});
 
 		it("connects over TLS with the test CA and fails with -5 on a name the certificate does not cover", async () => {
-			const client = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, 8192, { tls: { certificate: engine.bytes(broker.caDer) }, queue: 64, window: 32 });
+			const client = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, 8192, {
+				tls: { certificate: engine.bytes(broker.caDer) },
+				queue: 64,
+				window: 32,
+			});
 			value(await client.call("on", "message", engine.fn("message")));
 			value(await client.call("connect", "localhost", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
 			await client.next("connected", 10_000);
@@ -235,7 +239,9 @@ for (const name of ENGINES) {
 			assert.equal(reason, -5);
 			assert.equal(causes(from, /mqtt: connection failed: certificate not trusted/), 1);
 			from = engine.traces.length;
-			const misnamed = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, null, { tls: { certificate: engine.bytes(broker.caDer), serverName: "elsewhere.example" } });
+			const misnamed = await engine.newClient(`tls-${++unique}`, 30, null, null, 1, null, {
+				tls: { certificate: engine.bytes(broker.caDer), serverName: "elsewhere.example" },
+			});
 			value(await misnamed.call("connect", "127.0.0.1", broker.tlsPort, true, engine.fn("connected"), engine.fn("failed")));
 			assert.equal((await misnamed.next("failed", 10_000))[1], -5);
 			assert.equal(causes(from, /mqtt: connection failed: the broker's name is not in its certificate's subjectAltName/), 1);
@@ -292,7 +298,7 @@ for (const name of ENGINES) {
 			await peer.subscribeAsync(t);
 			value(await client.call("subscribe", t, 0, engine.fn("suback")));
 			await client.next("suback");
-			const echoed = new Promise((resolve) => {	// the peer is subscribed too: its own copies must be in first
+			const echoed = new Promise((resolve) => { // the peer is subscribed too: its own copies must be in first
 				const seen = (from, payload) => {
 					if (from === t && String(payload) === "two") {
 						peer.off("message", seen);
@@ -410,7 +416,7 @@ for (const name of ENGINES) {
 			const conn = await fault.nextConnection();
 			await conn.acceptConnect({ returnCode: 0 });
 			await client.next("connected");
-			conn.sendBytes([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]);	// a fifth remaining-length byte
+			conn.sendBytes([0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]); // a fifth remaining-length byte
 			await client.next("offline");
 			await conn.waitClosed(2000);
 			await fault.close();

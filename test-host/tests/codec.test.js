@@ -20,9 +20,15 @@ const ascii = (text) => [...text].map((c) => c.charCodeAt(0));
 
 function fields(overrides = {}) {
 	const f = {
-		clientId: "id", keepalive: 60, cleanSession: true,
-		username: undefined, password: undefined,
-		willTopic: undefined, willPayload: undefined, willQos: 0, willRetain: false,
+		clientId: "id",
+		keepalive: 60,
+		cleanSession: true,
+		username: undefined,
+		password: undefined,
+		willTopic: undefined,
+		willPayload: undefined,
+		willQos: 0,
+		willRetain: false,
 		...overrides,
 	};
 	f.clientIdBytes = codec.utf8Length(f.clientId);
@@ -65,26 +71,58 @@ function decode(bytes) {
 describe("encoding what the client sends", () => {
 	it("CONNECT, clean session, no will or credentials", () => {
 		assert.deepEqual(encodeConnect(fields()), [
-			0x10, 14,	// CONNECT, remaining length 14
-			0, 4, ...ascii("MQTT"),	// protocol name
-			4,	// level 4 = 3.1.1
-			0x02,	// flags: clean session
-			0, 60,	// keepalive 60 s
-			0, 2, ...ascii("id"),	// client id
+			0x10,
+			14, // CONNECT, remaining length 14
+			0,
+			4,
+			...ascii("MQTT"), // protocol name
+			4, // level 4 = 3.1.1
+			0x02, // flags: clean session
+			0,
+			60, // keepalive 60 s
+			0,
+			2,
+			...ascii("id"), // client id
 		]);
 	});
 	it("CONNECT with will (QoS 1, retained), username and binary password, persistent session", () => {
-		const f = fields({ clientId: "c", keepalive: 10, cleanSession: false, willTopic: "w", willPayload: Uint8Array.of(0x78), willQos: 1, willRetain: true, username: "u", password: Uint8Array.of(1, 2) });
+		const f = fields({
+			clientId: "c",
+			keepalive: 10,
+			cleanSession: false,
+			willTopic: "w",
+			willPayload: Uint8Array.of(0x78),
+			willQos: 1,
+			willRetain: true,
+			username: "u",
+			password: Uint8Array.of(1, 2),
+		});
 		assert.deepEqual(encodeConnect(f), [
-			0x10, 26,
-			0, 4, ...ascii("MQTT"), 4,
-			0xEC,	// username 0x80 | password 0x40 | will retain 0x20 | will QoS 1 0x08 | will 0x04
-			0, 10,
-			0, 1, ...ascii("c"),
-			0, 1, ...ascii("w"),	// will topic
-			0, 1, 0x78,	// will message
-			0, 1, ...ascii("u"),	// username
-			0, 2, 1, 2,	// password
+			0x10,
+			26,
+			0,
+			4,
+			...ascii("MQTT"),
+			4,
+			0xEC, // username 0x80 | password 0x40 | will retain 0x20 | will QoS 1 0x08 | will 0x04
+			0,
+			10,
+			0,
+			1,
+			...ascii("c"),
+			0,
+			1,
+			...ascii("w"), // will topic
+			0,
+			1,
+			0x78, // will message
+			0,
+			1,
+			...ascii("u"), // username
+			0,
+			2,
+			1,
+			2, // password
 		]);
 	});
 	it("CONNECT with an empty client id", () => {
@@ -93,9 +131,13 @@ describe("encoding what the client sends", () => {
 	it("PUBLISH at QoS 0, 1 (retained) and 2 (empty payload)", () => {
 		assert.deepEqual(encodePublish("a/b", ascii("hi"), 0, false, 0), [0x30, 7, 0, 3, ...ascii("a/b"), ...ascii("hi")]);
 		assert.deepEqual(encodePublish("a/b", ascii("hi"), 1, true, 10), [
-			0x33, 9,	// PUBLISH, QoS 1, retain
-			0, 3, ...ascii("a/b"),
-			0, 10,	// packet id
+			0x33,
+			9, // PUBLISH, QoS 1, retain
+			0,
+			3,
+			...ascii("a/b"),
+			0,
+			10, // packet id
 			...ascii("hi"),
 		]);
 		assert.deepEqual(encodePublish("a", [], 2, false, 0x1234), [0x34, 5, 0, 1, ...ascii("a"), 0x12, 0x34]);
@@ -107,10 +149,18 @@ describe("encoding what the client sends", () => {
 	});
 	it("SUBSCRIBE with several topics and UNSUBSCRIBE", () => {
 		assert.deepEqual(encodeSubscribe(1, ["a/#", "b"], [1, 2]), [
-			0x82, 12,	// SUBSCRIBE, reserved flags 0b0010
-			0, 1,	// packet id
-			0, 3, ...ascii("a/#"), 1,
-			0, 1, ...ascii("b"), 2,
+			0x82,
+			12, // SUBSCRIBE, reserved flags 0b0010
+			0,
+			1, // packet id
+			0,
+			3,
+			...ascii("a/#"),
+			1,
+			0,
+			1,
+			...ascii("b"),
+			2,
 		]);
 		assert.deepEqual(encodeSubscribe(2, ["a"], undefined), [0xA2, 5, 0, 2, 0, 1, ...ascii("a")]);
 	});
@@ -130,8 +180,14 @@ describe("encoding what the client sends", () => {
 
 describe("remaining length", () => {
 	const cases = [
-		[0, [0x00]], [127, [0x7F]], [128, [0x80, 0x01]], [16_383, [0xFF, 0x7F]], [16_384, [0x80, 0x80, 0x01]],
-		[2_097_151, [0xFF, 0xFF, 0x7F]], [2_097_152, [0x80, 0x80, 0x80, 0x01]], [268_435_455, [0xFF, 0xFF, 0xFF, 0x7F]],
+		[0, [0x00]],
+		[127, [0x7F]],
+		[128, [0x80, 0x01]],
+		[16_383, [0xFF, 0x7F]],
+		[16_384, [0x80, 0x80, 0x01]],
+		[2_097_151, [0xFF, 0xFF, 0x7F]],
+		[2_097_152, [0x80, 0x80, 0x80, 0x01]],
+		[268_435_455, [0xFF, 0xFF, 0xFF, 0x7F]],
 	];
 	for (const [length, bytes] of cases) {
 		it(`${length} encodes as ${bytes.length} byte(s) and decodes back`, () => {
@@ -212,7 +268,7 @@ describe("decoding what a server sends", () => {
 		codec.decodeHeader(bytes, 0, bytes.length, packet);
 		assert.equal(codec.decodeBody(bytes, 0, 6, packet), NEED_MORE);
 		assert.equal(codec.decodeBody(bytes, 0, 12, packet), VALID);
-		assert.deepEqual([packet.id, packet.payloadOffset, packet.payloadLength], [5, 11, 100]);	// header 2, topic 2 + 5, id 2
+		assert.deepEqual([packet.id, packet.payloadOffset, packet.payloadLength], [5, 11, 100]); // header 2, topic 2 + 5, id 2
 	});
 });
 
@@ -242,10 +298,39 @@ describe("mqtt-packet as an oracle", () => {
 		return packets;
 	};
 	it("parses what we encode to the same fields", () => {
-		const [connect] = parse(encodeConnect(fields({ clientId: "dev\u00e9", keepalive: 120, cleanSession: false, willTopic: "lwt", willPayload: Uint8Array.of(0x6F), willQos: 2, willRetain: false, username: "user", password: ascii("pw") })));
-		assert.deepEqual([connect.cmd, connect.clientId, connect.keepalive, connect.clean, connect.will.topic, connect.will.qos, connect.username, connect.password.toString()], ["connect", "dev\u00e9", 120, false, "lwt", 2, "user", "pw"]);
+		const [connect] = parse(
+			encodeConnect(
+				fields({
+					clientId: "dev\u00e9",
+					keepalive: 120,
+					cleanSession: false,
+					willTopic: "lwt",
+					willPayload: Uint8Array.of(0x6F),
+					willQos: 2,
+					willRetain: false,
+					username: "user",
+					password: ascii("pw"),
+				}),
+			),
+		);
+		assert.deepEqual(
+			[
+				connect.cmd,
+				connect.clientId,
+				connect.keepalive,
+				connect.clean,
+				connect.will.topic,
+				connect.will.qos,
+				connect.username,
+				connect.password.toString(),
+			],
+			["connect", "dev\u00e9", 120, false, "lwt", 2, "user", "pw"],
+		);
 		const [publish] = parse(encodePublish("s/\u20ac", new Array(300).fill(7), 2, true, 65_535));
-		assert.deepEqual([publish.cmd, publish.topic, publish.qos, publish.retain, publish.messageId, publish.payload.length], ["publish", "s/\u20ac", 2, true, 65_535, 300]);
+		assert.deepEqual(
+			[publish.cmd, publish.topic, publish.qos, publish.retain, publish.messageId, publish.payload.length],
+			["publish", "s/\u20ac", 2, true, 65_535, 300],
+		);
 		const [subscribe] = parse(encodeSubscribe(9, ["a/+", "#"], [0, 2]));
 		assert.deepEqual(subscribe.subscriptions.map((s) => [s.topic, s.qos]), [["a/+", 0], ["#", 2]]);
 		const [unsubscribe] = parse(encodeSubscribe(10, ["a/+"], undefined));
@@ -265,7 +350,17 @@ describe("mqtt-packet as an oracle", () => {
 export function connectedSession(options = {}) {
 	const link = new FakeLink();
 	const owner = new Recorder();
-	const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000, ...options });
+	const session = new Session(link, owner, {
+		maxMessageLength: 1024,
+		keepalive: 60,
+		cleanSession: true,
+		binary: false,
+		window: 8,
+		queueLength: 16,
+		receiveMaximum: 32,
+		ackTimeout: 60_000,
+		...options,
+	});
 	session.connect(fields({ clientId: "t", cleanSession: options.cleanSession ?? true }), "broker", 1883, false);
 	session.linkResolved("10.0.0.1");
 	session.linkWritable(link.free);
@@ -278,8 +373,12 @@ describe("streaming through the session", () => {
 		...encodePublish("a/b", ascii("one"), 0, false, 0),
 		...encodePublish("a/b", ascii("two"), 1, false, 5),
 		...encodePublish("c", [], 2, true, 6),
-		0x62, 2, 0, 6,	// PUBREL 6
-		0xD0, 0,	// PINGRESP
+		0x62,
+		2,
+		0,
+		6, // PUBREL 6
+		0xD0,
+		0, // PINGRESP
 		...encodePublish("a/b", new Array(500).fill(0x7A), 0, false, 0),
 	];
 	const expected = [["message", "a/b", "one"], ["message", "a/b", "two"], ["message", "c", undefined], ["message", "a/b", "z".repeat(500)]];
@@ -307,7 +406,16 @@ describe("streaming through the session", () => {
 	it("glued to the CONNACK in one read (retained messages right after connect)", () => {
 		const link = new FakeLink();
 		const owner = new Recorder();
-		const session = new Session(link, owner, { maxMessageLength: 1024, keepalive: 60, cleanSession: true, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 });
+		const session = new Session(link, owner, {
+			maxMessageLength: 1024,
+			keepalive: 60,
+			cleanSession: true,
+			binary: false,
+			window: 8,
+			queueLength: 16,
+			receiveMaximum: 32,
+			ackTimeout: 60_000,
+		});
 		session.connect(fields(), "broker", 1883, false);
 		session.linkResolved("10.0.0.1");
 		session.linkWritable(link.free);

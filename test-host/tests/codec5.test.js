@@ -76,44 +76,138 @@ function decode(bytes, aliasMaximum = 10) {
 const text = (buffer, offset, length) => new TextDecoder().decode(buffer.subarray(offset, offset + length));
 
 describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => {
-	const users = [["a", "1"], ["b", "2"], ["a", "3"]];	// repeated names, kept in order
-	const userObject = { a: ["1", "3"], b: "2" };	// mqtt-packet's form: the same bytes only when names are grouped
+	const users = [["a", "1"], ["b", "2"], ["a", "3"]]; // repeated names, kept in order
+	const userObject = { a: ["1", "3"], b: "2" }; // mqtt-packet's form: the same bytes only when names are grouped
 	it("CONNECT with no properties: level 5, an empty property block", () => {
 		assert.deepEqual(connect(fields(), undefined, undefined), [
-			0x10, 15,
-			0, 4, ...ascii("MQTT"), 5,	// protocol level 5
-			0x02, 0, 60,	// Clean Start, keep alive
-			0,	// property length
-			0, 2, ...ascii("id"),
+			0x10,
+			15,
+			0,
+			4,
+			...ascii("MQTT"),
+			5, // protocol level 5
+			0x02,
+			0,
+			60, // Clean Start, keep alive
+			0, // property length
+			0,
+			2,
+			...ascii("id"),
 		]);
 		assert.deepEqual(connect(fields(), undefined, undefined), generate({ cmd: "connect", protocolVersion: 5, clientId: "id", keepalive: 60, clean: true }));
 	});
 	it("CONNECT with every client property, a will with its properties, user and password", () => {
-		const p = { sessionExpiry: 3600, receiveMaximum: 20, maximumPacketSize: 1024, topicAliasMaximum: 8, requestResponseInformation: true, requestProblemInformation: false, userProperties: [["k", "v"]] };
-		const will = { willDelay: 30, payloadFormat: 1, messageExpiry: 600, contentType: "text/plain", responseTopic: "r/t", correlationData: Uint8Array.of(1, 2, 3), userProperties: [["w", "x"]] };
-		const f = fields({ clientId: "dev\u00e9", cleanSession: false, willTopic: "lwt", willPayload: utf8("gone"), willQos: 1, willRetain: true, username: "u", password: Uint8Array.of(9) });
+		const p = {
+			sessionExpiry: 3600,
+			receiveMaximum: 20,
+			maximumPacketSize: 1024,
+			topicAliasMaximum: 8,
+			requestResponseInformation: true,
+			requestProblemInformation: false,
+			userProperties: [["k", "v"]],
+		};
+		const will = {
+			willDelay: 30,
+			payloadFormat: 1,
+			messageExpiry: 600,
+			contentType: "text/plain",
+			responseTopic: "r/t",
+			correlationData: Uint8Array.of(1, 2, 3),
+			userProperties: [["w", "x"]],
+		};
+		const f = fields({
+			clientId: "dev\u00e9",
+			cleanSession: false,
+			willTopic: "lwt",
+			willPayload: utf8("gone"),
+			willQos: 1,
+			willRetain: true,
+			username: "u",
+			password: Uint8Array.of(9),
+		});
 		const ours = connect(f, p, will);
 		const theirs = generate({
-			cmd: "connect", protocolVersion: 5, clientId: "dev\u00e9", keepalive: 60, clean: false, username: "u", password: Buffer.of(9),
-			properties: { sessionExpiryInterval: 3600, receiveMaximum: 20, maximumPacketSize: 1024, topicAliasMaximum: 8, requestResponseInformation: true, requestProblemInformation: false, userProperties: { k: "v" } },
-			will: { topic: "lwt", payload: Buffer.from("gone"), qos: 1, retain: true, properties: { willDelayInterval: 30, payloadFormatIndicator: true, messageExpiryInterval: 600, contentType: "text/plain", responseTopic: "r/t", correlationData: Buffer.of(1, 2, 3), userProperties: { w: "x" } } },
+			cmd: "connect",
+			protocolVersion: 5,
+			clientId: "dev\u00e9",
+			keepalive: 60,
+			clean: false,
+			username: "u",
+			password: Buffer.of(9),
+			properties: {
+				sessionExpiryInterval: 3600,
+				receiveMaximum: 20,
+				maximumPacketSize: 1024,
+				topicAliasMaximum: 8,
+				requestResponseInformation: true,
+				requestProblemInformation: false,
+				userProperties: { k: "v" },
+			},
+			will: {
+				topic: "lwt",
+				payload: Buffer.from("gone"),
+				qos: 1,
+				retain: true,
+				properties: {
+					willDelayInterval: 30,
+					payloadFormatIndicator: true,
+					messageExpiryInterval: 600,
+					contentType: "text/plain",
+					responseTopic: "r/t",
+					correlationData: Buffer.of(1, 2, 3),
+					userProperties: { w: "x" },
+				},
+			},
 		});
 		assert.deepEqual(ours, theirs);
 		const [parsed] = parse(ours);
-		assert.deepEqual([parsed.protocolVersion, parsed.properties.sessionExpiryInterval, parsed.will.properties.willDelayInterval, parsed.will.properties.correlationData.toString("hex")], [5, 3600, 30, "010203"]);
+		assert.deepEqual(
+			[
+				parsed.protocolVersion,
+				parsed.properties.sessionExpiryInterval,
+				parsed.will.properties.willDelayInterval,
+				parsed.will.properties.correlationData.toString("hex"),
+			],
+			[5, 3600, 30, "010203"],
+		);
 	});
 	it("PUBLISH with no properties, with an alias alone, and with every message property", () => {
 		const none = [...v5.encodePublish5(utf8("a/b"), utf8("hi"), 1, false, 7, 0, undefined)];
 		assert.deepEqual(none, [0x32, 10, 0, 3, ...ascii("a/b"), 0, 7, 0, ...ascii("hi")]);
 		assert.deepEqual(none, generate({ cmd: "publish", topic: "a/b", payload: Buffer.from("hi"), qos: 1, messageId: 7, properties: {} }));
-		const aliased = [...v5.encodePublish5(new Uint8Array(0), utf8("hi"), 0, false, 0, 3, undefined)];	// the alias stands for the topic
+		const aliased = [...v5.encodePublish5(new Uint8Array(0), utf8("hi"), 0, false, 0, 3, undefined)]; // the alias stands for the topic
 		assert.deepEqual(aliased, [0x30, 8, 0, 0, 3, TOPIC_ALIAS, 0, 3, ...ascii("hi")]);
 		assert.deepEqual(aliased, generate({ cmd: "publish", topic: "", payload: Buffer.from("hi"), qos: 0, properties: { topicAlias: 3 } }));
-		const p = { payloadFormat: 1, messageExpiry: 70_000, contentType: "application/json", responseTopic: "reply/\u20ac", correlationData: Uint8Array.of(0, 255), userProperties: users };
+		const p = {
+			payloadFormat: 1,
+			messageExpiry: 70_000,
+			contentType: "application/json",
+			responseTopic: "reply/\u20ac",
+			correlationData: Uint8Array.of(0, 255),
+			userProperties: users,
+		};
 		const full = [...v5.encodePublish5(utf8("s/t"), new Uint8Array(300).fill(7), 2, true, 65_535, 5, p)];
-		const theirs = generate({ cmd: "publish", topic: "s/t", payload: Buffer.alloc(300, 7), qos: 2, retain: true, messageId: 65_535, properties: { payloadFormatIndicator: true, messageExpiryInterval: 70_000, topicAlias: 5, contentType: "application/json", responseTopic: "reply/\u20ac", correlationData: Buffer.of(0, 255), userProperties: userObject } });
+		const theirs = generate({
+			cmd: "publish",
+			topic: "s/t",
+			payload: Buffer.alloc(300, 7),
+			qos: 2,
+			retain: true,
+			messageId: 65_535,
+			properties: {
+				payloadFormatIndicator: true,
+				messageExpiryInterval: 70_000,
+				topicAlias: 5,
+				contentType: "application/json",
+				responseTopic: "reply/\u20ac",
+				correlationData: Buffer.of(0, 255),
+				userProperties: userObject,
+			},
+		});
 		// mqtt-packet groups user properties by name; ours keep the caller's order, so compare with grouped input
-		const grouped = [...v5.encodePublish5(utf8("s/t"), new Uint8Array(300).fill(7), 2, true, 65_535, 5, { ...p, userProperties: [["a", "1"], ["a", "3"], ["b", "2"]] })];
+		const grouped = [
+			...v5.encodePublish5(utf8("s/t"), new Uint8Array(300).fill(7), 2, true, 65_535, 5, { ...p, userProperties: [["a", "1"], ["a", "3"], ["b", "2"]] }),
+		];
 		assert.deepEqual(grouped, theirs);
 		assert.equal(full.length, theirs.length);
 		const [parsed] = parse(full);
@@ -122,9 +216,22 @@ describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => 
 	});
 	it("CONNECT's request flags the other way, and a PUBLISH whose properties need a two-byte length", () => {
 		const p = { requestResponseInformation: false, requestProblemInformation: true };
-		assert.deepEqual(connect(fields(), p, undefined), generate({ cmd: "connect", protocolVersion: 5, clientId: "id", keepalive: 60, clean: true, properties: { requestResponseInformation: false, requestProblemInformation: true } }));
+		assert.deepEqual(
+			connect(fields(), p, undefined),
+			generate({
+				cmd: "connect",
+				protocolVersion: 5,
+				clientId: "id",
+				keepalive: 60,
+				clean: true,
+				properties: { requestResponseInformation: false, requestProblemInformation: true },
+			}),
+		);
 		const type = "t".repeat(200);
-		assert.deepEqual([...v5.encodePublish5(utf8("a"), utf8("x"), 0, false, 0, 0, { contentType: type })], generate({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0, properties: { contentType: type } }));
+		assert.deepEqual(
+			[...v5.encodePublish5(utf8("a"), utf8("x"), 0, false, 0, 0, { contentType: type })],
+			generate({ cmd: "publish", topic: "a", payload: Buffer.from("x"), qos: 0, properties: { contentType: type } }),
+		);
 		assert.equal(v5.publishAlias(Uint8Array.of(0x40, 2, 0, 1)), 0, "not a PUBLISH");
 	});
 	it("acknowledgements: four bytes for success, reason code and empty properties otherwise", () => {
@@ -136,16 +243,26 @@ describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => 
 		assert.equal(v5.writeAck5(out, 0, 4, 9, 0x80), 6);
 		assert.deepEqual([...out], [0x40, 4, 0, 9, 0x80, 0]);
 		assert.deepEqual([...out], generate({ cmd: "puback", messageId: 9, reasonCode: 0x80 }));
-		v5.writeAck5(out, 0, 7, 9, 0x92);	// PUBCOMP: packet identifier not found
+		v5.writeAck5(out, 0, 7, 9, 0x92); // PUBCOMP: packet identifier not found
 		assert.deepEqual([...out], generate({ cmd: "pubcomp", messageId: 9, reasonCode: 0x92 }));
 	});
 	it("SUBSCRIBE with options and a subscription identifier, UNSUBSCRIBE with user properties", () => {
 		const options = [v5.subscriptionOptions(1, true, false, 0), v5.subscriptionOptions(2, false, true, 2), v5.subscriptionOptions(0, false, false, 1)];
 		assert.deepEqual(options, [0x05, 0x2A, 0x10]);
 		const ours = subscribe(1, ["a/#", "b", "$share/g/c"], options, { subscriptionIdentifier: 200_000, userProperties: [["k", "v"]] });
-		assert.deepEqual(ours, generate({ cmd: "subscribe", messageId: 1, properties: { subscriptionIdentifier: 200_000, userProperties: { k: "v" } }, subscriptions: [
-			{ topic: "a/#", qos: 1, nl: true, rap: false, rh: 0 }, { topic: "b", qos: 2, nl: false, rap: true, rh: 2 }, { topic: "$share/g/c", qos: 0, nl: false, rap: false, rh: 1 },
-		] }));
+		assert.deepEqual(
+			ours,
+			generate({
+				cmd: "subscribe",
+				messageId: 1,
+				properties: { subscriptionIdentifier: 200_000, userProperties: { k: "v" } },
+				subscriptions: [
+					{ topic: "a/#", qos: 1, nl: true, rap: false, rh: 0 },
+					{ topic: "b", qos: 2, nl: false, rap: true, rh: 2 },
+					{ topic: "$share/g/c", qos: 0, nl: false, rap: false, rh: 1 },
+				],
+			}),
+		);
 		assert.deepEqual(subscribe(2, ["a"], [0], undefined), [0x82, 7, 0, 2, 0, 0, 1, ...ascii("a"), 0]);
 		const unsub = subscribe(3, ["a", "b"], undefined, { userProperties: [["x", "y"]] });
 		assert.deepEqual(unsub, generate({ cmd: "unsubscribe", messageId: 3, unsubscriptions: ["a", "b"], properties: { userProperties: { x: "y" } } }));
@@ -153,13 +270,24 @@ describe("MQTT 5: what the client sends, byte-exact against mqtt-packet", () => 
 	it("DISCONNECT: a reason code, with session expiry and reason string when given", () => {
 		assert.deepEqual(disconnect(0, undefined), [0xE0, 2, 0, 0]);
 		assert.deepEqual(disconnect(0, undefined), generate({ cmd: "disconnect", reasonCode: 0 }));
-		assert.deepEqual(disconnect(0x04, { sessionExpiry: 0, reasonString: "bye", userProperties: [["k", "v"]] }),
-			generate({ cmd: "disconnect", reasonCode: 0x04, properties: { sessionExpiryInterval: 0, reasonString: "bye", userProperties: { k: "v" } } }));
+		assert.deepEqual(
+			disconnect(0x04, { sessionExpiry: 0, reasonString: "bye", userProperties: [["k", "v"]] }),
+			generate({ cmd: "disconnect", reasonCode: 0x04, properties: { sessionExpiryInterval: 0, reasonString: "bye", userProperties: { k: "v" } } }),
+		);
 	});
 	it("variable byte integers at their boundaries in a subscription identifier", () => {
 		for (const id of [1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455]) {
 			const ours = subscribe(1, ["t"], [0], { subscriptionIdentifier: id });
-			assert.deepEqual(ours, generate({ cmd: "subscribe", messageId: 1, properties: { subscriptionIdentifier: id }, subscriptions: [{ topic: "t", qos: 0, nl: false, rap: false, rh: 0 }] }), `id ${id}`);
+			assert.deepEqual(
+				ours,
+				generate({
+					cmd: "subscribe",
+					messageId: 1,
+					properties: { subscriptionIdentifier: id },
+					subscriptions: [{ topic: "t", qos: 0, nl: false, rap: false, rh: 0 }],
+				}),
+				`id ${id}`,
+			);
 		}
 	});
 });
@@ -181,17 +309,49 @@ describe("MQTT 5: a queued PUBLISH with an alias, written again for another conn
 describe("MQTT 5: what a server sends, decoded from mqtt-packet's bytes", () => {
 	it("CONNACK with every property a server may send", () => {
 		const properties = {
-			sessionExpiryInterval: 120, receiveMaximum: 10, maximumQoS: 1, retainAvailable: false, maximumPacketSize: 2048,
-			assignedClientIdentifier: "auto-1", topicAliasMaximum: 5, reasonString: "ok", userProperties: { a: "b" },
-			wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: true, sharedSubscriptionAvailable: false,
-			serverKeepAlive: 30, responseInformation: "resp/", serverReference: "other",
+			sessionExpiryInterval: 120,
+			receiveMaximum: 10,
+			maximumQoS: 1,
+			retainAvailable: false,
+			maximumPacketSize: 2048,
+			assignedClientIdentifier: "auto-1",
+			topicAliasMaximum: 5,
+			reasonString: "ok",
+			userProperties: { a: "b" },
+			wildcardSubscriptionAvailable: false,
+			subscriptionIdentifiersAvailable: true,
+			sharedSubscriptionAvailable: false,
+			serverKeepAlive: 30,
+			responseInformation: "resp/",
+			serverReference: "other",
 		};
 		const { packet, props, buffer } = decode(generate({ cmd: "connack", sessionPresent: true, reasonCode: 0, properties }));
 		assert.deepEqual([packet.returnCode, packet.sessionPresent], [0, true]);
 		const number = (id) => props.get(id, -1);
-		assert.deepEqual([number(0x11), number(RECEIVE_MAXIMUM), number(0x24), number(0x25), number(MAXIMUM_PACKET_SIZE), number(0x22), number(0x28), number(0x29), number(0x2A), number(SERVER_KEEP_ALIVE)],
-			[120, 10, 1, 0, 2048, 5, 0, 1, 0, 30]);
-		assert.deepEqual([v5.readString(buffer, number(0x12)), v5.readString(buffer, number(0x1F)), v5.readString(buffer, number(0x1A)), v5.readString(buffer, number(0x1C))], ["auto-1", "ok", "resp/", "other"]);
+		assert.deepEqual(
+			[
+				number(0x11),
+				number(RECEIVE_MAXIMUM),
+				number(0x24),
+				number(0x25),
+				number(MAXIMUM_PACKET_SIZE),
+				number(0x22),
+				number(0x28),
+				number(0x29),
+				number(0x2A),
+				number(SERVER_KEEP_ALIVE),
+			],
+			[120, 10, 1, 0, 2048, 5, 0, 1, 0, 30],
+		);
+		assert.deepEqual(
+			[
+				v5.readString(buffer, number(0x12)),
+				v5.readString(buffer, number(0x1F)),
+				v5.readString(buffer, number(0x1A)),
+				v5.readString(buffer, number(0x1C)),
+			],
+			["auto-1", "ok", "resp/", "other"],
+		);
 		assert.deepEqual(v5.readUserProperties(buffer, props), [["a", "b"]]);
 		assert.equal(props.get(0x01, -1), -1, "absent: the fallback");
 	});
@@ -201,14 +361,46 @@ describe("MQTT 5: what a server sends, decoded from mqtt-packet's bytes", () => 
 		assert.equal(decode([0x20, 3, 0, 0, 0]).props.seenLow, 0);
 	});
 	it("PUBLISH with every message property, user properties in order, several subscription identifiers", () => {
-		const bytes = generate({ cmd: "publish", topic: "x/y", payload: Buffer.from("body"), qos: 1, messageId: 42, retain: true, dup: true, properties: {
-			payloadFormatIndicator: true, messageExpiryInterval: 99, topicAlias: 4, responseTopic: "re", correlationData: Buffer.of(7, 8),
-			userProperties: { z: ["1", "2"], a: "3" }, subscriptionIdentifier: [3, 300], contentType: "ct",
-		} });
+		const bytes = generate({
+			cmd: "publish",
+			topic: "x/y",
+			payload: Buffer.from("body"),
+			qos: 1,
+			messageId: 42,
+			retain: true,
+			dup: true,
+			properties: {
+				payloadFormatIndicator: true,
+				messageExpiryInterval: 99,
+				topicAlias: 4,
+				responseTopic: "re",
+				correlationData: Buffer.of(7, 8),
+				userProperties: { z: ["1", "2"], a: "3" },
+				subscriptionIdentifier: [3, 300],
+				contentType: "ct",
+			},
+		});
 		const { packet, props, buffer } = decode(bytes);
-		assert.deepEqual([packet.qos, packet.id, packet.retain, packet.dup, text(buffer, packet.topicOffset, packet.topicLength), text(buffer, packet.payloadOffset, packet.payloadLength)], [1, 42, true, true, "x/y", "body"]);
+		assert.deepEqual(
+			[
+				packet.qos,
+				packet.id,
+				packet.retain,
+				packet.dup,
+				text(buffer, packet.topicOffset, packet.topicLength),
+				text(buffer, packet.payloadOffset, packet.payloadLength),
+			],
+			[1, 42, true, true, "x/y", "body"],
+		);
 		assert.deepEqual([props.get(0x01, -1), props.get(0x02, -1), props.get(TOPIC_ALIAS, -1)], [1, 99, 4]);
-		assert.deepEqual([v5.readString(buffer, props.get(0x08, 0)), [...new Uint8Array(v5.readBinary(buffer, props.get(0x09, 0)))], v5.readString(buffer, props.get(0x03, 0))], ["re", [7, 8], "ct"]);
+		assert.deepEqual(
+			[
+				v5.readString(buffer, props.get(0x08, 0)),
+				[...new Uint8Array(v5.readBinary(buffer, props.get(0x09, 0)))],
+				v5.readString(buffer, props.get(0x03, 0)),
+			],
+			["re", [7, 8], "ct"],
+		);
 		assert.deepEqual(v5.readUserProperties(buffer, props), [["z", "1"], ["z", "2"], ["a", "3"]]);
 		assert.deepEqual(v5.readSubscriptionIds(buffer, props), [3, 300]);
 	});
@@ -228,13 +420,21 @@ describe("MQTT 5: what a server sends, decoded from mqtt-packet's bytes", () => 
 	});
 	it("SUBACK and UNSUBACK reason codes, one per filter", () => {
 		const suback = decode(generate({ cmd: "suback", messageId: 3, granted: [0, 1, 2, 0x80, 0x87, 0xA2], properties: { reasonString: "r" } }));
-		assert.deepEqual([...suback.buffer.subarray(suback.packet.payloadOffset, suback.packet.payloadOffset + suback.packet.payloadLength)], [0, 1, 2, 0x80, 0x87, 0xA2]);
+		assert.deepEqual(
+			[...suback.buffer.subarray(suback.packet.payloadOffset, suback.packet.payloadOffset + suback.packet.payloadLength)],
+			[0, 1, 2, 0x80, 0x87, 0xA2],
+		);
 		const unsuback = decode(generate({ cmd: "unsuback", messageId: 4, granted: [0, 0x11, 0x8F] }));
 		assert.deepEqual([unsuback.packet.id, unsuback.packet.payloadLength], [4, 3]);
 	});
 	it("DISCONNECT from the server with its reason, reason string and server reference", () => {
-		const { packet, props, buffer } = decode(generate({ cmd: "disconnect", reasonCode: 0x8B, properties: { reasonString: "shutting down", serverReference: "b2" } }));
-		assert.deepEqual([packet.returnCode, v5.readString(buffer, props.get(0x1F, 0)), v5.readString(buffer, props.get(0x1C, 0))], [0x8B, "shutting down", "b2"]);
+		const { packet, props, buffer } = decode(
+			generate({ cmd: "disconnect", reasonCode: 0x8B, properties: { reasonString: "shutting down", serverReference: "b2" } }),
+		);
+		assert.deepEqual(
+			[packet.returnCode, v5.readString(buffer, props.get(0x1F, 0)), v5.readString(buffer, props.get(0x1C, 0))],
+			[0x8B, "shutting down", "b2"],
+		);
 		assert.equal(decode([0xE0, 0]).packet.returnCode, 0, "no reason code: normal disconnection");
 	});
 });
@@ -290,7 +490,9 @@ describe("MQTT 5: what a client must refuse, by its decoder error and DISCONNECT
 
 describe("MQTT 5: an oversized PUBLISH decodes from its first bytes", () => {
 	it("NEED_MORE until the properties are in, then VALID", () => {
-		const bytes = Uint8Array.from(generate({ cmd: "publish", topic: "topic", payload: Buffer.alloc(100, 1), qos: 1, messageId: 5, properties: { contentType: "text/plain" } }));
+		const bytes = Uint8Array.from(
+			generate({ cmd: "publish", topic: "topic", payload: Buffer.alloc(100, 1), qos: 1, messageId: 5, properties: { contentType: "text/plain" } }),
+		);
 		const packet = new Packet(), props = new Properties();
 		decoder.decodeHeader(bytes, 0, bytes.length, packet);
 		// header 2, topic 2 + 5, packet id 2, property length 1, content type 13: the payload starts at 25
@@ -332,7 +534,10 @@ function framer() {
 					return void out.push({ error: v5.errorName5(result) });
 				const summary = { type: packet.type, id: packet.id, code: packet.returnCode, users: v5.readUserProperties(buffer, props) ?? [] };
 				if (packet.type === 3)
-					Object.assign(summary, { topic: text(buffer, packet.topicOffset, packet.topicLength), payload: text(buffer, packet.payloadOffset, packet.payloadLength) });
+					Object.assign(summary, {
+						topic: text(buffer, packet.topicOffset, packet.topicLength),
+						payload: text(buffer, packet.payloadOffset, packet.payloadLength),
+					});
 				if ((packet.type === 3 || packet.type === 9 || packet.type === 11) && packet.payloadOffset + packet.payloadLength !== length)
 					throw new Error(`payload ends at ${packet.payloadOffset + packet.payloadLength}, the packet at ${length}`);
 				if ((props.seenLow || props.seenHigh || props.users || props.subscriptionIds) && props.end > length)
@@ -383,53 +588,78 @@ describe("MQTT 5: a stream whole, byte by byte, split at every index and glued",
 describe("MQTT 5: the decoder's contract under random input", () => {
 	const property = fc.oneof(
 		fc.record({ payloadFormatIndicator: fc.boolean() }, { requiredKeys: [] }),
-		fc.record({ messageExpiryInterval: fc.nat(), contentType: fc.string({ maxLength: 8 }), responseTopic: fc.stringMatching(/^[a-z/]{1,8}$/) }, { requiredKeys: [] }),
+		fc.record(
+			{ messageExpiryInterval: fc.nat(), contentType: fc.string({ maxLength: 8 }), responseTopic: fc.stringMatching(/^[a-z/]{1,8}$/) },
+			{ requiredKeys: [] },
+		),
 		fc.record({ userProperties: fc.dictionary(fc.stringMatching(/^[a-z]{1,4}$/), fc.string({ maxLength: 6 }), { maxKeys: 3 }) }, { requiredKeys: [] }),
 	);
 	const packet = fc.oneof(
-		fc.record({ cmd: fc.constant("publish"), topic: fc.stringMatching(/^[a-z/]{1,20}$/), payload: fc.uint8Array({ maxLength: 200 }), qos: fc.constantFrom(0, 1, 2), messageId: fc.integer({ min: 1, max: 65_535 }), properties: property }),
-		fc.record({ cmd: fc.constantFrom("puback", "pubrec"), messageId: fc.integer({ min: 1, max: 65_535 }), reasonCode: fc.constantFrom(0, 0x10, 0x80, 0x97) }),
+		fc.record({
+			cmd: fc.constant("publish"),
+			topic: fc.stringMatching(/^[a-z/]{1,20}$/),
+			payload: fc.uint8Array({ maxLength: 200 }),
+			qos: fc.constantFrom(0, 1, 2),
+			messageId: fc.integer({ min: 1, max: 65_535 }),
+			properties: property,
+		}),
+		fc.record({
+			cmd: fc.constantFrom("puback", "pubrec"),
+			messageId: fc.integer({ min: 1, max: 65_535 }),
+			reasonCode: fc.constantFrom(0, 0x10, 0x80, 0x97),
+		}),
 		fc.record({ cmd: fc.constantFrom("pubrel", "pubcomp"), messageId: fc.integer({ min: 1, max: 65_535 }), reasonCode: fc.constantFrom(0, 0x92) }),
-		fc.record({ cmd: fc.constant("suback"), messageId: fc.integer({ min: 1, max: 65_535 }), granted: fc.array(fc.constantFrom(0, 1, 2, 0x80, 0x9E), { minLength: 1, maxLength: 4 }) }),
+		fc.record({
+			cmd: fc.constant("suback"),
+			messageId: fc.integer({ min: 1, max: 65_535 }),
+			granted: fc.array(fc.constantFrom(0, 1, 2, 0x80, 0x9E), { minLength: 1, maxLength: 4 }),
+		}),
 		fc.constant({ cmd: "pingresp" }),
 	);
 	const mutation = fc.record({ at: fc.nat(), kind: fc.constantFrom("flip", "cut", "insert"), value: fc.integer({ min: 0, max: 255 }) });
-	const streams = fc.tuple(fc.array(packet, { minLength: 1, maxLength: 5 }), fc.array(mutation, { maxLength: 3 }), fc.array(fc.nat(), { maxLength: 6 })).map(([packets, mutations, cuts]) => {
-		const bytes = packets.flatMap((p) => generate(p.cmd === "publish" ? { ...p, payload: Buffer.from(p.payload), messageId: p.qos ? p.messageId : undefined } : p));
-		for (const m of mutations) {
-			const at = m.at % bytes.length;
-			if (m.kind === "flip")
-				bytes[at] ^= 1 << (m.value & 7);
-			else if (m.kind === "cut")
-				bytes.splice(at, 1 + (m.value & 3));
-			else
-				bytes.splice(at, 0, m.value);
-		}
-		return { bytes, cuts: [...new Set(cuts.map((c) => c % (bytes.length || 1)))].sort((a, b) => a - b), mutated: mutations.length > 0 };
-	});
+	const streams = fc.tuple(fc.array(packet, { minLength: 1, maxLength: 5 }), fc.array(mutation, { maxLength: 3 }), fc.array(fc.nat(), { maxLength: 6 })).map(
+		([packets, mutations, cuts]) => {
+			const bytes = packets.flatMap((p) =>
+				generate(p.cmd === "publish" ? { ...p, payload: Buffer.from(p.payload), messageId: p.qos ? p.messageId : undefined } : p)
+			);
+			for (const m of mutations) {
+				const at = m.at % bytes.length;
+				if (m.kind === "flip")
+					bytes[at] ^= 1 << (m.value & 7);
+				else if (m.kind === "cut")
+					bytes.splice(at, 1 + (m.value & 3));
+				else
+					bytes.splice(at, 0, m.value);
+			}
+			return { bytes, cuts: [...new Set(cuts.map((c) => c % (bytes.length || 1)))].sort((a, b) => a - b), mutated: mutations.length > 0 };
+		},
+	);
 	it("never throws, keeps every offset inside its packet, agrees across splits, and names every error (2,000 cases)", () => {
 		const tally = { valid: 0, error: 0 };
-		fc.assert(fc.property(streams, ({ bytes, cuts, mutated }) => {
-			const whole = framer();
-			whole.push(bytes);
-			const split = framer();
-			let from = 0;
-			for (const to of [...cuts, bytes.length]) {
-				split.push(bytes.slice(from, to));
-				from = to;
-			}
-			assert.deepEqual(split.out, whole.out);
-			const last = whole.out.at(-1);
-			if (last?.error) {
-				assert.notEqual(last.error, "protocol error", "every error has a name");
-				tally.error++;
-			}
-			else {
-				if (!mutated)
-					assert.ok(whole.out.length > 0);
-				tally.valid++;
-			}
-		}), { numRuns: 2_000, seed: 20261206 });
+		fc.assert(
+			fc.property(streams, ({ bytes, cuts, mutated }) => {
+				const whole = framer();
+				whole.push(bytes);
+				const split = framer();
+				let from = 0;
+				for (const to of [...cuts, bytes.length]) {
+					split.push(bytes.slice(from, to));
+					from = to;
+				}
+				assert.deepEqual(split.out, whole.out);
+				const last = whole.out.at(-1);
+				if (last?.error) {
+					assert.notEqual(last.error, "protocol error", "every error has a name");
+					tally.error++;
+				}
+				else {
+					if (!mutated)
+						assert.ok(whole.out.length > 0);
+					tally.valid++;
+				}
+			}),
+			{ numRuns: 2_000, seed: 20261206 },
+		);
 		assert.ok(tally.valid > 0 && tally.error > 0, JSON.stringify(tally));
 	});
 });

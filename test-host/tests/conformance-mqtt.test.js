@@ -25,7 +25,7 @@ for (const name of ENGINES) {
 
 		it("keeps U+FEFF in a topic name it receives, neither skipped nor stripped [MQTT-1.5.3-3]", async () => {
 			const { client, conn } = await session();
-			conn.sendBytes([0x30, 10, 0, 7, 0xEF, 0xBB, 0xBF, 0x61, 0xEF, 0xBB, 0xBF, 0x78]);	// "\uFEFFa\uFEFF", payload "x"
+			conn.sendBytes([0x30, 10, 0, 7, 0xEF, 0xBB, 0xBF, 0x61, 0xEF, 0xBB, 0xBF, 0x78]); // "\uFEFFa\uFEFF", payload "x"
 			assert.deepEqual((await client.next("message")).slice(1), ["\uFEFFa\uFEFF", "x"]);
 			value(await client.call("close"));
 		});

@@ -23,7 +23,7 @@ function consumer() {
 	const app = mkdtempSync(join(tmpdir(), "consumer-"));
 	cpSync(join(root, "test-host/fixtures/consumer"), app, { recursive: true });
 	mkdirSync(join(app, "node_modules"));
-	symlinkSync(root, join(app, "node_modules/moddable-nodemcu-mqtt"));	// as npm links a local package
+	symlinkSync(root, join(app, "node_modules/moddable-nodemcu-mqtt")); // as npm links a local package
 	return app;
 }
 const tsc = (app) => spawnSync(process.execPath, [compiler, "-p", app], { encoding: "utf8" });
@@ -63,14 +63,17 @@ it("a consumer app, README's TypeScript snippets and src/'s apps type-check with
 });
 
 it("a port of the documentation's handlers type-checks: data is a string, or an ArrayBuffer with binary", () => {
-	assert.deepEqual(errors(`
+	assert.deepEqual(
+		errors(`
 m.on("message", (client, topic, data) => { if (data !== undefined) trace(\`\${data.length} \${JSON.parse(data)}\`); });
 m.on("overflow", (client, topic, data) => trace(\`\${topic} partial overflowed message: \${data}\`));
 const b = mqtt.Client("id", 60, null, null, 1, 1024, { binary: true });
 b.on("message", (client, topic, data) => trace(\`\${data?.byteLength}\`));
 m.subscribe({ "topic/0": 0, "topic/1": 1, topic2: 2 }, (client, id, granted) => trace(\`\${granted[0]}\`));
 m.publish("/topic", "hello", 0, 0, (client, id) => trace(\`sent \${id}\`));
-m.lwt("/lwt", "offline", 0, 0);`), []);
+m.lwt("/lwt", "offline", 0, 0);`),
+		[],
+	);
 });
 
 it("data is undefined for an empty payload, as nil in Lua: data.length needs the check first", () => {
@@ -82,7 +85,17 @@ it("a misspelt event names the valid ones", () => {
 	const [error] = errors(`m.on("conect", () => {});`);
 	const expected = error.match(/Argument of type '"conect"' is not assignable to parameter of type '(.*)'/);
 	assert.ok(expected, error);
-	assert.deepEqual(expected[1].split(" | ").sort(), ['"connect"', '"connfail"', '"drained"', '"message"', '"offline"', '"overflow"', '"puback"', '"suback"', '"unsuback"']);
+	assert.deepEqual(expected[1].split(" | ").sort(), [
+		'"connect"',
+		'"connfail"',
+		'"drained"',
+		'"message"',
+		'"offline"',
+		'"overflow"',
+		'"puback"',
+		'"suback"',
+		'"unsuback"',
+	]);
 });
 
 it("a handler of the wrong shape names the expected one", () => {
@@ -91,10 +104,16 @@ it("a handler of the wrong shape names the expected one", () => {
 });
 
 it("a QoS literal other than 0, 1 or 2 is an error that names the QoS, wherever it is given", () => {
-	const found = errors(`m.publish("t", "x", 3, 0);\nm.subscribe("t", 3);\nm.subscribe({ a: 5 });\nm.lwt("t", "x", 4);\nm.publish("t", "x", "3");\nm.publish("t", "x", 1, 2);`);
+	const found = errors(
+		`m.publish("t", "x", 3, 0);\nm.subscribe("t", 3);\nm.subscribe({ a: 5 });\nm.lwt("t", "x", 4);\nm.publish("t", "x", "3");\nm.publish("t", "x", 1, 2);`,
+	);
 	assert.equal(found.length, 6, found.join("\n"));
 	assert.match(found[0], /case.ts\(3,21\): error TS2345: Argument of type '3' is not assignable to parameter of type 'QoS'/);
-	assert.match(found[1], /case.ts\(4,18\): error TS2345: Argument of type '3' is not assignable to parameter of type 'QoS \| null \| undefined'/, "the qos is blamed, not the topic");
+	assert.match(
+		found[1],
+		/case.ts\(4,18\): error TS2345: Argument of type '3' is not assignable to parameter of type 'QoS \| null \| undefined'/,
+		"the qos is blamed, not the topic",
+	);
 	assert.match(found[2], /Type '5' is not assignable to type 'QoS( \| undefined)?'/);
 	assert.match(found[3], /Argument of type '4' is not assignable to parameter of type 'QoS \| null \| undefined'/);
 	assert.match(found[4], /Argument of type '"3"' is not assignable to parameter of type 'QoS'/);
@@ -102,7 +121,8 @@ it("a QoS literal other than 0, 1 or 2 is an error that names the QoS, wherever 
 });
 
 it("numbers in variables, and strings of digits, type-check where NodeMCU's Lua takes them", () => {
-	assert.deepEqual(errors(`
+	assert.deepEqual(
+		errors(`
 let qos = 1, retain = 0;
 m.publish("t", "x", qos, retain);
 m.subscribe("t", qos, () => trace("subscribed"));
@@ -112,5 +132,7 @@ m.publish("t", "x", "1", "1");
 m.subscribe("t", "2");
 m.connect("h", "1883", false);
 m.connect("h", Number(port));
-const n = mqtt.Client("id", "60", null, null, "0", "2048");`), []);
+const n = mqtt.Client("id", "60", null, null, "0", "2048");`),
+		[],
+	);
 });

@@ -25,8 +25,16 @@ for (const name of ENGINES) {
 				[["id", false], "RangeError", /mqtt.Client: keepalive must be an integer from 0 to 65535 seconds, got false/],
 				[["id", 60, null, null, 1, 1024, "fast"], "TypeError", /mqtt.Client: options must be an object/],
 				[["id", 60, null, null, 1, 1024, { tls: 5 }], "TypeError", /mqtt.Client: options.tls must be an object/],
-				[["id", 60, null, null, 1, 1024, { tls: { certificate: "-----BEGIN" } }], "TypeError", /mqtt.Client: options.tls.certificate must be an ArrayBuffer holding a DER certificate/],
-				[["id", 60, null, null, 1, 1024, { tls: { clientCertificates: [{ $bytes: [1] }], clientKey: "key" } }], "TypeError", /mqtt.Client: options.tls.clientKey must be an ArrayBuffer holding a PKCS#8 DER key/],
+				[
+					["id", 60, null, null, 1, 1024, { tls: { certificate: "-----BEGIN" } }],
+					"TypeError",
+					/mqtt.Client: options.tls.certificate must be an ArrayBuffer holding a DER certificate/,
+				],
+				[
+					["id", 60, null, null, 1, 1024, { tls: { clientCertificates: [{ $bytes: [1] }], clientKey: "key" } }],
+					"TypeError",
+					/mqtt.Client: options.tls.clientKey must be an ArrayBuffer holding a PKCS#8 DER key/,
+				],
 			];
 			for (const [args, type, pattern] of cases) {
 				const error = await engine.newClientError(...args);
@@ -69,10 +77,13 @@ for (const name of ENGINES) {
 			value(await client.call("on", "message", engine.fn("message")));
 			value(await client.call("on", "message", null));
 			const conn = await connectTo(client, fault);
-			assert.deepEqual([conn.connect.will.topic, conn.connect.will.payload.toString(), conn.connect.will.qos, conn.connect.will.retain], ["will/t", "bye", 0, false]);
+			assert.deepEqual(
+				[conn.connect.will.topic, conn.connect.will.payload.toString(), conn.connect.will.qos, conn.connect.will.retain],
+				["will/t", "bye", 0, false],
+			);
 			conn.send({ cmd: "publish", topic: "in", payload: "unheard", qos: 1, messageId: 3 });
 			assert.deepEqual([(await conn.nextPacket()).cmd, conn.packets.at(-1).messageId], ["puback", 3]);
-			await client.get("packetId");	// a round trip: an event posted before it would be here by now
+			await client.get("packetId"); // a round trip: an event posted before it would be here by now
 			assert.deepEqual(client.events.filter((e) => e.label === "message"), []);
 			value(await client.call("close"));
 		});
@@ -122,7 +133,12 @@ for (const name of ENGINES) {
 			const client = await engine.newClient(id("full"), 30, null, null, 1, 1024, { window: 1, queue: 1 });
 			value(await client.call("on", "connect", engine.fn("connect")));
 			const conn = await connectTo(client, fault);
-			assert.deepEqual(value(await client.calls(["subscribe", "x", 0], ["subscribe", "y", 0], ["subscribe", "z", 0], ["unsubscribe", "x"])), [true, true, false, false]);
+			assert.deepEqual(value(await client.calls(["subscribe", "x", 0], ["subscribe", "y", 0], ["subscribe", "z", 0], ["unsubscribe", "x"])), [
+				true,
+				true,
+				false,
+				false,
+			]);
 			const first = await conn.nextPacket();
 			assert.equal(first.subscriptions[0].topic, "x");
 			conn.send({ cmd: "suback", messageId: first.messageId, granted: [0] });

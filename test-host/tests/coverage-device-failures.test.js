@@ -27,7 +27,7 @@ function moddableTLS(how, message) {
 				address: options.address,
 				port: options.port,
 				onReadable() {},
-				onWritable() {	// the TCP connection is up: the handshake starts, and fails
+				onWritable() { // the TCP connection is up: the handshake starts, and fails
 					if (how === "throw")
 						throw new Error(message);
 					options.onError();
@@ -66,7 +66,7 @@ describe("failures as the device's modules report them, on node", () => {
 			const from = engine.traces.length;
 			value(await client.call("connect", "127.0.0.1", fault.port, true, engine.fn("connect"), engine.fn("failed")));
 			const [, reason] = await client.next("failed");
-			await new Promise((resolve) => setTimeout(resolve, 50));	// a second report would come by now
+			await new Promise((resolve) => setTimeout(resolve, 50)); // a second report would come by now
 			assert.deepEqual(client.events.map((e) => e.label), ["failed"]);
 			return { reason, traced: engine.traces.slice(from).filter((line) => line.startsWith("mqtt: connection failed")) };
 		}

@@ -46,9 +46,9 @@ describe("the socket is full", () => {
 		const { link, owner } = connected({ keepalive: 10 });
 		link.drain(0);
 		link.receive(generate({ cmd: "publish", topic: "in", payload: "x", qos: 1, messageId: 7 }));
-		link.advance(10_000);	// keepalive: PINGREQ joins the PUBACK in the control lane
-		link.receive([0xD0, 0]);	// a PINGRESP before our PINGREQ was even written
-		link.advance(9_999);	// within the PINGREQ's keepalive: the PINGRESP did not answer it, so the link stands
+		link.advance(10_000); // keepalive: PINGREQ joins the PUBACK in the control lane
+		link.receive([0xD0, 0]); // a PINGRESP before our PINGREQ was even written
+		link.advance(9_999); // within the PINGREQ's keepalive: the PINGRESP did not answer it, so the link stands
 		link.drain();
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["puback", "pingreq"]);
 		assert.deepEqual(owner.names(), ["connect", "message"]);
@@ -81,10 +81,10 @@ describe("the socket is full", () => {
 
 describe("acknowledgements across a reconnect", () => {
 	it("a PUBACK that comes before its resend could be written stops the resend", () => {
-		const s = connected({ cleanSession: false, waitConnack: true });	// the resends wait for CONNACK
+		const s = connected({ cleanSession: false, waitConnack: true }); // the resends wait for CONNACK
 		const big = publish(s.session, "a", "b".repeat(5_000), 1);
 		const small = publish(s.session, "a", "s", 1);
-		reconnect(s, true, 100);	// the big one goes again first, and only in part
+		reconnect(s, true, 100); // the big one goes again first, and only in part
 		s.link.receive(puback(small));
 		s.link.drain();
 		assert.deepEqual(sent(s.link).map(summary), [["publish", big, true]]);
@@ -103,8 +103,8 @@ describe("acknowledgements across a reconnect", () => {
 
 	it("with options.offlineQueue, the queue keeps its QoS 1 and 2 publishes over a link loss and drops the rest", () => {
 		const s = connected({ offlineQueue: true, window: 1 });
-		const a = publish(s.session, "a", "a", 1);	// in flight
-		const b = publish(s.session, "a", "b", 1);	// queued behind the full window from here on
+		const a = publish(s.session, "a", "a", 1); // in flight
+		const b = publish(s.session, "a", "b", 1); // queued behind the full window from here on
 		publish(s.session, "a", "zero", 0);
 		s.session.subscribe(["t"], [1], [0]);
 		const c = publish(s.session, "a", "c", 2);
@@ -118,12 +118,12 @@ describe("acknowledgements across a reconnect", () => {
 describe("deadlines", () => {
 	it("the acknowledgement deadline runs from the oldest packet in flight, whichever slot it holds", () => {
 		const { link, owner, session } = connected({ keepalive: 60, ackTimeout: 10_000, window: 4 });
-		const a = publish(session, "a", "1", 1);	// slot 0
-		publish(session, "a", "2", 1);	// slot 1, never acknowledged
+		const a = publish(session, "a", "1", 1); // slot 0
+		publish(session, "a", "2", 1); // slot 1, never acknowledged
 		link.advance(1_000);
 		link.receive(puback(a));
 		link.advance(3_000);
-		publish(session, "a", "3", 1);	// slot 0 again, newer than slot 1's
+		publish(session, "a", "3", 1); // slot 0 again, newer than slot 1's
 		link.advance(5_999);
 		assert.deepEqual(owner.names(), ["connect", "puback"]);
 		link.advance(1);
@@ -134,7 +134,7 @@ describe("deadlines", () => {
 		const { link, owner, session } = connected({ keepalive: 10, ackTimeout: 8_000 });
 		link.advance(9_000);
 		publish(session, "a", "1", 1);
-		link.advance(7_999);	// the keepalive timer fired at 10 s in between
+		link.advance(7_999); // the keepalive timer fired at 10 s in between
 		assert.deepEqual(owner.names(), ["connect"]);
 		link.advance(1);
 		assert.deepEqual(owner.names(), ["connect", "offline"]);
@@ -209,7 +209,7 @@ describe("malformed input the other tests do not try", () => {
 	it("a message larger than the buffer whose topic holds a wildcard, or whose packet id is 0", () => {
 		endsTheLink(generate({ cmd: "publish", topic: "a/#", payload: "p".repeat(100), qos: 0 }), { maxMessageLength: 32 });
 		const zero = generate({ cmd: "publish", topic: "a", payload: "p".repeat(100), qos: 1, messageId: 1 });
-		zero[6] = 0;	// the packet id 1 becomes 0: 0x32, one length byte, the topic's three bytes, then the id
+		zero[6] = 0; // the packet id 1 becomes 0: 0x32, one length byte, the topic's three bytes, then the id
 		endsTheLink(zero, { maxMessageLength: 32 });
 	});
 });

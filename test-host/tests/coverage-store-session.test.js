@@ -69,7 +69,7 @@ describe("a session with a store", () => {
 		let s = device();
 		const first = publish(s, "t", "before", 1);
 		assert.equal(first, 1);
-		s = device();	// reset: the restored message keeps id 1, and the new session counts from 0
+		s = device(); // reset: the restored message keeps id 1, and the new session counts from 0
 		const next = publish(s, "t", "after", 1);
 		assert.notEqual(next, first);
 		up(s, false);
@@ -91,11 +91,11 @@ describe("a session with a store", () => {
 		const { device, live } = chip();
 		const s = device({ window: 1, cleanSession: true });
 		up(s);
-		const a = publish(s, "t", "a", 1);	// in flight
-		s.session.subscribe(["x"], [1], [0]);	// queued
-		const b = publish(s, "t", "b", 1);	// queued behind the SUBSCRIBE
+		const a = publish(s, "t", "a", 1); // in flight
+		s.session.subscribe(["x"], [1], [0]); // queued
+		const b = publish(s, "t", "b", 1); // queued behind the SUBSCRIBE
 		assert.equal(live().length, 2);
-		s.session.linkError();	// the queue closes up: b moves to the SUBSCRIBE's place
+		s.session.linkError(); // the queue closes up: b moves to the SUBSCRIBE's place
 		s.link.written = [];
 		up(s, false);
 		s.link.receive(puback(a));
@@ -119,7 +119,7 @@ describe("a session with a store", () => {
 		assert.deepEqual(live().map(([, length, state]) => [length, state]), [[8, 1 | 4], [4_074, 1]], "m: sent and released");
 		s.session.linkError();
 		s.link.written = [];
-		up(s, false);	// the broker lost the session: m goes again whole
+		up(s, false); // the broker lost the session: m goes again whole
 		// both go again with DUP; not their order: m's PUBREC gave it a later place in the resend
 		// order than y's (CONFORMANCE.md, MQTT-4.6.0-1)
 		assert.deepEqual(sent(s.link).map((p) => [p.cmd, p.messageId, p.dup]).sort((a, b) => a[1] - b[1]), [["publish", m, true], ["publish", y, true]]);
@@ -135,7 +135,7 @@ describe("a session with a store", () => {
 		const s = device();
 		const lost = publish(s, "t", "gone", 1), kept = publish(s, "t", "kept", 1);
 		assert.ok(lost > 0 && kept > 0);
-		medium.write(16 + 6 + 8, 1, new Uint8Array(1));	// a payload byte of the first record (after the sector and record headers) loses its bits
+		medium.write(16 + 6 + 8, 1, new Uint8Array(1)); // a payload byte of the first record (after the sector and record headers) loses its bits
 		const traced = [];
 		const previous = setTraceSink((text) => traced.push(text));
 		try {

@@ -17,7 +17,7 @@ describe("drained, over the fake link", () => {
 	it("counts QoS 0, 1 and 2 until each is done, and comes once, after the last puback", () => {
 		const { link, owner, session } = connected();
 		session.reportDrained = true;
-		link.drain(0);	// nothing can be written: even QoS 0 waits
+		link.drain(0); // nothing can be written: even QoS 0 waits
 		publish(session, "a", "0", 0);
 		const one = publish(session, "a", "1", 1);
 		const two = publish(session, "a", "2", 2);
@@ -98,7 +98,11 @@ for (const name of ENGINES) {
 			value(await client.call("connect", "127.0.0.1", broker.port, false, engine.fn("connected")));
 			await client.next("connected");
 			// one turn: the QoS 0 one is written at once, but the other two are not done yet
-			assert.deepEqual(value(await client.calls(["publish", "d/1", "one", 1, 0], ["publish", "d/2", "two", 2, 0], ["publish", "d/0", "zero", 0, 0])), [true, true, true]);
+			assert.deepEqual(value(await client.calls(["publish", "d/1", "one", 1, 0], ["publish", "d/2", "two", 2, 0], ["publish", "d/0", "zero", 0, 0])), [
+				true,
+				true,
+				true,
+			]);
 			await client.next("drained");
 			const labels = client.events.map((e) => e.label);
 			assert.deepEqual(labels.slice(labels.indexOf("connected") + 1), ["puback", "puback", "puback", "drained"]);

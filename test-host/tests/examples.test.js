@@ -83,7 +83,16 @@ describe("the API documentation's examples", () => {
 			await peer.subscribeAsync(`nodemcu-mqtt/${clientid}/status`);
 			const status = new Promise((resolve) => peer.on("message", (topic) => topic.endsWith(`${clientid}/status`) && resolve()));
 			const engine = await startEngine(name, {
-				config: { broker: "localhost", port: broker.mtlsPort, secure: 1, ca: "ca.der", cert: "device.der", key: "device-key.der", clientid, interval: 200 },
+				config: {
+					broker: "localhost",
+					port: broker.mtlsPort,
+					secure: 1,
+					ca: "ca.der",
+					cert: "device.der",
+					key: "device-key.der",
+					clientid,
+					interval: 200,
+				},
 				resources,
 			});
 			await engine.run("main");
@@ -97,7 +106,10 @@ describe("the API documentation's examples", () => {
 		});
 
 		it(`the default app on ${name} takes port=1883 as mcconfig gives it, a string, and traces a bad one instead of aborting`, async () => {
-			for (const [port, pattern] of [[String(broker.port), /connected\n/], ["18x83", /cannot connect: RangeError: connect: port must be an integer from 1 to 65535, got "18x83"\n/]]) {
+			for (const [port, pattern] of [
+				[String(broker.port), /connected\n/],
+				["18x83", /cannot connect: RangeError: connect: port must be an integer from 1 to 65535, got "18x83"\n/],
+			]) {
 				const engine = await startEngine(name, { config: { broker: "127.0.0.1", port, clientid: `port-${name}`, interval: 60_000 } });
 				try {
 					await engine.run("main");

@@ -149,7 +149,7 @@ for (const name of ENGINES) {
 		it("does not deliver an incoming QoS 2 message twice when the link drops before PUBREL", async () => {
 			const { client, conn, reconnect } = await session({ clean: 0 });
 			conn.send({ cmd: "publish", topic: "in2", payload: "exactly once", qos: 2, messageId: 9 });
-			await conn.nextPacket();	// PUBREC
+			await conn.nextPacket(); // PUBREC
 			await client.next("message");
 			conn.destroy();
 			await client.next("offline");

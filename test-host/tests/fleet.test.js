@@ -64,9 +64,11 @@ it(`${CLIENTS} clients reconnect with spread-out backoff after a broker restart 
 	for (const t of reconnectedAt)
 		buckets.set(Math.floor(t / 250) * 250, (buckets.get(Math.floor(t / 250) * 250) ?? 0) + 1);
 	const busiest = Math.max(...buckets.values());
-	console.log(`fleet: ${CLIENTS} clients; reconnected after the restart in ${reconnectedAt[0]}..${reconnectedAt.at(-1)} ms `
-		+ `(median ${at(0.5)}, 90th percentile ${at(0.9)}); busiest 250 ms window ${busiest} clients; `
-		+ `resubscribed ${connects.filter((n) => n >= 2).length}/${CLIENTS}; delivered ${delivered()}/${CLIENTS * MESSAGES} QoS 1 messages`);
+	console.log(
+		`fleet: ${CLIENTS} clients; reconnected after the restart in ${reconnectedAt[0]}..${reconnectedAt.at(-1)} ms `
+			+ `(median ${at(0.5)}, 90th percentile ${at(0.9)}); busiest 250 ms window ${busiest} clients; `
+			+ `resubscribed ${connects.filter((n) => n >= 2).length}/${CLIENTS}; delivered ${delivered()}/${CLIENTS * MESSAGES} QoS 1 messages`,
+	);
 
 	publisher.end(true);
 	await engine.close();

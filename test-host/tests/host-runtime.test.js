@@ -12,7 +12,7 @@ it("XS: a one-shot timer that has run is garbage, as on the device (the stand-in
 	const engine = await startEngine("xs");
 	try {
 		await engine.run(APP);
-		await engine.command({ op: "timers.start", count: 1 });	// the first use of Timer sets up what stays
+		await engine.command({ op: "timers.start", count: 1 }); // the first use of Timer sets up what stays
 		const before = await engine.heap();
 		await engine.command({ op: "timers.start", count: 300 });
 		await until(async () => (await engine.command({ op: "timers.fired" })).value === 301, "301 timers fired");

@@ -8,7 +8,7 @@ import { startSession, generate, utf8 } from "../support/fake-link.js";
 import { constEnum } from "../support/tables-source.js";
 
 const Kind = constEnum("Kind"), Status = constEnum("Status");
-const QUEUE = 16, WINDOW = 8;	// fake-link's defaults: a window slot is QUEUE + its index to the journal
+const QUEUE = 16, WINDOW = 8; // fake-link's defaults: a window slot is QUEUE + its index to the journal
 
 /** A journal that keeps packets in a Map by slot and records every call. */
 class RecordingJournal {
@@ -18,7 +18,7 @@ class RecordingJournal {
 	full = false;
 	damaged = false;
 	constructor(found = [], link) {
-		this.found = found;	// [packet, id, qos, state] of each record "found after a reset"
+		this.found = found; // [packet, id, qos, state] of each record "found after a reset"
 		this.link = link;
 	}
 	open(queue, window) {
@@ -187,7 +187,12 @@ describe("the journal a store supplies", () => {
 			[publishOf(6, 1, "twin"), 6, 1, 0],
 		];
 		const { journal, link, connect } = withJournal({}, found);
-		assert.deepEqual(journal.calls.filter((call) => call[0] === "resumed"), [["resumed", 5, QUEUE + 0], ["resumed", 6, 0], ["resumed", 7, 1], ["resumed", 6, -1]]);
+		assert.deepEqual(journal.calls.filter((call) => call[0] === "resumed"), [
+			["resumed", 5, QUEUE + 0],
+			["resumed", 6, 0],
+			["resumed", 7, 1],
+			["resumed", 6, -1],
+		]);
 		connect();
 		link.receive(connack(true));
 		const sent = link.packets().filter((p) => p.cmd !== "connect").map((p) => [p.cmd, p.messageId, p.dup ?? false]);
@@ -196,10 +201,7 @@ describe("the journal a store supplies", () => {
 	});
 
 	it("restores a message journaled again: the later record wins, the earlier is done", () => {
-		const found = [
-			[publishOf(5, 2, "first"), 5, 2, Status.SENT | Status.RELEASED],
-			[publishOf(5, 2, "again"), 5, 2, Status.SENT],
-		];
+		const found = [[publishOf(5, 2, "first"), 5, 2, Status.SENT | Status.RELEASED], [publishOf(5, 2, "again"), 5, 2, Status.SENT]];
 		const { journal } = withJournal({}, found);
 		assert.deepEqual(journal.calls.slice(2), [["resumed", 5, QUEUE + 0], ["done", QUEUE + 0], ["resumed", 5, 0]]);
 	});
@@ -209,7 +211,7 @@ describe("the journal a store supplies", () => {
 		connect();
 		link.receive(connack());
 		link.drain(0);
-		session.publish(utf8("t"), utf8("a"), 1, false);	// into the window
+		session.publish(utf8("t"), utf8("a"), 1, false); // into the window
 		session.publish(utf8("t"), utf8("b"), 0, false);
 		session.publish(utf8("t"), utf8("c"), 2, false);
 		journal.calls.length = 0;

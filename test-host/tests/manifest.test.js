@@ -19,14 +19,17 @@ it("manifests, imports and config keys agree", async () => {
 
 it("module mappings resolve per platform as mcconfig's do: a module mapped at the top and for one platform is mapped twice there", () => {
 	const dir = mkdtempSync(join(tmpdir(), "manifest-"));
-	writeFileSync(join(dir, "manifest.json"), JSON.stringify({
-		modules: { "a/both": "./generic", "a/fallback": "./generic" },
-		platforms: {
-			esp: { modules: { "a/both": "./esp/special", "a/mine": "./esp/mine" } },
-			"esp32/*": { modules: { "a/mine": "./esp32/mine" } },
-			"...": { modules: { "a/mine": "./elsewhere" } },
-		},
-	}));
+	writeFileSync(
+		join(dir, "manifest.json"),
+		JSON.stringify({
+			modules: { "a/both": "./generic", "a/fallback": "./generic" },
+			platforms: {
+				esp: { modules: { "a/both": "./esp/special", "a/mine": "./esp/mine" } },
+				"esp32/*": { modules: { "a/mine": "./esp32/mine" } },
+				"...": { modules: { "a/mine": "./elsewhere" } },
+			},
+		}),
+	);
 	const on = (platform) => Object.fromEntries([...mappingsFor(platform, [join(dir, "manifest.json")])].map(([k, v]) => [k, v.length]));
 	assert.deepEqual(on("esp"), { "a/both": 2, "a/fallback": 1, "a/mine": 1 });
 	assert.deepEqual(on("esp32/m5stack"), { "a/both": 1, "a/fallback": 1, "a/mine": 1 });

@@ -52,13 +52,22 @@ for (const name of ENGINES) {
 			const t = topic("props");
 			await peer.subscribeAsync(t, { qos: 1 });
 			const got = nextMessage(peer, t);
-			value(await client.call("publish", t, "{}", 1, 0, engine.fn("puback"), {
-				payloadFormat: 1, messageExpiry: 300, contentType: "application/json", responseTopic: `${t}/reply`,
-				correlationData: engine.bytes(Uint8Array.of(1, 2, 3)), userProperties: [["a", "1"], ["b", "2"], ["a", "3"]],
-			}));
+			value(
+				await client.call("publish", t, "{}", 1, 0, engine.fn("puback"), {
+					payloadFormat: 1,
+					messageExpiry: 300,
+					contentType: "application/json",
+					responseTopic: `${t}/reply`,
+					correlationData: engine.bytes(Uint8Array.of(1, 2, 3)),
+					userProperties: [["a", "1"], ["b", "2"], ["a", "3"]],
+				}),
+			);
 			const { packet } = await got;
 			const p = packet.properties;
-			assert.deepEqual([p.payloadFormatIndicator, p.contentType, p.responseTopic, [...p.correlationData]], [true, "application/json", `${t}/reply`, [1, 2, 3]]);
+			assert.deepEqual(
+				[p.payloadFormatIndicator, p.contentType, p.responseTopic, [...p.correlationData]],
+				[true, "application/json", `${t}/reply`, [1, 2, 3]],
+			);
 			assert.ok(p.messageExpiryInterval <= 300 && p.messageExpiryInterval > 290);
 			assert.deepEqual({ ...p.userProperties }, { a: ["1", "3"], b: "2" });
 			const [, id, reason] = await client.next("puback");
@@ -73,10 +82,23 @@ for (const name of ENGINES) {
 			value(await client.call("subscribe", t, 1, engine.fn("suback"), { subscriptionIdentifier: 42, userProperties: [["s", "1"]] }));
 			const [, , granted] = await client.next("suback");
 			assert.deepEqual(granted, [1]);
-			await peer.publishAsync(t, "hello", { qos: 1, properties: { contentType: "text/plain", responseTopic: "r", correlationData: Buffer.of(9), userProperties: { x: "1", y: "2" }, payloadFormatIndicator: true, messageExpiryInterval: 60 } });
+			await peer.publishAsync(t, "hello", {
+				qos: 1,
+				properties: {
+					contentType: "text/plain",
+					responseTopic: "r",
+					correlationData: Buffer.of(9),
+					userProperties: { x: "1", y: "2" },
+					payloadFormatIndicator: true,
+					messageExpiryInterval: 60,
+				},
+			});
 			const [, tp, data, props] = await client.next("message");
 			assert.deepEqual([tp, data], [t, "hello"]);
-			assert.deepEqual([props.contentType, props.responseTopic, [...props.correlationData.bytes], props.payloadFormat, props.subscriptionIdentifiers], ["text/plain", "r", [9], 1, [42]]);
+			assert.deepEqual(
+				[props.contentType, props.responseTopic, [...props.correlationData.bytes], props.payloadFormat, props.subscriptionIdentifiers],
+				["text/plain", "r", [9], 1, [42]],
+			);
 			assert.deepEqual(props.userProperties, [["x", "1"], ["y", "2"]]);
 			assert.ok(props.messageExpiry > 0 && props.messageExpiry <= 60);
 			await peer.publishAsync(t, "bare", { qos: 0 });
@@ -91,7 +113,13 @@ for (const name of ENGINES) {
 			const t = topic("opts");
 			value(await client.call("on", "message", engine.fn("message")));
 			await peer.publishAsync(`${t}/kept`, "retained", { qos: 1, retain: true });
-			value(await client.call("subscribe", { [`${t}/kept`]: { qos: 1, retainHandling: 2 }, [`${t}/mine`]: { qos: 1, noLocal: true }, [`${t}/theirs`]: 1 }, engine.fn("suback")));
+			value(
+				await client.call(
+					"subscribe",
+					{ [`${t}/kept`]: { qos: 1, retainHandling: 2 }, [`${t}/mine`]: { qos: 1, noLocal: true }, [`${t}/theirs`]: 1 },
+					engine.fn("suback"),
+				),
+			);
 			const [, , granted] = await client.next("suback");
 			assert.deepEqual(granted, [1, 1, 1]);
 			value(await client.call("publish", `${t}/mine`, "echo?", 1, 0));
@@ -192,7 +220,15 @@ for (const name of ENGINES) {
 		it("CONNECT carries level 5, our receive maximum, maximum packet size, topic alias maximum and session expiry", async () => {
 			const { client, connect } = await session({}, { topicAliases: 3, receiveMaximum: 7, sessionExpiry: 120 });
 			assert.equal(connect.protocolVersion, 5);
-			assert.deepEqual([connect.properties.receiveMaximum, connect.properties.maximumPacketSize, connect.properties.topicAliasMaximum, connect.properties.sessionExpiryInterval], [7, 256, 3, 120]);
+			assert.deepEqual(
+				[
+					connect.properties.receiveMaximum,
+					connect.properties.maximumPacketSize,
+					connect.properties.topicAliasMaximum,
+					connect.properties.sessionExpiryInterval,
+				],
+				[7, 256, 3, 120],
+			);
 			await client.call("close");
 		});
 
@@ -232,7 +268,10 @@ for (const name of ENGINES) {
 			assert.equal(big.error.name, "RangeError");
 			assert.match(big.error.message, /^publish: payload makes a packet of \d+ bytes, more than the broker's maximum packet size \(64\)/);
 			assert.match((await client.call("publish", "t", "x", 2, 0)).error.message, /^publish: qos must be at most the broker's maximum QoS 1, got 2/);
-			assert.match((await client.call("publish", "t", "x", 0, 1)).error.message, /^publish: retain must be 0: the broker does not keep retained messages/);
+			assert.match(
+				(await client.call("publish", "t", "x", 0, 1)).error.message,
+				/^publish: retain must be 0: the broker does not keep retained messages/,
+			);
 			assert.equal(value(await client.call("publish", "t", "x", 1, 0)), true);
 			await client.call("close");
 		});
@@ -246,10 +285,23 @@ for (const name of ENGINES) {
 		});
 
 		it("what the server lacks is refused at subscribe: wildcards, subscription identifiers, shared subscriptions", async () => {
-			const { client } = await session({ wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false, sharedSubscriptionAvailable: false });
-			assert.match((await client.call("subscribe", "a/#", 0)).error.message, /^subscribe: topic "a\/#" has a wildcard, which the broker does not support/);
-			assert.match((await client.call("subscribe", "a", 0, null, { subscriptionIdentifier: 1 })).error.message, /^subscribe: properties.subscriptionIdentifier is not supported by the broker/);
-			assert.match((await client.call("subscribe", "$share/g/a", 0)).error.message, /^subscribe: topic "\$share\/g\/a" is a shared subscription, which the broker does not support/);
+			const { client } = await session({
+				wildcardSubscriptionAvailable: false,
+				subscriptionIdentifiersAvailable: false,
+				sharedSubscriptionAvailable: false,
+			});
+			assert.match(
+				(await client.call("subscribe", "a/#", 0)).error.message,
+				/^subscribe: topic "a\/#" has a wildcard, which the broker does not support/,
+			);
+			assert.match(
+				(await client.call("subscribe", "a", 0, null, { subscriptionIdentifier: 1 })).error.message,
+				/^subscribe: properties.subscriptionIdentifier is not supported by the broker/,
+			);
+			assert.match(
+				(await client.call("subscribe", "$share/g/a", 0)).error.message,
+				/^subscribe: topic "\$share\/g\/a" is a shared subscription, which the broker does not support/,
+			);
 			assert.equal(value(await client.call("subscribe", "a", 0)), true);
 			await client.call("close");
 		});
@@ -283,7 +335,7 @@ for (const name of ENGINES) {
 			assert.deepEqual([first.topic, first.properties?.topicAlias], [t, 1]);
 			assert.deepEqual([second.topic, second.properties?.topicAlias], ["", 1]);
 			assert.deepEqual([third.topic, third.properties?.topicAlias], [t, undefined]);
-			const size = (packet) => mqttPacket.generate(packet, { protocolVersion: 5 }).length;	// byte-exact with ours (codec5.test.js)
+			const size = (packet) => mqttPacket.generate(packet, { protocolVersion: 5 }).length; // byte-exact with ours (codec5.test.js)
 			assert.equal(size({ ...first, properties: {} }) - size(second), 37, "40 topic bytes fewer, an alias property of 3 more");
 			await client.call("close");
 		});
@@ -356,33 +408,84 @@ for (const name of ENGINES) {
 				const users = await client.call("lwt", "w", "m", 0, 0, { userProperties: [["a"]] });
 				assert.equal(users.error.message, "lwt: properties.userProperties[0] must be a [name, value] pair");
 				const expiry = await client.call("close", 0, { sessionExpiry: 10 });
-				assert.equal(expiry.error.message, "close: properties.sessionExpiry must be 0 when the session was opened with session expiry 0 (MQTT 3.14.2-2)");
+				assert.equal(
+					expiry.error.message,
+					"close: properties.sessionExpiry must be 0 when the session was opened with session expiry 0 (MQTT 3.14.2-2)",
+				);
 				const reason = await client.call("close", 0x80);
 				assert.equal(reason.error.message, "close: reason must be 0 (normal) or 4 (with the will), got 128");
 				const long = "x".repeat(65_536);
 				const bad = [
 					[["publish", "t", "m", 0, 0, null, "p"], "TypeError", "publish: properties must be an object, got string"],
 					[["publish", "t", "m", 0, 0, null, [1]], "TypeError", "publish: properties must be an object, got an array"],
-					[["publish", "t", "m", 0, 0, null, { messageExpiry: -1 }], "RangeError", "publish: properties.messageExpiry must be an integer from 0 to 4294967295 seconds, got -1"],
+					[
+						["publish", "t", "m", 0, 0, null, { messageExpiry: -1 }],
+						"RangeError",
+						"publish: properties.messageExpiry must be an integer from 0 to 4294967295 seconds, got -1",
+					],
 					[["publish", "t", "m", 0, 0, null, { contentType: 5 }], "TypeError", "publish: properties.contentType must be a string, got number"],
-					[["publish", "t", "m", 0, 0, null, { contentType: "a\uD800" }], "RangeError", "publish: properties.contentType must be valid UTF-8 (lone surrogate)"],
-					[["publish", "t", "m", 0, 0, null, { contentType: long }], "RangeError", "publish: properties.contentType must be at most 65535 bytes of UTF-8, got 65536"],
-					[["publish", "t", "m", 0, 0, null, { contentType: "a\u0000" }], "RangeError", "publish: properties.contentType must not contain U+0000 (MQTT 1.5.4-2)"],
+					[
+						["publish", "t", "m", 0, 0, null, { contentType: "a\uD800" }],
+						"RangeError",
+						"publish: properties.contentType must be valid UTF-8 (lone surrogate)",
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { contentType: long }],
+						"RangeError",
+						"publish: properties.contentType must be at most 65535 bytes of UTF-8, got 65536",
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { contentType: "a\u0000" }],
+						"RangeError",
+						"publish: properties.contentType must not contain U+0000 (MQTT 1.5.4-2)",
+					],
 					[["publish", "t", "m", 0, 0, null, { responseTopic: "r/#" }], "RangeError", /^publish: properties.responseTopic /],
-					[["publish", "t", "m", 0, 0, null, { correlationData: 5 }], "TypeError", /^publish: properties.correlationData must be a string, ArrayBuffer or typed array/],
-					[["publish", "t", "m", 0, 0, null, { willDelay: 5 }], "RangeError", /^publish: properties has no property "willDelay" \(MQTT 5's message properties/],
-					[["publish", "t", "m", 0, 0, null, { userProperties: "a" }], "TypeError", "publish: properties.userProperties must be an array of [name, value] pairs"],
-					[["publish", "t", "m", 0, 0, null, { userProperties: [[1, "v"]] }], "TypeError", "publish: properties.userProperties[0] name must be a string, got number"],
-					[["publish", "t", "m", 0, 0, null, { userProperties: [["n", null]] }], "TypeError", "publish: properties.userProperties[0] value must be a string, got object"],
-					[["lwt", "w", "m", 0, 0, { willDelay: -1 }], "RangeError", "lwt: properties.willDelay must be an integer from 0 to 4294967295 seconds, got -1"],
+					[
+						["publish", "t", "m", 0, 0, null, { correlationData: 5 }],
+						"TypeError",
+						/^publish: properties.correlationData must be a string, ArrayBuffer or typed array/,
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { willDelay: 5 }],
+						"RangeError",
+						/^publish: properties has no property "willDelay" \(MQTT 5's message properties/,
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { userProperties: "a" }],
+						"TypeError",
+						"publish: properties.userProperties must be an array of [name, value] pairs",
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { userProperties: [[1, "v"]] }],
+						"TypeError",
+						"publish: properties.userProperties[0] name must be a string, got number",
+					],
+					[
+						["publish", "t", "m", 0, 0, null, { userProperties: [["n", null]] }],
+						"TypeError",
+						"publish: properties.userProperties[0] value must be a string, got object",
+					],
+					[
+						["lwt", "w", "m", 0, 0, { willDelay: -1 }],
+						"RangeError",
+						"lwt: properties.willDelay must be an integer from 0 to 4294967295 seconds, got -1",
+					],
 					[["subscribe", "t", { qos: 3 }], "RangeError", "subscribe: qos.qos must be 0, 1 or 2, got 3"],
-					[["subscribe", "t", { noLocal: "yes" }], "TypeError", "subscribe: qos.noLocal must be a boolean or 0/1, got \"yes\""],
+					[["subscribe", "t", { noLocal: "yes" }], "TypeError", 'subscribe: qos.noLocal must be a boolean or 0/1, got "yes"'],
 					[["subscribe", "t", { retainAsPublished: 2 }], "TypeError", "subscribe: qos.retainAsPublished must be a boolean or 0/1, got 2"],
 					[["subscribe", "t", { retainHandling: 3 }], "RangeError", "subscribe: qos.retainHandling must be 0, 1 or 2, got 3"],
 					[["subscribe", { t: { qos: 1, retainHandling: 5 } }], "RangeError", /^subscribe: qos of "t".retainHandling must be 0, 1 or 2, got 5/],
-					[["subscribe", "t", 0, null, { subscriptionIdentifier: 0 }], "RangeError", "subscribe: properties.subscriptionIdentifier must be an integer from 1 to 268435455, got 0"],
+					[
+						["subscribe", "t", 0, null, { subscriptionIdentifier: 0 }],
+						"RangeError",
+						"subscribe: properties.subscriptionIdentifier must be an integer from 1 to 268435455, got 0",
+					],
 					[["subscribe", "t", 0, null, { reasonString: "x" }], "RangeError", /^subscribe: properties has no property "reasonString"/],
-					[["unsubscribe", "t", null, { subscriptionIdentifier: 1 }], "RangeError", /^unsubscribe: properties has no property "subscriptionIdentifier" \(MQTT 5's: userProperties\)/],
+					[
+						["unsubscribe", "t", null, { subscriptionIdentifier: 1 }],
+						"RangeError",
+						/^unsubscribe: properties has no property "subscriptionIdentifier" \(MQTT 5's: userProperties\)/,
+					],
 					[["close", 0, { reasonString: 1 }], "TypeError", "close: properties.reasonString must be a string, got number"],
 					[["close", 0, { willDelay: 1 }], "RangeError", /^close: properties has no property "willDelay"/],
 				];
@@ -399,7 +502,11 @@ for (const name of ENGINES) {
 				const aliases = await engine.newClientError("x", 30, null, null, 1, 1024, { ...V5, topicAliases: 65 });
 				assert.match(aliases.message, /^mqtt.Client: options.topicAliases must be an integer from 0 to 64/);
 				const fine = await engine.newClient("y", 30, null, null, 0, 1024, { ...V5, sessionExpiry: 60 });
-				assert.equal(value(await fine.call("close", 4, { sessionExpiry: 10, reasonString: "r", userProperties: [["a", "b"]], contentType: undefined })), false, "checked, then false: no session to close");
+				assert.equal(
+					value(await fine.call("close", 4, { sessionExpiry: 10, reasonString: "r", userProperties: [["a", "b"]], contentType: undefined })),
+					false,
+					"checked, then false: no session to close",
+				);
 			}
 			finally {
 				await engine.close();

@@ -24,10 +24,12 @@ for (const name of ENGINES) {
 			await broker?.stop();
 		});
 
-		const options = (identity) => ({ tls: {
-			certificate: engine.bytes(broker.caDer),
-			...(identity && { clientCertificates: [engine.bytes(identity.certificate)], clientKey: engine.bytes(identity.key) }),
-		} });
+		const options = (identity) => ({
+			tls: {
+				certificate: engine.bytes(broker.caDer),
+				...(identity && { clientCertificates: [engine.bytes(identity.certificate)], clientKey: engine.bytes(identity.key) }),
+			},
+		});
 		const causes = (from) => engine.traces.slice(from).filter((line) => /mqtt: connection failed: /.test(line));
 
 		it("connects with a client certificate the broker's CA issued, and publishes", async () => {
@@ -63,7 +65,9 @@ for (const name of ENGINES) {
 			}, (socket) => socket.once("data", () => socket.write(Buffer.from([0x20, 2, 0, 0]))));
 			await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 			try {
-				const client = await engine.newClient(`alpn-${name}-${++unique}`, 30, null, null, 1, null, { tls: { certificate: engine.bytes(broker.caDer), alpn: ["x-amzn-mqtt-ca", "mqtt"] } });
+				const client = await engine.newClient(`alpn-${name}-${++unique}`, 30, null, null, 1, null, {
+					tls: { certificate: engine.bytes(broker.caDer), alpn: ["x-amzn-mqtt-ca", "mqtt"] },
+				});
 				value(await client.call("connect", "localhost", server.address().port, true, engine.fn("connected"), engine.fn("failed")));
 				await client.next("connected", 10_000);
 				assert.deepEqual(offered, [["x-amzn-mqtt-ca", "mqtt"]]);

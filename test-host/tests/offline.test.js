@@ -38,11 +38,14 @@ for (const name of ENGINES) {
 
 		it("refuses when the queue is full: publish returns false", async () => {
 			const c = await client({ queue: 2 });
-			assert.deepEqual([
-				value(await c.call("publish", "t", "1", 1, 0)),
-				value(await c.call("publish", "t", "2", 1, 0)),
-				value(await c.call("publish", "t", "3", 1, 0)),
-			], [true, true, false]);
+			assert.deepEqual(
+				[
+					value(await c.call("publish", "t", "1", 1, 0)),
+					value(await c.call("publish", "t", "2", 1, 0)),
+					value(await c.call("publish", "t", "3", 1, 0)),
+				],
+				[true, true, false],
+			);
 		});
 
 		it("with cleansession 1, sends again what was unacknowledged when the link dropped, then what came while offline", async () => {

@@ -49,7 +49,7 @@ for (const name of ENGINES) {
 			const [connect, a, b] = await nextPackets(conn, 3);
 			assert.equal(connect.cmd, "connect");
 			assert.deepEqual([a, b].map(summary), [["publish", "a", 1, false, a.messageId], ["publish", "b", 2, false, b.messageId]]);
-			conn.send({ cmd: "connack", returnCode: 0, sessionPresent: false });	// a new session took them: nothing goes again
+			conn.send({ cmd: "connack", returnCode: 0, sessionPresent: false }); // a new session took them: nothing goes again
 			conn.send({ cmd: "puback", messageId: a.messageId });
 			conn.send({ cmd: "pubrec", messageId: b.messageId });
 			assert.deepEqual(summary(await conn.nextPacket()), ["pubrel", undefined, 1, false, b.messageId]);
@@ -139,7 +139,13 @@ for (const name of ENGINES) {
 				return { engine, c };
 			};
 			let { engine, c } = await device("wrong");
-			value(await c.calls(["publish", `pipe/${name}/1`, "one", 1, 0], ["publish", `pipe/${name}/2`, "two", 2, 0], ["connect", "127.0.0.1", broker.port, false]));
+			value(
+				await c.calls(
+					["publish", `pipe/${name}/1`, "one", 1, 0],
+					["publish", `pipe/${name}/2`, "two", 2, 0],
+					["connect", "127.0.0.1", broker.port, false],
+				),
+			);
 			assert.deepEqual((await c.next("connfail")).slice(1), [5], "mosquitto 2 refuses a wrong password as not authorized");
 			await new Promise((resolve) => setTimeout(resolve, 300));
 			assert.deepEqual(seen, [], "mosquitto processed nothing after the refused CONNECT [MQTT-3.1.4-5]");

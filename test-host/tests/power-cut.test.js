@@ -8,7 +8,7 @@ import { powerCut, summary } from "../../tools/power-cut.mjs";
 
 for (const engine of ENGINES) {
 	describe(`power cuts on ${engine}`, () => {
-		it("loses nothing publish accepted, and delivers QoS 2 exactly once, over 10 kills or more", async function () {
+		it("loses nothing publish accepted, and delivers QoS 2 exactly once, over 10 kills or more", async function() {
 			this.timeout(180_000);
 			const result = await powerCut({ engine });
 			console.log(`      ${engine}: ${summary(result)}`);

@@ -55,8 +55,10 @@ for (const name of ENGINES) {
 			await client.next("offline");
 			const again = await reconnect(false);
 			const resent = await nextPackets(again, 3);
-			assert.deepEqual(resent.map((p) => [p.cmd, p.payload.toString(), p.qos, p.messageId]),
-				first.map((p) => ["publish", p.payload.toString(), p.qos, p.messageId]));
+			assert.deepEqual(
+				resent.map((p) => [p.cmd, p.payload.toString(), p.qos, p.messageId]),
+				first.map((p) => ["publish", p.payload.toString(), p.qos, p.messageId]),
+			);
 			assert.ok(engine.traces.some((line) => /kept no session; 1 QoS 2 messages awaiting PUBCOMP are published again/.test(line)));
 			again.send({ cmd: "puback", messageId: resent[0].messageId });
 			for (const p of resent.slice(1)) {
@@ -114,7 +116,7 @@ for (const name of ENGINES) {
 			conn.sendBytes(Buffer.concat(Array.from({ length: 60 }, (_, i) => send(i + 41))));
 			await nextPackets(conn, 60);
 			assert.equal(engine.traces.filter((line) => /receiveMaximum \(40\)/.test(line)).length - before, 1);
-			conn.sendBytes(send(1, true));	// forgotten beyond the bound: delivered again, as README says
+			conn.sendBytes(send(1, true)); // forgotten beyond the bound: delivered again, as README says
 			await nextPackets(conn, 1);
 			await until(() => count(client, "message") === 101, "the forgotten message delivered again");
 			await client.call("close");
@@ -179,7 +181,7 @@ for (const name of ENGINES) {
 			});
 		}
 
-		if (name === "xs") {	// only the XS engine's clock can start unset and jump, as a device's does
+		if (name === "xs") { // only the XS engine's clock can start unset and jump, as a device's does
 			it("keeps its timing when the app sets the clock during a session (a jump of decades is no overdue acknowledgement)", async () => {
 				const jumpy = await startEngine("xs", { clock: "unset" });
 				try {

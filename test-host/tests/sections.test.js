@@ -73,7 +73,10 @@ describe("sections", () => {
 		const fewer = replaceSummaryRows(text, "b", "B", [["b", "4 | 5", "met"]]);
 		assert.deepEqual(fewer.split("\n").filter((line) => line.includes("<!-- row:")).slice(2), ["| b | 4 \\| 5 | met | [B](#b) <!-- row:b --> |"]);
 		const added = replaceSummaryRows(DOCUMENT, "new-one", "New one, at last", [["n", 1, "met"]]);
-		assert.match(added, /\| b2 \| 3 \| missed \| \[B\]\(#b\) <!-- row:b --> \|\n\| n \| 1 \| met \| \[New one, at last\]\(#new-one-at-last\) <!-- row:new-one --> \|\n<!-- \/bench:summary -->/);
+		assert.match(
+			added,
+			/\| b2 \| 3 \| missed \| \[B\]\(#b\) <!-- row:b --> \|\n\| n \| 1 \| met \| \[New one, at last\]\(#new-one-at-last\) <!-- row:new-one --> \|\n<!-- \/bench:summary -->/,
+		);
 		assert.equal(replaceSummaryRows(added, "new-one", "New one, at last", [["n", 1, "met"]]), added);
 	});
 
@@ -127,7 +130,9 @@ describe("the documents", () => {
 
 	it("README.md: connect, publish, subscribe and the ESP8266 build come in the first 100 lines", () => {
 		const head = read("README.md").split("\n").slice(0, 100).join("\n");
-		for (const needed of [/\.connect\(/, /\.publish\(/, /\.subscribe\(/, /mcconfig -d -m -p esp/, /mcconfig .*-t deploy/, /921600/, /npm test/, /npm start/])
+		for (
+			const needed of [/\.connect\(/, /\.publish\(/, /\.subscribe\(/, /mcconfig -d -m -p esp/, /mcconfig .*-t deploy/, /921600/, /npm test/, /npm start/]
+		)
 			assert.match(head, needed);
 		assert.doesNotMatch(read("README.md"), /115200/, "Moddable's ESP8266 UART runs at 921600 (DEBUGGER_SPEED)");
 	});

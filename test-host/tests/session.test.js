@@ -4,7 +4,6 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { generate, startSession as start, connectedSession as connected, connectFields as fields, utf8 } from "../support/fake-link.js";
 
-
 function publish(session, topic, payload, qos, retain = false) {
 	return session.publish(utf8(topic), typeof payload === "string" ? utf8(payload) : payload, qos, retain);
 }
@@ -56,7 +55,7 @@ describe("handshake", () => {
 		s.session.connect(fields(), "broker", 1883, false);
 		s.session.linkResolved("10.0.0.1");
 		s.link.free = 5;
-		s.session.linkWritable(5);	// less than the CONNECT
+		s.session.linkWritable(5); // less than the CONNECT
 		s.link.advance(5_000);
 		assert.deepEqual(s.owner.events, [["connfail", -1, undefined, undefined]]);
 		s = start();
@@ -129,16 +128,16 @@ describe("keepalive", () => {
 	});
 	it("a PINGRESP that comes while our PINGREQ still waits to go out answers nothing: no timer loop, the stuck link ends", () => {
 		const { link, owner, session } = connected({ keepalive: 10 });
-		link.drain(10);	// the send buffer has room for 10 bytes, and gets no more
-		publish(session, "a", "x".repeat(100), 0);	// written in part; the rest waits for room
+		link.drain(10); // the send buffer has room for 10 bytes, and gets no more
+		publish(session, "a", "x".repeat(100), 0); // written in part; the rest waits for room
 		const arms = [];
 		const schedule = link.schedule;
 		link.schedule = (ms) => {
 			arms.push(ms);
 			schedule.call(link, ms);
 		};
-		link.advance(10_000);	// the PINGREQ is due and queued behind the publish
-		link.receive([0xD0, 0]);	// a PINGRESP we did not ask for yet
+		link.advance(10_000); // the PINGREQ is due and queued behind the publish
+		link.receive([0xD0, 0]); // a PINGRESP we did not ask for yet
 		link.advance(10_100);
 		assert.deepEqual(arms.filter((ms) => ms < 1000), [], "the session re-armed its timer in a tight loop");
 		assert.deepEqual(owner.names(), ["connect", "offline"]);
@@ -245,7 +244,7 @@ describe("receiving", () => {
 		link.receive(generate({ cmd: "pubrel", messageId: 12 }));
 		assert.deepEqual(owner.events.filter((e) => e[0] === "message").map((e) => e[2]), ["once"]);
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["pubrec", "pubrec", "pubcomp"]);
-		link.receive(generate({ ...message, payload: "again" }));	// the id is free again after PUBCOMP
+		link.receive(generate({ ...message, payload: "again" })); // the id is free again after PUBCOMP
 		assert.equal(owner.events.filter((e) => e[0] === "message").length, 2);
 	});
 	it("an oversized message: overflow gets the first bytes, the rest is skipped as it arrives, QoS 1 is acked", () => {
@@ -257,7 +256,7 @@ describe("receiving", () => {
 		const [overflow, message] = owner.events.slice(1);
 		assert.equal(overflow[0], "overflow");
 		assert.equal(overflow[1], "big");
-		assert.equal(overflow[2], "y".repeat(64 - 3 - 2 - 3 - 2));	// the buffer less the fixed header, topic and packet id
+		assert.equal(overflow[2], "y".repeat(64 - 3 - 2 - 3 - 2)); // the buffer less the fixed header, topic and packet id
 		assert.deepEqual(message.slice(0, 3), ["message", "small", "ok"]);
 		assert.deepEqual(sent(link).map((p) => [p.cmd, p.messageId]), [["puback", 3]]);
 		assert.ok(Math.max(...link.reads) <= 64, "never reads more than the buffer holds");
@@ -270,7 +269,11 @@ describe("receiving", () => {
 			if (name === "message" && topic === "b")
 				session.close();
 		};
-		link.receive([...generate({ cmd: "publish", topic: "a", payload: "1", qos: 0 }), ...generate({ cmd: "publish", topic: "b", payload: "2", qos: 0 }), ...generate({ cmd: "publish", topic: "c", payload: "3", qos: 0 })]);
+		link.receive([
+			...generate({ cmd: "publish", topic: "a", payload: "1", qos: 0 }),
+			...generate({ cmd: "publish", topic: "b", payload: "2", qos: 0 }),
+			...generate({ cmd: "publish", topic: "c", payload: "3", qos: 0 }),
+		]);
 		link.advance(0);
 		assert.deepEqual(owner.names(), ["connect", "message", "message", "message", "offline"]);
 		assert.deepEqual(sent(link).map((p) => p.cmd), ["publish", "disconnect"]);
@@ -292,9 +295,18 @@ describe("receiving", () => {
 			publish(session, `re0/${topic}`, "r", 0);
 			inHandler = false;
 		};
-		link.receive([...generate({ cmd: "publish", topic: "a", payload: "1", qos: 1, messageId: 5 }), ...generate({ cmd: "publish", topic: "b", payload: "2", qos: 0 })]);
+		link.receive([
+			...generate({ cmd: "publish", topic: "a", payload: "1", qos: 1, messageId: 5 }),
+			...generate({ cmd: "publish", topic: "b", payload: "2", qos: 0 }),
+		]);
 		assert.equal(writesInHandler, 0);
-		assert.deepEqual(sent(link).map((p) => [p.cmd, p.topic ?? p.messageId]), [["puback", 5], ["publish", "re/a"], ["publish", "re0/a"], ["publish", "re/b"], ["publish", "re0/b"]]);
+		assert.deepEqual(sent(link).map((p) => [p.cmd, p.topic ?? p.messageId]), [
+			["puback", 5],
+			["publish", "re/a"],
+			["publish", "re0/a"],
+			["publish", "re/b"],
+			["publish", "re0/b"],
+		]);
 	});
 	it("binary payloads, invalid UTF-8 as one character per byte, and empty payloads", () => {
 		let s = connected({ binary: true });
@@ -322,7 +334,7 @@ describe("sessions that outlive the connection (cleansession 0)", () => {
 		const a = publish(session, "a", "1", 1);
 		const b = publish(session, "a", "2", 2);
 		const c = publish(session, "a", "3", 2);
-		link.receive(generate({ cmd: "pubrec", messageId: c }));	// c now waits for PUBCOMP
+		link.receive(generate({ cmd: "pubrec", messageId: c })); // c now waits for PUBCOMP
 		session.linkError();
 		assert.deepEqual(owner.names(), ["connect", "offline"]);
 		link.written = [];
@@ -370,9 +382,9 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 	};
 
 	it("backs off from min, doubling the ceiling up to max, drawing each delay below it", () => {
-		const s = reconnecting([1]);	// the longest delay each time: the ceiling itself
+		const s = reconnecting([1]); // the longest delay each time: the ceiling itself
 		refuse(s);
-		s.session.linkResolved(undefined);	// the first attempt fails
+		s.session.linkResolved(undefined); // the first attempt fails
 		const attempts = () => s.link.resolved.length;
 		const delays = [];
 		for (let n = 0; n < 6; n++) {
@@ -410,13 +422,13 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 			return s.link.clock - from;
 		};
 		up();
-		s.session.linkError();	// dropped at once: attempt 0
+		s.session.linkError(); // dropped at once: attempt 0
 		assert.equal(nextAttemptAfter(), 1000);
 		up();
-		s.session.linkError();	// dropped at once again: the backoff grows
+		s.session.linkError(); // dropped at once again: the backoff grows
 		assert.equal(nextAttemptAfter(), 2000);
 		up();
-		s.link.advance(60_000);	// held for a keepalive interval (pinging; the PINGRESP comes)
+		s.link.advance(60_000); // held for a keepalive interval (pinging; the PINGRESP comes)
 		s.link.receive(generate({ cmd: "pingresp" }));
 		s.session.linkError();
 		assert.equal(nextAttemptAfter(), 1000, "from the start again");
@@ -440,7 +452,7 @@ describe("reconnecting by itself (options.reconnect), on the fake clock", () => 
 		};
 		s.session.linkResolved(undefined);
 		assert.equal(s.link.resolved.length, 2, "the handler's attempt");
-		s.link.advance(4_000);	// within OPEN_TIMEOUT: nothing else starts
+		s.link.advance(4_000); // within OPEN_TIMEOUT: nothing else starts
 		assert.equal(s.link.resolved.length, 2);
 	});
 });

@@ -20,7 +20,12 @@ function written(link) {
 
 it("a QoS 0 publish queued with an alias alone goes out with its topic on the next connection", () => {
 	const link = new FakeLink();
-	const session = new Session5(link, new Recorder(), { maxMessageLength: 1024, keepalive: 60, cleanSession: false, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 }, { connect: { topicAliasMaximum: 4 }, topicAliases: 4 });
+	const session = new Session5(
+		link,
+		new Recorder(),
+		{ maxMessageLength: 1024, keepalive: 60, cleanSession: false, binary: false, window: 8, queueLength: 16, receiveMaximum: 32, ackTimeout: 60_000 },
+		{ connect: { topicAliasMaximum: 4 }, topicAliases: 4 },
+	);
 	const connect = () => {
 		session.connect(connectFields("t", false), "broker", 1883, false);
 		session.linkResolved("10.0.0.1");
@@ -30,16 +35,16 @@ it("a QoS 0 publish queued with an alias alone goes out with its topic on the ne
 	link.receive(v5({ cmd: "connack", reasonCode: 0, sessionPresent: false, properties: { topicAliasMaximum: 4 } }));
 	const topic = "a/long/topic/name";
 	session.prepare(topic, undefined);
-	session.publish(utf8(topic), utf8("one"), 0, false);	// written: the alias is set
-	session.linkWritable(0);	// the socket takes nothing more
-	session.publish(utf8(topic), utf8("two"), 0, false);	// being written when the link goes
-	session.publish(utf8(topic), utf8("three"), 0, false);	// queued with the alias alone
+	session.publish(utf8(topic), utf8("one"), 0, false); // written: the alias is set
+	session.linkWritable(0); // the socket takes nothing more
+	session.publish(utf8(topic), utf8("two"), 0, false); // being written when the link goes
+	session.publish(utf8(topic), utf8("three"), 0, false); // queued with the alias alone
 	let sent = written(link).filter((p) => p.cmd === "publish");
 	assert.deepEqual(sent.map((p) => [p.topic, p.properties?.topicAlias]), [[topic, 1]]);
 	session.linkError("reset");
 	link.written.length = 0;
 	connect();
-	link.receive(v5({ cmd: "connack", reasonCode: 0, sessionPresent: true }));	// no aliases on this connection
+	link.receive(v5({ cmd: "connack", reasonCode: 0, sessionPresent: true })); // no aliases on this connection
 	sent = written(link).filter((p) => p.cmd === "publish");
 	assert.deepEqual(sent.map((p) => [p.topic, p.properties?.topicAlias, p.payload.toString()]), [[topic, undefined, "three"]]);
 });

@@ -9,7 +9,7 @@ import { passed, sleepyCycles, summary } from "../../tools/sleepy.mjs";
 
 for (const name of ENGINES) {
 	describe(`the sleepy sensor's wake cycles on ${name}`, () => {
-		it("every reading accepted arrives (QoS 2 once), every command sent while it slept is delivered once", async function () {
+		it("every reading accepted arrives (QoS 2 once), every command sent while it slept is delivered once", async function() {
 			this.timeout(180_000);
 			const result = await sleepyCycles({ engine: name, cycles: 16, kill: 0.3, commands: 4, clientid: `sleepy-test-${name}-${process.pid}` });
 			console.log(`      ${summary(result)}`);

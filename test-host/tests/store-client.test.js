@@ -97,14 +97,18 @@ for (const name of ENGINES) {
 			assert.equal((await conn.nextPacket()).cmd, "pubrel");
 			conn.destroy();
 			await c.next("offline");
-			conn = await connect(c, false);	// the broker forgot: z goes again whole (README, session present 0)
+			conn = await connect(c, false); // the broker forgot: z goes again whole (README, session present 0)
 			assert.deepEqual(summary(await conn.nextPacket()), ["publish", "z", 2, true]);
 			await reset(engine);
 			conn.destroy();
 			({ engine, c } = await device(flash, id));
 			conn = await connect(c);
 			const again = await conn.nextPacket();
-			assert.deepEqual([...summary(again), again.messageId], ["publish", "z", 2, true, z.messageId], "not a PUBREL: the broker that forgot has nothing to release");
+			assert.deepEqual(
+				[...summary(again), again.messageId],
+				["publish", "z", 2, true, z.messageId],
+				"not a PUBREL: the broker that forgot has nothing to release",
+			);
 		});
 
 		/** Messages published QoS 2 and released (PUBREC came, PUBCOMP did not), then the link lost. */
@@ -124,17 +128,20 @@ for (const name of ENGINES) {
 		it("with a full store, messages a broker lost go whole again after a reset that came before they reached it", async () => {
 			const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
 			let { engine, c } = await device(flash, id, {}, 2);
-			const big = (n) => `${n}`.repeat(3000);	// one to a sector, and the store has two: full
+			const big = (n) => `${n}`.repeat(3000); // one to a sector, and the store has two: full
 			const sent = await releasedThenLost(c, [big(1), big(2)]);
 			assert.equal(value(await c.call("publish", "t", big(3), 1, 0)), false, "the store is full");
-			const conn = await connect(c, false);	// a broker that lost the session: both go again whole
+			const conn = await connect(c, false); // a broker that lost the session: both go again whole
 			assert.deepEqual((await nextPackets(conn, 2)).map(summary), [["publish", big(1), 2, true], ["publish", big(2), 2, true]]);
-			await reset(engine);	// before the broker read them
+			await reset(engine); // before the broker read them
 			conn.destroy();
 			({ engine, c } = await device(flash, id, {}, 2));
-			const again = await connect(c);	// the broker now has a session, made at the last CONNECT, without them
+			const again = await connect(c); // the broker now has a session, made at the last CONNECT, without them
 			const resent = await nextPackets(again, 2);
-			assert.deepEqual(resent.map((p) => [...summary(p), p.messageId]), [["publish", big(1), 2, true, sent[0].messageId], ["publish", big(2), 2, true, sent[1].messageId]]);
+			assert.deepEqual(resent.map((p) => [...summary(p), p.messageId]), [
+				["publish", big(1), 2, true, sent[0].messageId],
+				["publish", big(2), 2, true, sent[1].messageId],
+			]);
 		});
 
 		it("records a broker's lost session in the first byte it writes: a cut after it loses nothing", async () => {
@@ -154,7 +161,7 @@ for (const name of ENGINES) {
 				await reset(engine);
 				conn.destroy();
 				({ engine, c } = await device(flash, id, {}, 2));
-				const again = await connect(c);	// the broker has a session now, made at the cut connection's CONNECT
+				const again = await connect(c); // the broker has a session now, made at the cut connection's CONNECT
 				const kinds = new Map((await nextPackets(again, 2)).map((p) => [p.messageId, p.cmd]));
 				again.destroy();
 				await reset(engine);
@@ -162,7 +169,7 @@ for (const name of ENGINES) {
 					const kind = kinds.get(p.messageId), what = `message ${i + 1}, a cut after ${bytes} bytes`;
 					if (bytes > 2 * i)
 						assert.equal(kind, "publish", `${what}: its mark began, so it goes whole`);
-					else if (bytes < 2 * i)	// the one window left: the power went before the client could write what the CONNACK said
+					else if (bytes < 2 * i) // the one window left: the power went before the client could write what the CONNACK said
 						assert.equal(kind, "pubrel", what);
 					else
 						assert.ok(kind === "publish" || kind === "pubrel", what);
@@ -193,7 +200,7 @@ for (const name of ENGINES) {
 			const bytes = readFileSync(flash);
 			const at = bytes.indexOf("DAMAGED-READING");
 			assert.ok(at > 0);
-			bytes[at + 3] ^= 0x04;	// one bit: "DAMAGED" becomes "DAMEGED"
+			bytes[at + 3] ^= 0x04; // one bit: "DAMAGED" becomes "DAMEGED"
 			writeFileSync(flash, bytes);
 			({ engine, c } = await device(flash, id));
 			const conn = await connect(c);
@@ -214,12 +221,15 @@ for (const name of ENGINES) {
 		it("returns false from publish when the store is full, and takes more once the broker acknowledges", async () => {
 			const flash = join(dir, `${++unique}.bin`), id = `store-${name}-${unique}`;
 			const { c } = await device(flash, id, {}, 2);
-			const big = "r".repeat(3000);	// one to a sector, and the store has two
-			assert.deepEqual([
-				value(await c.call("publish", "t", big, 1, 0)),
-				value(await c.call("publish", "t", big, 1, 0)),
-				value(await c.call("publish", "t", big, 1, 0)),
-			], [true, true, false]);
+			const big = "r".repeat(3000); // one to a sector, and the store has two
+			assert.deepEqual(
+				[
+					value(await c.call("publish", "t", big, 1, 0)),
+					value(await c.call("publish", "t", big, 1, 0)),
+					value(await c.call("publish", "t", big, 1, 0)),
+				],
+				[true, true, false],
+			);
 			const conn = await connect(c);
 			const first = await conn.nextPacket();
 			conn.send({ cmd: "puback", messageId: first.messageId });
@@ -233,7 +243,11 @@ for (const name of ENGINES) {
 			const error = (await c.call("publish", "t", "r".repeat(4100), 1, 0)).error;
 			assert.equal(error?.name, "RangeError");
 			assert.match(error.message, /options\.store a QoS 1 message must fit one flash sector: 4074 bytes of packet at most, this one is 41\d\d/);
-			assert.match((await c.call("publish", "t", "r".repeat(4100), 0, 0)).error?.message ?? "", /not connected/, "QoS 0 does not use the store, and offline it fails as without one");
+			assert.match(
+				(await c.call("publish", "t", "r".repeat(4100), 0, 0)).error?.message ?? "",
+				/not connected/,
+				"QoS 0 does not use the store, and offline it fails as without one",
+			);
 			const bad = await engine.newClientError("x", 30, null, null, 1, null, { store: {} });
 			assert.deepEqual([bad?.name, bad?.message], ["TypeError", "mqtt.Client: options.store must be a Store from mqtt/store"]);
 		});

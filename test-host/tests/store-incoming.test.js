@@ -50,16 +50,16 @@ for (const name of ENGINES) {
 			publish(conn, "once");
 			assert.deepEqual(((p) => [p.cmd, p.messageId])(await conn.nextPacket()), ["pubrec", 7]);
 			await handled(c);
-			await engine.close();	// the device sleeps before the PUBREL comes
+			await engine.close(); // the device sleeps before the PUBREL comes
 			conn.destroy();
 			({ engine, c } = await device(flash, id));
 			conn = await connectTo(c, fault, true);
-			publish(conn, "once", true);	// the broker never saw our PUBREC
+			publish(conn, "once", true); // the broker never saw our PUBREC
 			assert.equal((await conn.nextPacket()).cmd, "pubrec");
 			conn.send({ cmd: "pubrel", messageId: 7 });
 			assert.equal((await conn.nextPacket()).cmd, "pubcomp");
 			assert.deepEqual(messages(c), [], `not delivered a second time ${engine.traces.join("")}`);
-			publish(conn, "new");	// id 7 is free again: a new message
+			publish(conn, "new"); // id 7 is free again: a new message
 			assert.equal((await conn.nextPacket()).cmd, "pubrec");
 			await c.next("message");
 			assert.deepEqual(messages(c), ["new"]);
@@ -74,7 +74,7 @@ for (const name of ENGINES) {
 			await engine.close();
 			conn.destroy();
 			({ engine, c } = await device(flash, id));
-			conn = await connectTo(c, fault, false);	// session present 0
+			conn = await connectTo(c, fault, false); // session present 0
 			publish(conn, "second");
 			await handled(c);
 			await engine.close();

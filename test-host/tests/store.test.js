@@ -8,7 +8,7 @@ import { MediumFlash } from "../node/flash.js";
 
 // The session's status bits in the journal's format (Status in tables.ts), cleared in this order.
 const SENT = 1, DONE = 2, RELEASED = 4, AGAIN = 8;
-const SMALL = 16 * SECTOR;	// a partition of 16 sectors keeps the copies in these tests cheap
+const SMALL = 16 * SECTOR; // a partition of 16 sectors keeps the copies in these tests cheap
 
 /** A packet whose bytes say which one it is: 0x32 (PUBLISH QoS 1), then n repeated. */
 function packet(n, length = 40 + (n % 7) * 13) {
@@ -69,7 +69,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
 		const store = new Store(new MediumFlash(medium), { sectors: 2 });
 		contents(store);
-		const big = (n) => packet(n, 3000);	// one to a sector
+		const big = (n) => packet(n, 3000); // one to a sector
 		const first = store.append(big(1));
 		assert.ok(store.append(big(2)) >= 0);
 		assert.equal(store.append(big(3)), -1);
@@ -82,7 +82,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 
 	it("says so when it finds a journal of version 0.1, whose records it does not read", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
-		medium.bytes.set([1, 0, 0, 0, 0x4d, 0x51, 0x53, 0x31, 20, 0, 0xa1, 0xfc], SECTOR);	// sector 1: its header, a record's
+		medium.bytes.set([1, 0, 0, 0, 0x4d, 0x51, 0x53, 0x31, 20, 0, 0xa1, 0xfc], SECTOR); // sector 1: its header, a record's
 		const traced = [], saved = globalThis.trace;
 		globalThis.trace = (text) => traced.push(text);
 		try {
@@ -107,7 +107,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 	 */
 	function cutEverywhere(medium, options, operation, check) {
 		let cuts = 0;
-		for (let after = 0; ; after++) {
+		for (let after = 0;; after++) {
 			const copy = new FlashMedium({ byteLength: medium.byteLength });
 			copy.bytes.set(medium.bytes);
 			const store = new Store(new MediumFlash(copy), options);
@@ -189,7 +189,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		const medium = new FlashMedium({ byteLength: SMALL });
 		const store = new Store(new MediumFlash(medium), options);
 		contents(store);
-		for (let n = 1; n <= 12; n++) {	// 6 to a sector: sector 0 all done, sector 1 full and live
+		for (let n = 1; n <= 12; n++) { // 6 to a sector: sector 0 all done, sector 1 full and live
 			const address = store.append(packet(n, 600));
 			store.mark(address, SENT);
 			if (n <= 6)
@@ -200,7 +200,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 			copy.bytes.set(medium.bytes);
 			const again = new Store(new MediumFlash(copy), options);
 			contents(again);
-			copy.cutAfter(4, seeded(seed));	// the 4 bytes before the erase go; the erase is cut
+			copy.cutAfter(4, seeded(seed)); // the 4 bytes before the erase go; the erase is cut
 			assert.throws(() => again.append(packet(13, 600)), PowerCut);
 			copy.cutAfter(-1);
 			assert.deepEqual(reopen(copy, options).found.map((r) => r.first), [7, 8, 9, 10, 11, 12], `seed ${seed}`);
@@ -234,8 +234,7 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 				const copy = new FlashMedium({ byteLength: SMALL });
 				copy.bytes.set(medium.bytes);
 				const was = copy.bytes[at];
-				do
-					copy.bytes[at] = random() < 0.5 ? was ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
+				do copy.bytes[at] = random() < 0.5 ? was ^ (1 << Math.floor(random() * 8)) : Math.floor(random() * 256);
 				while (copy.bytes[at] === was);
 				traced.length = 0;
 				const { store: again, found } = reopen(copy, options);
@@ -252,7 +251,10 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 				for (const f of found)
 					assert.ok(records.some((r) => r.address === f.address && r.n === f.first), `damage at ${at}: only records that were written are found`);
 				if (hit?.live)
-					assert.ok(traced.some((t) => /hold no whole record/.test(t) && t.includes(`sector ${sector / SECTOR}`)), `damage at ${at}: the loss is traced (${traced.join("")})`);
+					assert.ok(
+						traced.some((t) => /hold no whole record/.test(t) && t.includes(`sector ${sector / SECTOR}`)),
+						`damage at ${at}: the loss is traced (${traced.join("")})`,
+					);
 				if (at % SECTOR < 16 && at < SECTOR * (1 + Math.floor(records.at(-1).address / SECTOR)))
 					assert.ok(traced.some((t) => /header is damaged/.test(t)), `damage at ${at}: a damaged header copy is traced`);
 				assert.ok(again.append(packet(1)) >= 0 || found.length === 20, `damage at ${at}: appending goes on`);
@@ -274,9 +276,9 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		store.mark(b, RELEASED);
 		store.mark(c, SENT);
 		store.mark(c, RELEASED);
-		medium.bytes[a + 2] &= ~DONE;	// damage clears DONE in one copy only: still live
-		medium.bytes[b + 3] &= ~(RELEASED << 1);	// one copy says "lost, again": the message goes whole
-		medium.bytes[c + 3] |= RELEASED;	// one copy lost its PUBREC: the message goes whole
+		medium.bytes[a + 2] &= ~DONE; // damage clears DONE in one copy only: still live
+		medium.bytes[b + 3] &= ~(RELEASED << 1); // one copy says "lost, again": the message goes whole
+		medium.bytes[c + 3] |= RELEASED; // one copy lost its PUBREC: the message goes whole
 		const { found } = reopen(medium, options);
 		assert.deepEqual(found.map((r) => [r.first, r.state]), [[1, SENT], [2, SENT], [3, SENT]]);
 	});
@@ -293,8 +295,15 @@ describe("mqtt/store on the ESP8266 flash model", () => {
 		for (const step of [RELEASED, RELEASED, AGAIN, AGAIN, RELEASED, AGAIN, RELEASED, AGAIN, RELEASED])
 			steps.push([store.mark(address, step), state()]);
 		assert.deepEqual(steps, [
-			[true, SENT | RELEASED], [true, SENT | RELEASED], [true, SENT], [true, SENT], [true, SENT | RELEASED],
-			[true, SENT], [true, SENT | RELEASED], [true, SENT], [false, SENT],
+			[true, SENT | RELEASED],
+			[true, SENT | RELEASED],
+			[true, SENT],
+			[true, SENT],
+			[true, SENT | RELEASED],
+			[true, SENT],
+			[true, SENT | RELEASED],
+			[true, SENT],
+			[false, SENT],
 		]);
 		assert.equal(store.mark(address, AGAIN), true, "already so: nothing to write");
 	});
@@ -366,7 +375,7 @@ describe("mqtt/store keeps the incoming QoS 2 ids awaiting PUBREL (cleansession 
 		let { store } = open(medium);
 		store.received(7);
 		store.delivered(7);
-		store.received(8);	// the reset comes before its handler ran: the broker's resend is delivered
+		store.received(8); // the reset comes before its handler ran: the broker's resend is delivered
 		let session;
 		({ store, session } = open(medium));
 		assert.deepEqual(session.incoming, [7]);
@@ -393,7 +402,7 @@ describe("mqtt/store keeps the incoming QoS 2 ids awaiting PUBREL (cleansession 
 		store.received(4);
 		store.delivered(4);
 		let cuts = 0;
-		for (let after = 0; ; after++) {
+		for (let after = 0;; after++) {
 			const copy = new FlashMedium({ byteLength: medium.byteLength });
 			copy.bytes.set(medium.bytes);
 			const { store: cut } = open(copy);

@@ -81,7 +81,7 @@ describe("the layout of the tables", () => {
 
 	it("puts what each operation writes where the table says", () => {
 		const { session, link } = connectedSession({ window: W, queueLength: Q, receiveMaximum: R });
-		session.control(4, 0xa1b2);	// a PUBACK owed
+		session.control(4, 0xa1b2); // a PUBACK owed
 		const control = landed("words", session.words, "control", 0xa1b2);
 		assert.equal(session.flags[control], 4);
 		assert.equal(session.takeControl(4), 4);
@@ -90,7 +90,7 @@ describe("the layout of the tables", () => {
 		const event = landed("words", session.words, "events", 0xc3d4);
 		assert.equal(session.flags[event], Ev.UNSUBACK);
 
-		session.draining = true;	// as in a handler: the publish waits in the queue
+		session.draining = true; // as in a handler: the publish waits in the queue
 		session.nextId = 0xe000;
 		assert.equal(session.publish(utf8("t"), utf8("m"), 1, false), 0xe001);
 		const queued = landed("words", session.words, "queue", 0xe001);
@@ -98,7 +98,7 @@ describe("the layout of the tables", () => {
 
 		session.draining = false;
 		link.clock = 777;
-		link.free = 0;	// into the window, but not onto the wire
+		link.free = 0; // into the window, but not onto the wire
 		session.linkWritable(0);
 		const flight = landed("words", session.words, "window", 0xe001);
 		assert.equal(session.flags[flight], Slot.WAIT_PUBACK);
@@ -132,17 +132,17 @@ describe("the layout of the tables", () => {
 });
 
 describe("window slots: hold, advance, release", () => {
-	const legal = (from, to) => from === Slot.FREE ? to !== Slot.FREE
-		: to === Slot.FREE || (from === Slot.WAIT_PUBREC && to === Slot.WAIT_PUBCOMP) || (from === Slot.WAIT_PUBCOMP && to === Slot.WAIT_PUBREC);
+	const legal = (from, to) =>
+		from === Slot.FREE ?
+			to !== Slot.FREE
+			: to === Slot.FREE || (from === Slot.WAIT_PUBREC && to === Slot.WAIT_PUBCOMP) || (from === Slot.WAIT_PUBCOMP && to === Slot.WAIT_PUBREC);
 
 	for (const from of STATES) {
 		for (const to of STATES) {
 			it(`${legal(from, to) ? "allows" : "refuses, and traces,"} state ${from} to ${to}`, () => {
 				const { session } = slotIn(from);
 				captureTrace();
-				const moved = to === Slot.FREE ? session.release(0)
-					: from === Slot.FREE ? session.hold(0, to, 9, undefined)
-					: session.advance(0, to);
+				const moved = to === Slot.FREE ? session.release(0) : from === Slot.FREE ? session.hold(0, to, 9, undefined) : session.advance(0, to);
 				assert.equal(moved, legal(from, to));
 				if (legal(from, to)) {
 					assert.equal(session.slotState(0), to);
@@ -173,7 +173,10 @@ describe("window slots: hold, advance, release", () => {
 		session.hold(0, Slot.WAIT_PUBREC, 11, a);
 		session.hold(1, Slot.WAIT_PUBACK, 12, b);
 		assert.deepEqual([session.slotId(0), session.slotId(1), session.flightPacket[0], session.flightPacket[1]], [11, 12, a, b]);
-		assert.deepEqual([session.findFlight(11, Slot.WAIT_PUBREC), session.findFlight(12, Slot.WAIT_PUBACK), session.findFlight(11, Slot.WAIT_PUBACK)], [0, 1, -1]);
+		assert.deepEqual(
+			[session.findFlight(11, Slot.WAIT_PUBREC), session.findFlight(12, Slot.WAIT_PUBACK), session.findFlight(11, Slot.WAIT_PUBACK)],
+			[0, 1, -1],
+		);
 		session.markResend(0);
 		session.markResend(1);
 		assert.equal(session.nextResend(), 0, "the older first");
@@ -207,7 +210,7 @@ describe("the control lane, the queue and the ids", () => {
 		const { session } = connectedSession();
 		assert.equal(session.takeControl(100), 0, "empty");
 		session.control(4, 0x0102);
-		session.control(12, 0);	// PINGREQ
+		session.control(12, 0); // PINGREQ
 		assert.equal(session.takeControl(3), 0);
 		assert.equal(session.takeControl(4), 4);
 		assert.deepEqual([...session.ack], [0x40, 2, 1, 2]);
@@ -315,7 +318,7 @@ describe("events", () => {
 		const { session, owner, link } = connectedSession();
 		captureTrace();
 		owner.events.length = 0;
-		link.receive([...generate({ cmd: "publish", topic: "a", payload: Buffer.from("1"), qos: 0 }), 0x20, 2, 0, 0]);	// then a second CONNACK
+		link.receive([...generate({ cmd: "publish", topic: "a", payload: Buffer.from("1"), qos: 0 }), 0x20, 2, 0, 0]); // then a second CONNACK
 		assert.equal(session.parsing, false);
 		assert.deepEqual(owner.names(), ["message", "offline"]);
 		assert.ok(traced.some((line) => /protocol error: unexpected CONNACK/.test(line)));

@@ -10,7 +10,7 @@ import { Transport } from "../../build/host/modules/mqtt/transport.js";
 /** The stand-in over a manual clock: advance(ms) fires what comes due, in order. */
 function manual() {
 	let now = 0;
-	const due = new Map();	// source -> when
+	const due = new Map(); // source -> when
 	const { Timer } = makeTimer({
 		arm(source, ms) {
 			due.set(source, now + ms);
@@ -42,11 +42,15 @@ describe("the host's timer, as Moddable's lin/timer.c", () => {
 	it("a repeating timer unscheduled and rescheduled from its own callback keeps firing, then fires on a freed record", () => {
 		const { Timer, advance } = manual();
 		let fired = 0;
-		const timer = Timer.set((t) => {	// what transport.ts did until this test
-			Timer.schedule(t);
-			if (++fired < 5)
-				Timer.schedule(t, 10, 0x7FFFFFFF);
-		}, 10, 0x7FFFFFFF);
+		const timer = Timer.set(
+			(t) => { // what transport.ts did until this test
+				Timer.schedule(t);
+				if (++fired < 5)
+					Timer.schedule(t, 10, 0x7FFFFFFF);
+			},
+			10,
+			0x7FFFFFFF,
+		);
 		advance(200);
 		assert.ok(fired > 5, `${fired} fires for 5 armings`);
 		Timer.clear(timer);
@@ -83,7 +87,7 @@ describe("the host's timer, as Moddable's lin/timer.c", () => {
 		advance(100);
 		assert.equal(fired, 1);
 		assert.throws(() => Timer.schedule(timer, 10), /invalid timer/);
-		Timer.clear(timer);	// a no-op, as on the device
+		Timer.clear(timer); // a no-op, as on the device
 		again = Timer.repeat(() => fired++, 10);
 		advance(30);
 		Timer.clear(again);
@@ -103,7 +107,7 @@ describe("the transport's timer", () => {
 			linkTimer() {
 				fires.push(Date.now());
 				if (--rearm > 0)
-					transport.schedule(5);	// from inside the firing, as the session does
+					transport.schedule(5); // from inside the firing, as the session does
 			},
 			linkResolved() {},
 			linkWritable() {},
@@ -111,7 +115,7 @@ describe("the transport's timer", () => {
 			linkError() {},
 		});
 		transport.schedule(5);
-		transport.schedule(10);	// replaces the first arming
+		transport.schedule(10); // replaces the first arming
 		await sleep(300);
 		assert.equal(fires.length, 8, `${fires.length} fires for 8 armings`);
 		transport.schedule(5);

@@ -16,7 +16,7 @@ const bytesOf = (packet) => mqttPacket.generate(packet, { protocolVersion: 4 });
 const text = (length, seed) => Array.from({ length }, (_, i) => String.fromCharCode(0x41 + ((i * 7 + seed) % 26))).join("");
 
 for (const name of ENGINES) {
-	describe(`MQTT over WebSocket on ${name}`, function () {
+	describe(`MQTT over WebSocket on ${name}`, function() {
 		this.timeout(20_000);
 		let broker, engine, fault;
 		before(async () => {
@@ -65,7 +65,7 @@ for (const name of ENGINES) {
 			value(await client.call("publish", "wss/t", "over TLS", 1, 0, engine.fn("puback")));
 			await client.next("puback");
 			await client.call("close");
-			const stranger = await engine.newClient(`wss-${name}-${++unique}`, 30);	// no CA: the test CA is not trusted
+			const stranger = await engine.newClient(`wss-${name}-${++unique}`, 30); // no CA: the test CA is not trusted
 			value(await stranger.call("connect", `wss://localhost:${broker.wssPort}/`, engine.fn("connected"), engine.fn("failed")));
 			assert.deepEqual((await stranger.next("failed", 10_000)).slice(1), [-5]);
 		});
@@ -85,7 +85,10 @@ for (const name of ENGINES) {
 				[["ws://bro ker/"], /the host is a name or an IPv4 address/],
 				[["mqtt://broker/"], /connect: host must be a host name, an IP address, or a ws:\/\/ or wss:\/\/ URL, got "mqtt:\/\/broker\/"/],
 				[["broker/mqtt"], /connect: host must be a host name, an IP address, or a ws:\/\/ or wss:\/\/ URL/],
-				[["ws://broker/mqtt", 8080], /connect: port must be left out with a ws:\/\/ or wss:\/\/ URL, which holds the port and whether it is secure, got 8080/],
+				[
+					["ws://broker/mqtt", 8080],
+					/connect: port must be left out with a ws:\/\/ or wss:\/\/ URL, which holds the port and whether it is secure, got 8080/,
+				],
 				[["ws://broker/mqtt", null, true], /connect: secure must be left out with a ws:\/\/ or wss:\/\/ URL/],
 			];
 			for (const [args, pattern] of cases) {
@@ -128,7 +131,15 @@ for (const name of ENGINES) {
 			const two = bytesOf({ cmd: "publish", topic: "b", payload: "second", qos: 0 });
 			const three = bytesOf({ cmd: "publish", topic: "c", payload: "x".repeat(300), qos: 1, messageId: 9 });
 			conn.sendBytes(wsFrame(2, Buffer.concat([one, two])));
-			await conn.sendBytesSplit(Buffer.concat([wsFrame(2, three.subarray(0, 3), { fin: false }), wsFrame(0, three.subarray(3, 200), { fin: false }), wsFrame(0, three.subarray(200))]), 7, 1);
+			await conn.sendBytesSplit(
+				Buffer.concat([
+					wsFrame(2, three.subarray(0, 3), { fin: false }),
+					wsFrame(0, three.subarray(3, 200), { fin: false }),
+					wsFrame(0, three.subarray(200)),
+				]),
+				7,
+				1,
+			);
 			assert.deepEqual((await client.next("message")).slice(1), ["a", "first"]);
 			assert.deepEqual((await client.next("message")).slice(1), ["b", "second"]);
 			assert.deepEqual((await client.next("message")).slice(1), ["c", "x".repeat(300)]);
@@ -200,11 +211,23 @@ for (const name of ENGINES) {
 		}
 
 		const upgrades = [
-			["a wrong Sec-WebSocket-Accept", (request) => wsAnswer(request, { accept: "dGhlIHNhbXBsZSBub25jZQ==" }), /Sec-WebSocket-Accept "dGhlIHNhbXBsZSBub25jZQ==" does not match the key/],
+			[
+				"a wrong Sec-WebSocket-Accept",
+				(request) => wsAnswer(request, { accept: "dGhlIHNhbXBsZSBub25jZQ==" }),
+				/Sec-WebSocket-Accept "dGhlIHNhbXBsZSBub25jZQ==" does not match the key/,
+			],
 			["no mqtt subprotocol", (request) => wsAnswer(request, { protocol: "" }), /the server did not accept the mqtt subprotocol/],
 			["another subprotocol", (request) => wsAnswer(request, { protocol: "chat" }), /the server chose the subprotocol "chat", not mqtt/],
-			["an extension not offered", (request) => wsAnswer(request, { extra: ["Sec-WebSocket-Extensions: permessage-deflate"] }), /extensions the client did not offer \(permessage-deflate\)/],
-			["301", () => "HTTP/1.1 301 Moved Permanently\r\nLocation: wss://elsewhere/mqtt\r\nContent-Length: 0\r\n\r\n", /answered "301 Moved Permanently" to the upgrade of \/ws \(redirects are not followed: Location wss:\/\/elsewhere\/mqtt\)/],
+			[
+				"an extension not offered",
+				(request) => wsAnswer(request, { extra: ["Sec-WebSocket-Extensions: permessage-deflate"] }),
+				/extensions the client did not offer \(permessage-deflate\)/,
+			],
+			[
+				"301",
+				() => "HTTP/1.1 301 Moved Permanently\r\nLocation: wss://elsewhere/mqtt\r\nContent-Length: 0\r\n\r\n",
+				/answered "301 Moved Permanently" to the upgrade of \/ws \(redirects are not followed: Location wss:\/\/elsewhere\/mqtt\)/,
+			],
 			["401", () => "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic\r\n\r\n", /answered "401 Unauthorized"/],
 			["404", () => "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", /answered "404 Not Found"/],
 			["not HTTP", () => "SSH-2.0-OpenSSH_9.2\r\n\r\n", /did not answer in HTTP/],
@@ -237,7 +260,7 @@ for (const name of ENGINES) {
 
 		// last: under Node a new engine takes over the process's image and trace()
 		it("in an image without manifest_ws.json, a ws:// URL says what to include, and wss:// without TLS too", async () => {
-			const plain = await startEngine(name, { websocket: false });	// one after the other: under Node the image is the process's
+			const plain = await startEngine(name, { websocket: false }); // one after the other: under Node the image is the process's
 			try {
 				const client = await plain.newClient(`plain-${name}-${++unique}`, 30);
 				const result = await client.call("connect", `ws://127.0.0.1:${broker.wsPort}/`);

@@ -39,7 +39,7 @@ globalThis.handleCommand ??= (buffer) => {
 	try {
 		return encode(handler(message) ?? {});
 	}
-	catch (error) {	// on a device this would reach xsbug; here it must reach the test
+	catch (error) { // on a device this would reach xsbug; here it must reach the test
 		trace(`host: uncaught in ${message.op}: ${error}\n`);
 		return encode({ error: { name: error?.name ?? "Error", message: String(error?.message ?? error) } });
 	}

@@ -24,6 +24,6 @@ export default class Flash {
 		return call({ op: "flash.read", offset, byteLength }).bytes.slice().buffer;
 	}
 	write(offset, byteLength, buffer) {
-		call({ op: "flash.write", offset, byteLength }, buffer);	// the framing takes a buffer or a view
+		call({ op: "flash.write", offset, byteLength }, buffer); // the framing takes a buffer or a view
 	}
 }

@@ -19,7 +19,6 @@ import { hostSeconds } from "../node/time.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 
-
 /**
  * Bundles `contents` (an ES module) for XS: Moddable specifiers resolve to this folder's bridges,
  * or to the files `paths` names for them; relative imports from `resolveDir`.
@@ -62,7 +61,7 @@ export class XSEngine extends Engine {
 	#timers = new Map();
 	#sockets = new Map();
 	#closed = false;
-	#flashFile;	// the file behind partition "storage"; its medium is made at the app's first open
+	#flashFile; // the file behind partition "storage"; its medium is made at the app's first open
 	#storage;
 	/** XS's computrons over every delivery so far (the benchmarks read differences). */
 	computrons = 0;
@@ -70,7 +69,13 @@ export class XSEngine extends Engine {
 	constructor(options) {
 		super("xs", options.onTrace);
 		this.#config = configFor(options.config);
-		this.#image = { tls: options.tls ?? true, websocket: options.websocket ?? true, v5: options.v5 ?? true, resources: options.resources, clockUnset: options.clock === "unset" };
+		this.#image = {
+			tls: options.tls ?? true,
+			websocket: options.websocket ?? true,
+			v5: options.v5 ?? true,
+			resources: options.resources,
+			clockUnset: options.clock === "unset",
+		};
 		this.#flashFile = options.flash;
 	}
 
@@ -142,7 +147,7 @@ export class XSEngine extends Engine {
 	}
 
 	#query(bytes) {
-		const message = decode(bytes)
+		const message = decode(bytes);
 		switch (message.op) {
 			case "event":
 				this.event(message.event);
@@ -172,10 +177,13 @@ export class XSEngine extends Engine {
 				return this.#flash(message);
 			case "timer.arm":
 				clearTimeout(this.#timers.get(message.id));
-				this.#timers.set(message.id, setTimeout(() => {
-					this.#timers.delete(message.id);
-					this.#deliver({ op: "timer.fire", id: message.id });
-				}, message.ms));
+				this.#timers.set(
+					message.id,
+					setTimeout(() => {
+						this.#timers.delete(message.id);
+						this.#deliver({ op: "timer.fire", id: message.id });
+					}, message.ms),
+				);
 				return encode({});
 			case "timer.disarm":
 				clearTimeout(this.#timers.get(message.id));
@@ -194,7 +202,7 @@ export class XSEngine extends Engine {
 					return encode({ error: { message: "closed" } });
 				if (message.count === null || message.count === undefined || typeof message.count === "number") {
 					const count = message.count ?? undefined;
-					if (message.into) {	// read(buffer) in XS: the socket must support it
+					if (message.into) { // read(buffer) in XS: the socket must support it
 						const target = new Uint8Array(count);
 						socket.read(target);
 						return encode({}, target);
@@ -254,7 +262,7 @@ export class XSEngine extends Engine {
 		// one readable and one writable event in flight at a time: XS reads the counts when it
 		// handles one, so a second queued behind it would say nothing new, and a flood of them
 		// would only grow the queue; one that came while busy is delivered once the first is done
-		const state = { readable: 0, writable: 0 };	// 0 idle, 1 in flight, 2 in flight and wanted again
+		const state = { readable: 0, writable: 0 }; // 0 idle, 1 in flight, 2 in flight and wanted again
 		const event = (name) => (cause) => {
 			if (name === "error") {
 				this.#sockets.delete(id);
@@ -278,15 +286,21 @@ export class XSEngine extends Engine {
 		};
 		const options = { address, port, nodelay, onReadable: event("readable"), onWritable: event("writable"), onError: event("error") };
 		const socket = kind === "tls"
-			? new TLSSocket({ ...options, host, secure: {
-				certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined, verify, serverName,
-				clientCertificates: clientCertificates?.map((bytes) => new Uint8Array(bytes).buffer),
-				clientKey: clientKey && new Uint8Array(clientKey).buffer,
-				applicationLayerProtocolNegotiation: alpn,
-			} })
+			? new TLSSocket({
+				...options,
+				host,
+				secure: {
+					certificate: message.bytes ? new Uint8Array(message.bytes).buffer : undefined,
+					verify,
+					serverName,
+					clientCertificates: clientCertificates?.map((bytes) => new Uint8Array(bytes).buffer),
+					clientKey: clientKey && new Uint8Array(clientKey).buffer,
+					applicationLayerProtocolNegotiation: alpn,
+				},
+			})
 			: new TCP(options);
 		this.#sockets.set(id, socket);
-		socket.hostFreeze();	// opened during a turn
+		socket.hostFreeze(); // opened during a turn
 		return encode({});
 	}
 }

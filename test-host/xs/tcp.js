@@ -14,16 +14,27 @@ export class BridgeSocket {
 
 	constructor(options, kind) {
 		this.#options = options;
-		if ("target" in options)	// ECMA-419: kept on the socket, which calls its callbacks as `this`
+		if ("target" in options) // ECMA-419: kept on the socket, which calls its callbacks as `this`
 			this.target = options.target;
 		this.#id = register(this);
 		const { address, port, nodelay, host: name, secure } = options;
 		const certificate = secure?.certificate;
 		try {
 			const bytes = (buffer) => buffer && Array.from(new Uint8Array(buffer));
-			call({ op: "socket.new", id: this.#id, kind, address, port, nodelay, host: name, verify: secure?.verify, serverName: secure?.serverName,
-				clientCertificates: secure?.clientCertificates?.map(bytes), clientKey: bytes(secure?.clientKey), alpn: secure?.applicationLayerProtocolNegotiation },
-				certificate);
+			call({
+				op: "socket.new",
+				id: this.#id,
+				kind,
+				address,
+				port,
+				nodelay,
+				host: name,
+				verify: secure?.verify,
+				serverName: secure?.serverName,
+				clientCertificates: secure?.clientCertificates?.map(bytes),
+				clientKey: bytes(secure?.clientKey),
+				alpn: secure?.applicationLayerProtocolNegotiation,
+			}, certificate);
 		}
 		catch (error) {
 			host.objects.delete(this.#id);
@@ -58,7 +69,7 @@ export class BridgeSocket {
 	}
 
 	write(data) {
-		call({ op: "socket.write", id: this.#id }, data);	// the framing takes a buffer or a view
+		call({ op: "socket.write", id: this.#id }, data); // the framing takes a buffer or a view
 	}
 
 	close() {

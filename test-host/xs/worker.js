@@ -56,7 +56,7 @@ export class XSWorker {
 
 	#message(message) {
 		const kind = message[0];
-		if (kind === 0x3F) {	// "?": issueCommand from XS
+		if (kind === 0x3F) { // "?": issueCommand from XS
 			let reply;
 			try {
 				reply = this.#onQuery(message.subarray(1));
@@ -70,7 +70,7 @@ export class XSWorker {
 		const current = this.#current;
 		this.#current = undefined;
 		this.#onTurn?.(false);
-		if (kind === 0x2E) {	// ".": done, meter JSON, \1, reply
+		if (kind === 0x2E) { // ".": done, meter JSON, \1, reply
 			const separator = message.indexOf(1);
 			const meter = separator > 0 ? JSON.parse(decoder.decode(message.subarray(1, separator))) : {};
 			current?.resolve({ meter, reply: message.subarray(separator > 0 ? separator + 1 : 1) });

@@ -9,7 +9,7 @@ import { File } from "file";
 import config from "mc/config";
 
 const SECTOR = 4096;
-const PARTITION = 3_117_056;	// _SPIFFS_start to _SPIFFS_end in the SDK's eagle.flash.4m.ld
+const PARTITION = 3_117_056; // _SPIFFS_start to _SPIFFS_end in the SDK's eagle.flash.4m.ld
 
 export default class Flash {
 	private file: File;
@@ -18,7 +18,7 @@ export default class Flash {
 		if (partition !== "storage")
 			throw new Error("unknown partition");
 		// one file per simulated device: the one `flashFile` names, else the same for every app
-		const { flashFile, file } = config as unknown as { flashFile: string, file: { root: string } };
+		const { flashFile, file } = config as unknown as { flashFile: string; file: { root: string } };
 		this.file = new File(flashFile || `${file.root}moddable-storage.bin`, true);
 	}
 	get blockSize(): number {
@@ -36,7 +36,7 @@ export default class Flash {
 
 	read(offset: number, byteLength: number): ArrayBuffer {
 		check(offset, byteLength);
-		const bytes = new Uint8Array(byteLength).fill(0xff);	// never written: erased
+		const bytes = new Uint8Array(byteLength).fill(0xff); // never written: erased
 		const file = this.file, stored = Math.min(byteLength, file.length - offset);
 		if (stored > 0) {
 			file.position = offset;

@@ -16,7 +16,11 @@ let count = 0;
 
 client.lwt(`${base}/online`, "0", 1, 1, { contentType: "text/plain" });
 client.on("connect", (c: MQTTClient5, _sessionPresent: boolean, connack) => {
-	trace(`connected over MQTT 5: maximum QoS ${connack.maximumQoS ?? 2}, topic aliases ${connack.topicAliasMaximum ?? 0}, receive maximum ${connack.receiveMaximum ?? 65535}\n`);
+	trace(
+		`connected over MQTT 5: maximum QoS ${connack.maximumQoS ?? 2}, topic aliases ${connack.topicAliasMaximum ?? 0}, receive maximum ${
+			connack.receiveMaximum ?? 65535
+		}\n`,
+	);
 	c.publish(`${base}/online`, "1", 1, 1);
 	c.subscribe(`${base}/request`, { qos: 1, noLocal: true }, null, { subscriptionIdentifier: 1 });
 });
@@ -31,11 +35,11 @@ client.on("message", (c, topic, data, properties) => {
 
 Timer.repeat(() => {
 	count++;
-	try {	// QoS 0 readings: after the first, each goes with its topic's alias alone
+	try { // QoS 0 readings: after the first, each goes with its topic's alias alone
 		client.publish(`${base}/reading`, `{"count":${count}}`, 0, 0, null, { contentType: "application/json", messageExpiry: 60 });
 	}
 	catch (e) {
-		trace(`not published: ${e}\n`);	// not connected: a QoS 0 reading is not kept
+		trace(`not published: ${e}\n`); // not connected: a QoS 0 reading is not kept
 	}
 }, Number(config.interval));
 

@@ -28,7 +28,7 @@ const base = `${config.prefix}/${id}`;
 const period = Number(config.sleep), limit = Number(config.awake);
 // Math.random is the ESP8266's hardware generator, but lin's unseeded rand(): the clock tells lin's boots apart
 const boot = Math.floor(Math.random() * 0x7fffffff).toString(36) + Date.now().toString(36);
-const qos = Number(config.qos) === 2 || (!Number(config.qos) && Math.random() < 0.5) ? 2 : 1;	// qos 0 in the config: either
+const qos = Number(config.qos) === 2 || (!Number(config.qos) && Math.random() < 0.5) ? 2 : 1; // qos 0 in the config: either
 const store = new Store(new Flash("storage"), { sectors: Number(config.sectors) });
 const client = mqtt.Client(id, 60, null, null, 0, null, { store, window: 4, queue: 8 });
 let asleep = false;
@@ -43,9 +43,9 @@ function goToSleep(why: string): void {
 }
 
 client.on("connect", (c: MQTTClient, sessionPresent: boolean) => {
-	if (sessionPresent)	// the broker kept the subscription, and the commands sent while the device slept
+	if (sessionPresent) // the broker kept the subscription, and the commands sent while the device slept
 		return;
-	subscribing = true;	// a new session: this wake lasts until its SUBACK too
+	subscribing = true; // a new session: this wake lasts until its SUBACK too
 	c.subscribe(`${base}/commands`, 2, (c2: MQTTClient) => {
 		subscribing = false;
 		if (!c2.unacked)
@@ -60,10 +60,11 @@ client.on("drained", () => {
 		goToSleep("drained");
 });
 
-const reading = `${boot}:${qos}`;	// the reading itself would go here; its name makes it countable
+const reading = `${boot}:${qos}`; // the reading itself would go here; its name makes it countable
 if (client.publish(`${base}/readings`, reading, qos, 0))
 	trace(`accepted ${reading}\n`);
-else	// the store is full of readings the broker has not had: they go first
+// the store is full of readings the broker has not had: they go first
+else
 	trace(`store full, ${client.unacked} readings wait\n`);
 Timer.set(() => goToSleep(`awake ${limit} ms`), limit);
 

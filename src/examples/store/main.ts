@@ -41,7 +41,7 @@ client.on("message", (_c: MQTTClient, topic: string, data: string | undefined) =
 	if (topic === stop && data === "stop")
 		stopped = true;
 });
-client.on("puback", publishMore);	// room in the window or the store: go on
+client.on("puback", publishMore); // room in the window or the store: go on
 
 function publishMore(c: MQTTClient): void {
 	while (!stopped) {
@@ -69,5 +69,6 @@ new WiFi(online ? undefined : { ssid: config.ssid, password: config.password }, 
 });
 if (online)
 	start();
-else	// readings are taken while the network is not there yet: the store keeps them
+// readings are taken while the network is not there yet: the store keeps them
+else
 	Timer.set(() => publishMore(client), 1000);
